@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { Esp07Board, LED_GPIO } from './board.ts';
+import { MODE_OUT, MODE_IN } from './gpio.ts';
+
+describe('Esp07Board wiring', () => {
+  it('lights the LED only while GPIO13 drives high', () => {
+    const b = new Esp07Board();
+    expect(b.ledLit()).toBe(false);
+    b.gpio.configure(LED_GPIO, MODE_OUT, false, 1);
+    expect(b.ledLit()).toBe(true);
+    b.gpio.write(LED_GPIO, 0);
+    expect(b.ledLit()).toBe(false);
+    b.gpio.write(LED_GPIO, 1);
+    b.gpio.configure(LED_GPIO, MODE_IN, false, -1);
+    expect(b.ledLit()).toBe(false);
+  });
+
+  it('has the strapping resistors: GPIO0 and GPIO2 read high, GPIO15 low', () => {
+    const b = new Esp07Board();
+    expect(b.gpio.read(0)).toBe(1);
+    expect(b.gpio.read(2)).toBe(1);
+    expect(b.gpio.read(15)).toBe(0);
+  });
+
+  it('the Flash button pulls GPIO0 low while held', () => {
+    const b = new Esp07Board();
+    b.setFlashButton(true);
+    expect(b.gpio.read(0)).toBe(0);
+    expect(b.view().flashHeld).toBe(true);
+    b.setFlashButton(false);
+    expect(b.gpio.read(0)).toBe(1);
+  });
+
+  it('a chip reset turns the LED off and keeps the button position', () => {
+    const b = new Esp07Board();
+    b.gpio.configure(LED_GPIO, MODE_OUT, false, 1);
+    b.setFlashButton(true);
+    b.resetChip();
+    const v = b.view();
+    expect(v.led).toBe(false);
+    expect(v.pins[LED_GPIO]).toBe('input');
+    expect(v.levels[0]).toBe(0);
+    expect(v.pins).toHaveLength(17);
+  });
+});

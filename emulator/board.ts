@@ -1,0 +1,87 @@
+/**
+ * The ESP-07 board model: the chip's peripherals plus what is soldered around them.
+ * This is the single source of truth for pin levels, the LED and the buttons; the page
+ * only mirrors what it reports.
+ *
+ * Wiring (the circuit of the 2017 ESP-07 getting-started post in `shared/seeds/`):
+ * - LED from GPIO13 through a resistor to ground: lit while GPIO13 drives high.
+ * - Flash button from GPIO0 to ground, with a 10 kΩ pull-up on GPIO0.
+ * - 10 kΩ pull-up on GPIO2, 10 kΩ pull-down on GPIO15 (strapping for a flash boot).
+ * - Reset button on EN/RST (handled by the host as a hard reset).
+ * - UART0 to the terminal at 115200 baud.
+ */
+import { VirtualClock, type HostNow, type SleepMode } from './clock.ts';
+import { GPIO_COUNT, Gpio, type PadState } from './gpio.ts';
+import { Uart } from './uart.ts';
+
+/** GPIO the on-board LED hangs from. */
+export const LED_GPIO = 13;
+/** GPIO the Flash button pulls to ground. */
+export const FLASH_BUTTON_GPIO = 0;
+
+/** A snapshot of everything the board picture shows. */
+export interface BoardView {
+  /** Per GPIO 0–16: what the chip does to the pad. */
+  pins: PadState[];
+  /** Per GPIO 0–16: the level on the pad (0/1). */
+  levels: number[];
+  /** Whether the LED on GPIO13 is lit. */
+  led: boolean;
+  /** Whether the Flash button is held down. */
+  flashHeld: boolean;
+}
+
+export interface BoardOptions {
+  /** Host time source in ms (default `performance.now`). */
+  hostNowMs?: HostNow;
+  /** How sleeps spend host time (default `realtime`). */
+  sleepMode?: SleepMode;
+}
+
+export class Esp07Board {
+  readonly clock: VirtualClock;
+  readonly gpio = new Gpio();
+  readonly uart0 = new Uart(115200);
+  private flashHeld = false;
+
+  constructor(options: BoardOptions = {}) {
+    this.clock = new VirtualClock(options.hostNowMs, options.sleepMode);
+    this.gpio.setExternal(FLASH_BUTTON_GPIO, 'weak', 1);
+    this.gpio.setExternal(2, 'weak', 1);
+    this.gpio.setExternal(15, 'weak', 0);
+  }
+
+  /** Whether the LED is lit: GPIO13 must drive the pad high (an input pad lights nothing). */
+  ledLit(): boolean {
+    return this.gpio.state(LED_GPIO) === 'high';
+  }
+
+  /**
+   * Presses or releases the Flash button (GPIO0 to ground).
+   * @param held true while the button is down
+   */
+  setFlashButton(held: boolean): void {
+    this.flashHeld = held;
+    this.gpio.setExternal(FLASH_BUTTON_GPIO, 'strong', held ? 0 : null);
+  }
+
+  /** Power-on / reset state of the chip: GPIOs to input, clock to 0, UART queue emptied.
+   * Buttons keep their position (they are outside the chip). */
+  resetChip(): void {
+    this.gpio.reset();
+    this.uart0.clear();
+    this.uart0.baud = 115200;
+    this.clock.reset();
+  }
+
+  /** Everything the board picture needs, for the host. */
+  view(): BoardView {
+    const pins: PadState[] = [];
+    const levels: number[] = [];
+    for (let p = 0; p < GPIO_COUNT; p++) {
+      pins.push(this.gpio.state(p));
+      levels.push(this.gpio.read(p));
+    }
+    return { pins, levels, led: this.ledLit(), flashHeld: this.flashHeld };
+  }
+}

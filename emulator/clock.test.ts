@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { VirtualClock } from './clock.ts';
+
+function fakeHost() {
+  let t = 1000;
+  return { now: () => t, step: (ms: number) => { t += ms; } };
+}
+
+describe('VirtualClock', () => {
+  it('starts at 0 and follows host time at rate 1', () => {
+    const h = fakeHost();
+    const c = new VirtualClock(h.now);
+    expect(c.nowUs()).toBe(0);
+    h.step(250);
+    expect(c.nowUs()).toBe(250_000);
+    expect(c.nowMs()).toBe(250);
+  });
+
+  it('pauses at rate 0 and scales at rate 60', () => {
+    const h = fakeHost();
+    const c = new VirtualClock(h.now);
+    h.step(10);
+    c.setRate(0);
+    h.step(1000);
+    expect(c.nowMs()).toBe(10);
+    c.setRate(60);
+    h.step(1000);
+    expect(c.nowMs()).toBe(10 + 60_000);
+    expect(c.hostMsFor(60_000_000)).toBe(1000);
+  });
+
+  it('advances instantly and never backwards', () => {
+    const h = fakeHost();
+    const c = new VirtualClock(h.now);
+    c.advance(3_600_000_000);
+    expect(c.nowMs()).toBe(3_600_000);
+    expect(() => c.advance(-1)).toThrow(RangeError);
+    expect(() => c.setRate(-2)).toThrow(RangeError);
+  });
+
+  it('reset returns to power-on time', () => {
+    const h = fakeHost();
+    const c = new VirtualClock(h.now);
+    h.step(500);
+    c.advance(1e6);
+    c.reset();
+    expect(c.nowUs()).toBe(0);
+    expect(c.hostMsFor(1000)).toBe(1);
+  });
+});

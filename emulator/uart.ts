@@ -1,0 +1,58 @@
+/**
+ * ESP8266 UART0: the serial line wired to the learner's terminal (TX = GPIO1, RX = GPIO3).
+ *
+ * Bytes travel with the baud rate they were sent at, so a terminal set to another rate can
+ * show what a real one shows (the boot ROM's 74880 baud lines; later issue). MicroPython's
+ * REPL runs on UART0 at 115200 baud, 8N1 (`ports/esp8266/main.c`: `uart_init(UART_BIT_RATE_115200, …)`).
+ */
+export interface SerialChunk {
+  /** The bytes sent. */
+  data: Uint8Array;
+  /** Baud rate (bits per second) they were sent at. */
+  baud: number;
+}
+
+export class Uart {
+  /** Current baud rate in Hz (bits per second). */
+  baud: number;
+  private readonly rx: number[] = [];
+  private readonly txListeners = new Set<(chunk: SerialChunk) => void>();
+
+  /** @param baud initial baud rate in bits per second */
+  constructor(baud = 115200) {
+    this.baud = baud;
+  }
+
+  /** Chip side: sends bytes out on TX at the current baud. */
+  transmit(data: Uint8Array): void {
+    if (data.length === 0) return;
+    const chunk = { data, baud: this.baud };
+    for (const fn of this.txListeners) fn(chunk);
+  }
+
+  /** Line side: bytes arriving on RX. They queue until the firmware reads them. */
+  receive(data: Iterable<number>): void {
+    for (const b of data) this.rx.push(b & 0xff);
+  }
+
+  /** Chip side: takes the next received byte, or -1 when none is waiting. */
+  read(): number {
+    return this.rx.length ? (this.rx.shift() as number) : -1;
+  }
+
+  /** Number of received bytes waiting to be read. */
+  available(): number {
+    return this.rx.length;
+  }
+
+  /** Drops everything waiting in the receive queue (a chip reset). */
+  clear(): void {
+    this.rx.length = 0;
+  }
+
+  /** Subscribes to transmitted chunks. Returns an unsubscribe function. */
+  onTransmit(fn: (chunk: SerialChunk) => void): () => void {
+    this.txListeners.add(fn);
+    return () => this.txListeners.delete(fn);
+  }
+}

@@ -1,61 +1,94 @@
 import { describe, expect, it } from 'vitest';
-import { ChannelReader, ChannelWriter, RING_BYTES, createChannelBuffer } from './channel.ts';
+import { Esp07Board } from './board.ts';
+import { ChannelDevice, ChannelHost, IN_RING_BYTES, OUT_RING_BYTES, createChannelBuffer } from './channel.ts';
+import { MODE_OUT } from './gpio.ts';
+
+function pair() {
+  const buf = createChannelBuffer();
+  return { host: new ChannelHost(buf), dev: new ChannelDevice(buf) };
+}
 
 describe('serial channel', () => {
-  it('carries bytes in order and wakes the reader', () => {
-    const buf = createChannelBuffer();
-    const w = new ChannelWriter(buf);
-    const r = new ChannelReader(buf);
-    const seen = r.wakeValue();
-    w.write([0x31, 0x2b, 0x31, 0x0d]);
-    expect(r.wakeValue()).not.toBe(seen);
-    expect(r.drain()).toEqual([0x31, 0x2b, 0x31, 0x0d]);
-    expect(r.drain()).toEqual([]);
+  it('carries input bytes in order and wakes the device', () => {
+    const { host, dev } = pair();
+    const seen = dev.wakeValue();
+    host.write([0x31, 0x2b, 0x31, 0x0d]);
+    expect(dev.wakeValue()).not.toBe(seen);
+    expect([...dev.drain()]).toEqual([0x31, 0x2b, 0x31, 0x0d]);
+    expect(dev.drain().length).toBe(0);
   });
 
-  it('keeps bytes host-side when the ring is full, then delivers them', () => {
-    const buf = createChannelBuffer();
-    const w = new ChannelWriter(buf);
-    const r = new ChannelReader(buf);
-    const big = Array.from({ length: RING_BYTES + 100 }, (_, i) => i & 0xff);
-    expect(w.write(big)).toBe(100);
-    const first = r.drain();
-    expect(first).toHaveLength(RING_BYTES);
-    expect(w.flush()).toBe(0);
-    const rest = r.drain();
-    expect([...first, ...rest]).toEqual(big);
+  it('keeps input host-side when the ring is full, then delivers it in order', () => {
+    const { host, dev } = pair();
+    const big = Array.from({ length: IN_RING_BYTES + 100 }, (_, i) => i & 0xff);
+    expect(host.write(big)).toBe(100);
+    const first = [...dev.drain()];
+    expect(first).toHaveLength(IN_RING_BYTES);
+    expect(host.flushInput()).toBe(0);
+    expect([...first, ...dev.drain()]).toEqual(big);
   });
 
-  it('wraps around the ring many times', () => {
-    const buf = createChannelBuffer();
-    const w = new ChannelWriter(buf);
-    const r = new ChannelReader(buf);
+  it('wraps the input ring around many times', () => {
+    const { host, dev } = pair();
     const got: number[] = [];
     for (let round = 0; round < 5; round++) {
-      w.write(Array.from({ length: 40_000 }, (_, i) => (i + round) & 0xff));
-      got.push(...r.drain());
+      host.write(Array.from({ length: 40_000 }, (_, i) => (i + round) & 0xff));
+      got.push(...dev.drain());
     }
     expect(got).toHaveLength(200_000);
     expect(got[40_000]).toBe(1);
   });
 
-  it('counts Ctrl-C bytes already delivered through memory exactly once', () => {
-    const buf = createChannelBuffer();
-    const w = new ChannelWriter(buf);
-    const r = new ChannelReader(buf);
-    w.notePoked();
-    expect(r.consumePoked()).toBe(true);
-    expect(r.consumePoked()).toBe(false);
+  it('carries output with its baud and bumps the output sequence', () => {
+    const { host, dev } = pair();
+    const seq = host.outSeq();
+    expect(dev.writeOutput(new TextEncoder().encode('>>> '), 115200)).toBe(0);
+    expect(host.outSeq()).not.toBe(seq);
+    const out = host.takeOutput();
+    expect(new TextDecoder().decode(out.data)).toBe('>>> ');
+    expect(out.baud).toBe(115200);
   });
 
-  it('times out a wait when nothing is written, and reports busy', () => {
-    const buf = createChannelBuffer();
-    const r = new ChannelReader(buf);
-    const w = new ChannelWriter(buf);
+  it('drops output that finds no room within the wait, and reports how much', () => {
+    const { dev, host } = pair();
+    const big = new Uint8Array(OUT_RING_BYTES + 10);
+    expect(dev.writeOutput(big, 115200, 5)).toBe(10);
+    expect(host.takeOutput().data.length).toBe(OUT_RING_BYTES);
+  });
+
+  it('publishes the board view', () => {
+    const { host, dev } = pair();
+    const b = new Esp07Board();
+    b.gpio.configure(13, MODE_OUT, false, 1);
+    b.setFlashButton(true);
+    dev.publishView(b.view());
+    expect(host.view()).toEqual(b.view());
+  });
+
+  it('lets exactly one side deliver each Ctrl-C, in order', () => {
+    const { host, dev } = pair();
+    expect(host.claimCtrlC()).toBe(0); // none written
+    host.noteCtrlC();
+    host.noteCtrlC();
+    expect(host.claimCtrlC()).toBe(1); // the host delivers the first
+    expect(dev.claimCtrlC()).toBe(false); // ... so the emulator drops that byte
+    expect(dev.claimCtrlC()).toBe(true); // and delivers the second itself
+    expect(host.claimCtrlC()).toBe(0);
+    expect(host.ctrlCDelivered()).toBe(true);
+  });
+
+  it('carries buttons and busy', () => {
+    const { host, dev } = pair();
+    host.setFlashButton(true);
+    expect(dev.flashButtonHeld()).toBe(true);
+    dev.setBusy(true);
+    expect(host.busy()).toBe(true);
+  });
+
+  it('times out a wait when nothing is written', () => {
+    const { dev } = pair();
     const t0 = performance.now();
-    r.wait(r.wakeValue(), 20);
+    dev.wait(dev.wakeValue(), 20);
     expect(performance.now() - t0).toBeGreaterThanOrEqual(15);
-    r.setBusy(true);
-    expect(w.busy()).toBe(true);
   });
 });

@@ -1,69 +1,134 @@
 /**
  * The shared-memory channel between the host (page, or a Node test) and the emulator thread.
  *
- * One SharedArrayBuffer carries, in order:
- * - control words (Int32): a wake counter the emulator waits on with `Atomics.wait`, the
- *   input ring's head and tail, a count of Ctrl-C bytes the host already delivered straight
- *   into the interpreter's memory, and a "busy" flag the emulator raises while it runs code;
- * - a byte ring of serial input (terminal → UART0 RX), written by the host, read by the emulator.
+ * One SharedArrayBuffer carries:
+ * - control words (Int32);
+ * - the serial input ring (terminal → UART0 RX), host writes, emulator reads;
+ * - the serial output ring (UART0 TX → terminal), emulator writes, host reads;
+ * - the board view: per-GPIO pad state and the LED, written by the emulator.
  *
- * All serial input goes through the ring, so it stays in order and reaches the emulator even
- * while it is blocked in a sleep. Single producer (host), single consumer (emulator).
+ * Both directions work while the other side is busy: the emulator reads input inside a sleep
+ * (`Atomics.wait`) and the host sees output and pin changes even while the interpreter spins in
+ * a tight loop (it waits with `Atomics.waitAsync` on {@link CTL_OUT_SEQ}). Each ring has one
+ * producer and one consumer. Without SharedArrayBuffer (a page that is not cross-origin
+ * isolated) the same information travels in messages instead; see `protocol.ts`.
  */
+import type { BoardView } from './board.ts';
+import type { PadState } from './gpio.ts';
+
 export const CTL_WAKE = 0;
-export const CTL_HEAD = 1;
-export const CTL_TAIL = 2;
-/** Ctrl-C bytes the host already delivered by writing the VM's pending-exception words. */
-export const CTL_INTR_POKED = 3;
-/** 1 while the emulator is inside the interpreter (running code or processing input). */
+const CTL_IN_HEAD = 1;
+const CTL_IN_TAIL = 2;
+/** Number of Ctrl-C bytes the host has written to the input ring. */
+export const CTL_INTR_WRITTEN = 3;
+/** 1 while the emulator is inside the interpreter (running code or handling input). */
 export const CTL_BUSY = 4;
-const CTL_WORDS = 16;
+/** Bit 0: the Flash button is held. */
+export const CTL_BUTTONS = 5;
+/** Bumped by the emulator after writing output or changing the board view. */
+export const CTL_OUT_SEQ = 6;
+const CTL_OUT_HEAD = 7;
+const CTL_OUT_TAIL = 8;
+/** Baud rate of the bytes in the output ring, in bits per second. */
+export const CTL_OUT_BAUD = 9;
+const CTL_LED = 10;
+const CTL_FLASH_HELD = 11;
+/** Number of Ctrl-C bytes delivered, by either side; the k-th is claimed by moving it k-1 → k. */
+export const CTL_INTR_DELIVERED = 12;
+const CTL_PINS = 16; // 17 words: 0 low, 1 high, 2 input (+4 when the pad reads high)
+const CTL_WORDS = 64;
 const HEADER_BYTES = CTL_WORDS * 4;
-/** Capacity of the serial input ring, in bytes (a power of two). */
-export const RING_BYTES = 1 << 16;
+/** Capacity of the serial input ring, in bytes. */
+export const IN_RING_BYTES = 1 << 16;
+/** Capacity of the serial output ring, in bytes. */
+export const OUT_RING_BYTES = 1 << 18;
+
+const PAD_CODES: PadState[] = ['low', 'high', 'input'];
 
 /** Allocates the shared buffer for one board. Needs `SharedArrayBuffer` (cross-origin isolation in browsers). */
 export function createChannelBuffer(): SharedArrayBuffer {
-  return new SharedArrayBuffer(HEADER_BYTES + RING_BYTES);
+  return new SharedArrayBuffer(HEADER_BYTES + IN_RING_BYTES + OUT_RING_BYTES);
+}
+
+class Ring {
+  private readonly bytes: Uint8Array;
+  private readonly ctl: Int32Array;
+  private readonly headIdx: number;
+  private readonly tailIdx: number;
+  readonly size: number;
+
+  constructor(buffer: SharedArrayBuffer, ctl: Int32Array, offset: number, size: number, headIdx: number, tailIdx: number) {
+    this.bytes = new Uint8Array(buffer, offset, size);
+    this.ctl = ctl;
+    this.size = size;
+    this.headIdx = headIdx;
+    this.tailIdx = tailIdx;
+  }
+
+  room(): number {
+    return this.size - ((Atomics.load(this.ctl, this.headIdx) - Atomics.load(this.ctl, this.tailIdx)) >>> 0);
+  }
+
+  /** Writes as many of `src[from..]` as fit; returns how many were written. */
+  put(src: ArrayLike<number>, from = 0): number {
+    const head = Atomics.load(this.ctl, this.headIdx);
+    const n = Math.min(this.room(), src.length - from);
+    for (let i = 0; i < n; i++) this.bytes[(head + i) & (this.size - 1)] = src[from + i] as number;
+    if (n > 0) Atomics.store(this.ctl, this.headIdx, (head + n) | 0);
+    return n;
+  }
+
+  take(): Uint8Array {
+    const head = Atomics.load(this.ctl, this.headIdx);
+    let tail = Atomics.load(this.ctl, this.tailIdx);
+    const n = (head - tail) >>> 0;
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      out[i] = this.bytes[tail & (this.size - 1)] as number;
+      tail = (tail + 1) | 0;
+    }
+    Atomics.store(this.ctl, this.tailIdx, tail);
+    return out;
+  }
+}
+
+function rings(buffer: SharedArrayBuffer, ctl: Int32Array) {
+  return {
+    input: new Ring(buffer, ctl, HEADER_BYTES, IN_RING_BYTES, CTL_IN_HEAD, CTL_IN_TAIL),
+    output: new Ring(buffer, ctl, HEADER_BYTES + IN_RING_BYTES, OUT_RING_BYTES, CTL_OUT_HEAD, CTL_OUT_TAIL),
+  };
 }
 
 /** Host side of the channel. */
-export class ChannelWriter {
-  readonly ctl: Int32Array;
-  private readonly ring: Uint8Array;
-  private readonly pending: number[] = [];
-
+export class ChannelHost {
   readonly buffer: SharedArrayBuffer;
+  readonly ctl: Int32Array;
+  private readonly input: Ring;
+  private readonly output: Ring;
+  private readonly pending: number[] = [];
 
   constructor(buffer: SharedArrayBuffer) {
     this.buffer = buffer;
     this.ctl = new Int32Array(buffer, 0, CTL_WORDS);
-    this.ring = new Uint8Array(buffer, HEADER_BYTES, RING_BYTES);
+    ({ input: this.input, output: this.output } = rings(buffer, this.ctl));
   }
 
   /**
-   * Queues serial bytes for the emulator and wakes it. Bytes that do not fit in the ring
-   * wait in a host-side queue until {@link flush} finds room.
+   * Queues serial bytes for the emulator and wakes it. Bytes that do not fit wait host-side
+   * until {@link flushInput} finds room.
    * @returns the number of bytes still waiting host-side
    */
   write(bytes: Iterable<number>): number {
     for (const b of bytes) this.pending.push(b & 0xff);
-    return this.flush();
+    return this.flushInput();
   }
 
-  /** Moves waiting bytes into the ring as far as room allows; returns how many still wait. */
-  flush(): number {
+  /** Moves waiting input into the ring as far as room allows; returns how many still wait. */
+  flushInput(): number {
     if (this.pending.length === 0) return 0;
-    const head = Atomics.load(this.ctl, CTL_HEAD);
-    const tail = Atomics.load(this.ctl, CTL_TAIL);
-    const room = RING_BYTES - ((head - tail) >>> 0);
-    const n = Math.min(room, this.pending.length);
-    for (let i = 0; i < n; i++) this.ring[(head + i) & (RING_BYTES - 1)] = this.pending[i] as number;
+    const n = this.input.put(this.pending);
     this.pending.splice(0, n);
-    if (n > 0) {
-      Atomics.store(this.ctl, CTL_HEAD, (head + n) | 0);
-      this.wake();
-    }
+    if (n > 0) this.wake();
     return this.pending.length;
   }
 
@@ -73,42 +138,85 @@ export class ChannelWriter {
     Atomics.notify(this.ctl, CTL_WAKE);
   }
 
-  /** Records that one Ctrl-C in the ring was already delivered through the VM's memory. */
-  notePoked(): void {
-    Atomics.add(this.ctl, CTL_INTR_POKED, 1);
+  /** Counts a Ctrl-C about to be written to the ring; returns its number (1, 2, …). */
+  noteCtrlC(): number {
+    return Atomics.add(this.ctl, CTL_INTR_WRITTEN, 1) + 1;
+  }
+
+  /**
+   * Claims the oldest written but undelivered Ctrl-C for delivery by the host.
+   * @returns its number, or 0 if every written Ctrl-C is delivered or claimed
+   */
+  claimCtrlC(): number {
+    const delivered = Atomics.load(this.ctl, CTL_INTR_DELIVERED);
+    if (delivered >= Atomics.load(this.ctl, CTL_INTR_WRITTEN)) return 0;
+    return Atomics.compareExchange(this.ctl, CTL_INTR_DELIVERED, delivered, delivered + 1) === delivered ? delivered + 1 : 0;
+  }
+
+  /** Whether every Ctrl-C written so far has been delivered. */
+  ctrlCDelivered(): boolean {
+    return Atomics.load(this.ctl, CTL_INTR_DELIVERED) >= Atomics.load(this.ctl, CTL_INTR_WRITTEN);
   }
 
   /** Whether the emulator is inside the interpreter right now. */
   busy(): boolean {
     return Atomics.load(this.ctl, CTL_BUSY) === 1;
   }
+
+  /** Sets the Flash button position (read by the emulator on every GPIO read). */
+  setFlashButton(held: boolean): void {
+    Atomics.store(this.ctl, CTL_BUTTONS, held ? 1 : 0);
+    this.wake();
+  }
+
+  /** Takes everything in the output ring (UART0 TX bytes). */
+  takeOutput(): { data: Uint8Array; baud: number } {
+    const data = this.output.take();
+    if (data.length) Atomics.notify(this.ctl, CTL_OUT_TAIL); // room for a blocked writer
+    return { data, baud: Atomics.load(this.ctl, CTL_OUT_BAUD) };
+  }
+
+  /** The board view the emulator last published. */
+  view(): BoardView {
+    const pins: PadState[] = [];
+    const levels: number[] = [];
+    for (let p = 0; p < 17; p++) {
+      const code = Atomics.load(this.ctl, CTL_PINS + p);
+      pins.push(PAD_CODES[code & 3] ?? 'input');
+      levels.push(code & 4 ? 1 : 0);
+    }
+    return { pins, levels, led: Atomics.load(this.ctl, CTL_LED) === 1, flashHeld: Atomics.load(this.ctl, CTL_FLASH_HELD) === 1 };
+  }
+
+  /** The output sequence number, for {@link waitOutput}. */
+  outSeq(): number {
+    return Atomics.load(this.ctl, CTL_OUT_SEQ);
+  }
+
+  /** Resolves when the emulator publishes output or a view change after `seen`. */
+  async waitOutput(seen: number): Promise<void> {
+    const r = Atomics.waitAsync(this.ctl, CTL_OUT_SEQ, seen);
+    if (r.async) await r.value;
+  }
 }
 
 /** Emulator side of the channel. */
-export class ChannelReader {
-  readonly ctl: Int32Array;
-  private readonly ring: Uint8Array;
-  private pokedHandled = 0;
-
+export class ChannelDevice {
   readonly buffer: SharedArrayBuffer;
+  readonly ctl: Int32Array;
+  private readonly input: Ring;
+  private readonly output: Ring;
+  private ctrlCSeen = 0;
 
   constructor(buffer: SharedArrayBuffer) {
     this.buffer = buffer;
     this.ctl = new Int32Array(buffer, 0, CTL_WORDS);
-    this.ring = new Uint8Array(buffer, HEADER_BYTES, RING_BYTES);
+    ({ input: this.input, output: this.output } = rings(buffer, this.ctl));
   }
 
-  /** Takes every byte waiting in the ring. */
-  drain(): number[] {
-    const head = Atomics.load(this.ctl, CTL_HEAD);
-    let tail = Atomics.load(this.ctl, CTL_TAIL);
-    const out: number[] = [];
-    while (tail !== head) {
-      out.push(this.ring[tail & (RING_BYTES - 1)] as number);
-      tail = (tail + 1) | 0;
-    }
-    Atomics.store(this.ctl, CTL_TAIL, tail);
-    return out;
+  /** Takes every byte waiting in the input ring. */
+  drain(): Uint8Array {
+    return this.input.take();
   }
 
   /** The wake counter's current value, to pass to {@link wait}. */
@@ -125,26 +233,64 @@ export class ChannelReader {
     Atomics.wait(this.ctl, CTL_WAKE, seen, timeoutMs);
   }
 
-  /** Non-blocking wait for the event loop (idle REPL). Resolves on the next write. */
+  /** Non-blocking wait for the event loop (idle REPL): resolves on the next host write. */
   async waitAsync(seen: number): Promise<void> {
     const r = Atomics.waitAsync(this.ctl, CTL_WAKE, seen);
     if (r.async) await r.value;
   }
 
   /**
-   * Called for each Ctrl-C byte taken from the ring: true if the host already delivered it
-   * through the VM's memory (so it must not be acted upon again).
+   * For each Ctrl-C byte taken from the ring, in order: claims its delivery for the emulator.
+   * @returns false if the host already delivered it (through the VM's memory)
    */
-  consumePoked(): boolean {
-    if (Atomics.load(this.ctl, CTL_INTR_POKED) > this.pokedHandled) {
-      this.pokedHandled++;
-      return true;
-    }
-    return false;
+  claimCtrlC(): boolean {
+    const k = ++this.ctrlCSeen;
+    return Atomics.compareExchange(this.ctl, CTL_INTR_DELIVERED, k - 1, k) === k - 1;
   }
 
   /** Raises or lowers the busy flag the host watches. */
   setBusy(busy: boolean): void {
     Atomics.store(this.ctl, CTL_BUSY, busy ? 1 : 0);
+  }
+
+  /** Whether the host holds the Flash button. */
+  flashButtonHeld(): boolean {
+    return (Atomics.load(this.ctl, CTL_BUTTONS) & 1) === 1;
+  }
+
+  /**
+   * Appends UART0 TX bytes to the output ring and tells the host. When the ring is full the
+   * writer waits for the host to read (backpressure, like a real UART's FIFO), at most
+   * `maxWaitMs` in total; bytes that still do not fit are dropped.
+   * @returns the number of bytes dropped
+   */
+  writeOutput(data: Uint8Array, baud: number, maxWaitMs = 1000): number {
+    Atomics.store(this.ctl, CTL_OUT_BAUD, baud);
+    let done = 0;
+    const deadline = performance.now() + maxWaitMs;
+    for (;;) {
+      done += this.output.put(data, done);
+      this.bumpSeq();
+      if (done >= data.length) return 0;
+      const left = deadline - performance.now();
+      if (left <= 0) return data.length - done;
+      Atomics.wait(this.ctl, CTL_OUT_TAIL, Atomics.load(this.ctl, CTL_OUT_TAIL), Math.min(left, 50));
+    }
+  }
+
+  /** Publishes the board view for the host. */
+  publishView(view: BoardView): void {
+    for (let p = 0; p < 17; p++) {
+      const code = PAD_CODES.indexOf(view.pins[p] ?? 'input') | (view.levels[p] ? 4 : 0);
+      Atomics.store(this.ctl, CTL_PINS + p, code);
+    }
+    Atomics.store(this.ctl, CTL_LED, view.led ? 1 : 0);
+    Atomics.store(this.ctl, CTL_FLASH_HELD, view.flashHeld ? 1 : 0);
+    this.bumpSeq();
+  }
+
+  private bumpSeq(): void {
+    Atomics.add(this.ctl, CTL_OUT_SEQ, 1);
+    Atomics.notify(this.ctl, CTL_OUT_SEQ);
   }
 }

@@ -1,0 +1,308 @@
+/**
+ * The board client: the host side of one emulated ESP-07. The page creates one per lab and
+ * every island talks to it; Node tests create their own. It owns the emulator thread and the
+ * shared channel, and turns the learner's actions into what a real board would receive:
+ * bytes on UART0, a Flash button on GPIO0, a pulse on RST.
+ *
+ * Ctrl-C: when the interpreter's memory is shared, a Ctrl-C that arrives while code runs is
+ * delivered at once by writing the VM's pending-exception words, as the UART interrupt does on
+ * the chip; it also travels on the serial line so blocking calls see it. If the running code
+ * does not answer within `interruptTimeoutMs` (a long C call, or no shared memory), the thread
+ * is replaced: a hard reset, announced through the `notice` event.
+ */
+import type { BoardView } from './board.ts';
+import { ChannelHost, createChannelBuffer } from './channel.ts';
+import type { SleepMode } from './clock.ts';
+import { keyboardInterruptPending, pokeKeyboardInterrupt, runningUserCode } from './interpreter.ts';
+import { parseDeviceMessage, type CompiledInterpreter, type HostMessage, type StartCause } from './protocol.ts';
+import type { InterruptLayout } from './wasm-inspect.ts';
+
+/** A worker thread as the host needs it (browser `Worker` or Node `worker_threads.Worker`). */
+export interface WorkerLike {
+  postMessage(msg: HostMessage, transfer?: Transferable[]): void;
+  terminate(): void;
+  onMessage(handler: (data: unknown) => void): void;
+  onError(handler: (message: string) => void): void;
+}
+
+export interface BoardHostOptions {
+  /** Starts a new emulator thread. */
+  spawn: () => WorkerLike;
+  /** Use a SharedArrayBuffer channel (default: when available and, in a browser, cross-origin isolated). */
+  shared?: boolean;
+  /** How sleeps spend host time (default `realtime`). */
+  sleepMode?: SleepMode;
+  /** How long running code may take to answer Ctrl-C before a hard reset, in ms (default 1000). */
+  interruptTimeoutMs?: number;
+}
+
+export interface BoardHostEvents {
+  /** Bytes from UART0 TX, with the baud rate they were sent at. */
+  serial: (data: Uint8Array, baud: number) => void;
+  /** The board view changed (pins, LED, buttons). */
+  view: (view: BoardView) => void;
+  /** Something the learner should know that is not the board's output (e.g. a forced reset). */
+  notice: (text: string) => void;
+  /** An interpreter finished booting. */
+  ready: () => void;
+}
+
+type Listeners = { [K in keyof BoardHostEvents]: Set<BoardHostEvents[K]> };
+
+const EMPTY_VIEW: BoardView = { pins: Array(17).fill('input'), levels: Array(17).fill(0), led: false, flashHeld: false };
+
+export class BoardHost {
+  private readonly opts: Required<BoardHostOptions>;
+  private worker: WorkerLike | null = null;
+  private channel: ChannelHost | null = null;
+  private compiled: CompiledInterpreter | null = null;
+  private memory: SharedArrayBuffer | null = null;
+  private layout: InterruptLayout | null = null;
+  private generation = 0;
+  private flashHeld = false;
+  private watchdog: ReturnType<typeof setTimeout> | null = null;
+  private acked = false;
+  private readonly listeners: Listeners = { serial: new Set(), view: new Set(), notice: new Set(), ready: new Set() };
+  private lastViewKey = '';
+  /** The last board view the emulator reported. */
+  view: BoardView = EMPTY_VIEW;
+  /** Whether UTF-8 typed at the friendly prompt is kept by this interpreter build. */
+  utf8Prompt = false;
+
+  constructor(opts: BoardHostOptions) {
+    const canShare = typeof SharedArrayBuffer !== 'undefined'
+      && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== false;
+    this.opts = {
+      shared: canShare,
+      sleepMode: 'realtime',
+      interruptTimeoutMs: 1000,
+      ...opts,
+    };
+  }
+
+  /** Whether input and interrupts travel through shared memory (false: degraded message mode). */
+  get shared(): boolean {
+    return this.opts.shared;
+  }
+
+  /** Subscribes to an event; returns an unsubscribe function. */
+  on<K extends keyof BoardHostEvents>(event: K, fn: BoardHostEvents[K]): () => void {
+    (this.listeners[event] as Set<BoardHostEvents[K]>).add(fn);
+    return () => (this.listeners[event] as Set<BoardHostEvents[K]>).delete(fn);
+  }
+
+  /** Powers the board on. */
+  start(): void {
+    if (!this.worker) this.spawn('power');
+  }
+
+  /**
+   * Sends bytes to the board's UART0 RX, as typed in a terminal (a string is sent as UTF-8).
+   * Ctrl-C (0x03) interrupts running code.
+   */
+  write(input: Uint8Array | string): void {
+    const bytes = typeof input === 'string' ? new TextEncoder().encode(input) : input;
+    if (bytes.length === 0) return;
+    const hasCtrlC = bytes.includes(0x03);
+    if (this.channel) {
+      for (const b of bytes) if (b === 0x03) this.channel.noteCtrlC();
+      this.channel.write(bytes);
+      this.retryPendingInput();
+      if (hasCtrlC) {
+        this.deliverCtrlC();
+        if (this.channel.busy()) this.armWatchdog();
+      }
+    } else {
+      this.worker?.postMessage({ t: 'in', data: bytes });
+      if (hasCtrlC) this.armWatchdog();
+    }
+  }
+
+  /**
+   * Runs a program the way a serial tool pastes it: Ctrl-C (stop what runs, clear the line),
+   * Ctrl-E (paste mode), the code with `\r` line ends, Ctrl-D (execute). Variables it defines
+   * stay in the REPL afterwards. Resolves once the bytes are on their way.
+   */
+  async run(code: string): Promise<void> {
+    const body = code.replace(/\r\n?/g, '\n').replace(/\n+$/, '').replace(/\n/g, '\r');
+    this.write('\x03');
+    this.write(`\x05${body}\r\x04`);
+  }
+
+  /** Presses and releases the Reset button: a hard reset (RAM state is lost, pins return to input). */
+  reset(): void {
+    if (!this.worker) return this.start();
+    if (this.channel && !this.channel.busy()) {
+      const gen = this.generation;
+      this.worker.postMessage({ t: 'reset' });
+      // An idle emulator restarts its interpreter in place; one that does not answer is replaced.
+      this.awaitingReset = true;
+      setTimeout(() => {
+        if (this.generation === gen && this.awaitingReset) this.respawn('reset');
+      }, 500);
+      return;
+    }
+    this.respawn('reset');
+  }
+
+  /** A reset was sent to an idle emulator and its interpreter has not reported ready yet. */
+  private awaitingReset = false;
+
+  /**
+   * Holds or releases the Flash button (GPIO0 to ground).
+   * @param held true while pressed
+   */
+  setFlash(held: boolean): void {
+    this.flashHeld = held;
+    if (this.channel) this.channel.setFlashButton(held);
+    else this.worker?.postMessage({ t: 'flash', held });
+    if (this.channel) {
+      // The emulator reads the button on its next GPIO access; show the press at once.
+      this.emitView({ ...this.view, flashHeld: held });
+    }
+  }
+
+  /** Stops the emulator thread. */
+  dispose(): void {
+    this.clearWatchdog();
+    this.generation++;
+    this.worker?.terminate();
+    this.worker = null;
+    this.channel = null;
+  }
+
+  // ---- internals --------------------------------------------------------------------------
+
+  private spawn(cause: StartCause): void {
+    const gen = ++this.generation;
+    const worker = this.opts.spawn();
+    this.worker = worker;
+    this.memory = null;
+    this.layout = null;
+    const buffer = this.opts.shared ? createChannelBuffer() : null;
+    this.channel = buffer ? new ChannelHost(buffer) : null;
+    if (buffer) this.channel?.setFlashButton(this.flashHeld);
+    worker.onMessage((data) => {
+      if (gen === this.generation) this.onDeviceMessage(data);
+    });
+    worker.onError((message) => {
+      if (gen === this.generation) this.notice(`the emulator stopped (${message}); press Reset to restart it`);
+    });
+    worker.postMessage({ t: 'init', channel: buffer, compiled: this.compiled, cause, flashHeld: this.flashHeld, sleepMode: this.opts.sleepMode });
+    if (this.channel) void this.readOutput(this.channel, gen);
+  }
+
+  private respawn(cause: StartCause, why?: string): void {
+    this.clearWatchdog();
+    this.worker?.terminate();
+    this.worker = null;
+    if (why) this.notice(why);
+    this.emitView({ ...EMPTY_VIEW, flashHeld: this.flashHeld });
+    this.spawn(cause);
+  }
+
+  private onDeviceMessage(data: unknown): void {
+    const msg = parseDeviceMessage(data);
+    if (!msg) return; // untrusted: ignore anything malformed
+    if (!this.channel) this.acked = true; // message mode: any sign of life answers a Ctrl-C
+    switch (msg.t) {
+      case 'ready':
+        this.compiled = { module: msg.wasm, layout: msg.layout, utf8Prompt: msg.utf8Prompt };
+        this.memory = msg.memory;
+        this.layout = msg.layout;
+        this.utf8Prompt = msg.utf8Prompt;
+        this.awaitingReset = false;
+        for (const fn of this.listeners.ready) fn();
+        break;
+      case 'out':
+        this.emitSerial(msg.data, msg.baud);
+        break;
+      case 'view':
+        this.emitView(msg.view);
+        break;
+      case 'fault':
+        this.notice(msg.message);
+        break;
+    }
+  }
+
+  private async readOutput(channel: ChannelHost, gen: number): Promise<void> {
+    while (gen === this.generation) {
+      const seen = channel.outSeq();
+      const out = channel.takeOutput();
+      if (out.data.length) this.emitSerial(out.data, out.baud);
+      this.emitView(channel.view());
+      this.retryPendingInput();
+      await channel.waitOutput(seen);
+    }
+  }
+
+  private retryPendingInput(): void {
+    if (this.channel && this.channel.flushInput() > 0) {
+      setTimeout(() => this.retryPendingInput(), 10);
+    }
+  }
+
+  /**
+   * Delivers a waiting Ctrl-C straight into the VM's memory if user code is running, unless the
+   * emulator thread already took it from the serial line (the two sides claim each Ctrl-C).
+   */
+  private deliverCtrlC(): void {
+    const { channel, memory, layout } = this;
+    if (!channel || !memory || !layout || channel.ctrlCDelivered()) return;
+    if (!runningUserCode(memory, layout)) return;
+    if (channel.claimCtrlC()) pokeKeyboardInterrupt(memory, layout);
+  }
+
+  /**
+   * After a Ctrl-C to busy code: keeps trying to deliver it (code that was about to start
+   * when the key came), and hard-resets if, at the deadline, the code is still running with the
+   * KeyboardInterrupt undelivered or not yet raised (a long C call, or no shared memory).
+   */
+  private armWatchdog(): void {
+    if (this.watchdog) return;
+    this.acked = false;
+    const gen = this.generation;
+    const deadline = performance.now() + this.opts.interruptTimeoutMs;
+    const tick = () => {
+      this.watchdog = null;
+      if (gen !== this.generation) return;
+      const { channel, memory, layout } = this;
+      if (!channel) {
+        if (this.acked) return;
+      } else {
+        this.deliverCtrlC();
+        const stuck = channel.busy() && (!channel.ctrlCDelivered()
+          || (memory !== null && layout !== null && runningUserCode(memory, layout) && keyboardInterruptPending(memory, layout)));
+        if (!stuck) return;
+      }
+      if (performance.now() < deadline) {
+        this.watchdog = setTimeout(tick, 10);
+        return;
+      }
+      this.respawn('reset', 'The program did not stop on Ctrl-C, so the board was hard reset (as its Reset button would). Variables are lost.');
+    };
+    this.watchdog = setTimeout(tick, 10);
+  }
+
+  private clearWatchdog(): void {
+    if (this.watchdog) clearTimeout(this.watchdog);
+    this.watchdog = null;
+  }
+
+  private emitSerial(data: Uint8Array, baud: number): void {
+    for (const fn of this.listeners.serial) fn(data, baud);
+  }
+
+  private emitView(view: BoardView): void {
+    const key = JSON.stringify(view);
+    if (key === this.lastViewKey) return;
+    this.lastViewKey = key;
+    this.view = view;
+    for (const fn of this.listeners.view) fn(view);
+  }
+
+  private notice(text: string): void {
+    for (const fn of this.listeners.notice) fn(text);
+  }
+}

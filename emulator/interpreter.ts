@@ -1,0 +1,183 @@
+/**
+ * One instance of the official MicroPython WebAssembly interpreter
+ * (`@micropython/micropython-webassembly-pyscript` 1.27.0), prepared to run as the ESP8266's
+ * firmware core:
+ * - its wasm imports for time (`mp_js_ticks_ms`, `mp_js_time_ms`) read the board's virtual clock;
+ * - its memory can be shared, so the host thread can raise KeyboardInterrupt while it spins;
+ * - the line editor keeps UTF-8 typed at the prompt (see `widenReadlinePrintable`);
+ * - firmware modules (Python) are installed before the banner.
+ *
+ * A soft or hard reset throws the instance away and creates a new one: that is what a reset
+ * does to the interpreter's RAM on the real board.
+ */
+import { loadMicroPython } from '@micropython/micropython-webassembly-pyscript';
+import { findInterruptLayout, widenReadlinePrintable, type InterruptLayout, type MemoryStore } from './wasm-inspect.ts';
+import { patchMemory } from './wasm-patch.ts';
+
+/** The compiled interpreter, ready to instantiate many times. */
+export interface PreparedWasm {
+  module: WebAssembly.Module;
+  /** URL or path the loader is pointed at (it is given the compiled module instead). */
+  url: string;
+  /** Interrupt words for host-side Ctrl-C, or null when unavailable (memory not shared). */
+  layout: InterruptLayout | null;
+  /** Whether UTF-8 at the friendly prompt is kept. */
+  utf8Prompt: boolean;
+}
+
+/** Largest wasm memory the interpreter may grow to: 4096 pages of 64 KiB = 256 MiB. */
+export const MAX_MEMORY_PAGES = 4096;
+
+/**
+ * Patches and compiles the interpreter's wasm.
+ * @param bytes the original `micropython.wasm`
+ * @param shared make the memory shared (needs SharedArrayBuffer support and, in browsers, cross-origin isolation)
+ * @throws Error if the bytes are not the MicroPython module (no memory section)
+ */
+export async function prepareWasm(bytes: Uint8Array, url: string, shared: boolean): Promise<PreparedWasm> {
+  const widened = widenReadlinePrintable(bytes);
+  const patched = patchMemory(widened ?? bytes, { shared, maxPages: MAX_MEMORY_PAGES });
+  const module = await WebAssembly.compile(patched as Uint8Array<ArrayBuffer>);
+  let layout: InterruptLayout | null = null;
+  if (shared) {
+    try {
+      layout = findInterruptLayout(bytes);
+    } catch {
+      layout = null;
+    }
+  }
+  return { module, url, layout, utf8Prompt: widened !== null };
+}
+
+/** Functions the interpreter's imports and the firmware call into. */
+export interface InterpreterHooks {
+  /** Raw interpreter stdout/stderr bytes. */
+  stdout(bytes: Uint8Array): void;
+  /** Value for the `mp_js_ticks_ms` import: ms since power-on. */
+  ticksMs(): number;
+  /** Value for the `mp_js_time_ms` import: ms since the Unix epoch. */
+  unixMs(): number;
+}
+
+let loading: Promise<unknown> = Promise.resolve();
+
+/** Copies shared views before decoding: browsers' TextDecoder refuses SharedArrayBuffer views. */
+function allowSharedTextDecoding(): void {
+  const proto = TextDecoder.prototype as TextDecoder & { __sharedOk?: boolean };
+  if (proto.__sharedOk) return;
+  const decode = proto.decode;
+  proto.decode = function (this: TextDecoder, input?: AllowSharedBufferSource, options?: TextDecodeOptions) {
+    if (input && ArrayBuffer.isView(input) && input.buffer instanceof SharedArrayBuffer) {
+      input = new Uint8Array(input.buffer, input.byteOffset, input.byteLength).slice();
+    }
+    return decode.call(this, input as BufferSource, options);
+  };
+  proto.__sharedOk = true;
+}
+
+type MicroPython = Awaited<ReturnType<typeof loadMicroPython>>;
+
+export class Interpreter {
+  readonly mp: MicroPython;
+  readonly memory: WebAssembly.Memory;
+  readonly layout: InterruptLayout | null;
+  private readonly exports: { mp_sched_keyboard_interrupt(): void; mp_hal_get_interrupt_char(): number };
+
+  private constructor(mp: MicroPython, instance: WebAssembly.Instance, layout: InterruptLayout | null) {
+    this.mp = mp;
+    this.memory = instance.exports.memory as WebAssembly.Memory;
+    this.layout = layout;
+    this.exports = instance.exports as unknown as Interpreter['exports'];
+  }
+
+  /**
+   * Instantiates the interpreter. Instances are created one at a time per thread (the loader
+   * keeps its state on `globalThis`).
+   * @param heapBytes initial GC heap size in bytes
+   */
+  static async create(wasm: PreparedWasm, hooks: InterpreterHooks, heapBytes = 256 * 1024): Promise<Interpreter> {
+    const run = async () => {
+      if (wasm.layout) allowSharedTextDecoding();
+      let instance: WebAssembly.Instance | undefined;
+      const original = { instantiate: WebAssembly.instantiate, streaming: WebAssembly.instantiateStreaming };
+      const hook = async (_source: unknown, imports?: WebAssembly.Imports) => {
+        const env = (imports?.env ?? {}) as Record<string, unknown>;
+        env.mp_js_ticks_ms = () => hooks.ticksMs();
+        env.mp_js_time_ms = () => hooks.unixMs();
+        instance = await original.instantiate.call(WebAssembly, wasm.module, imports);
+        return { module: wasm.module, instance };
+      };
+      WebAssembly.instantiate = hook as typeof WebAssembly.instantiate;
+      WebAssembly.instantiateStreaming = hook as typeof WebAssembly.instantiateStreaming;
+      try {
+        const mp = await loadMicroPython({
+          url: wasm.url,
+          heapsize: heapBytes,
+          linebuffer: false,
+          stdout: (b: Uint8Array) => hooks.stdout(b),
+          stderr: (b: Uint8Array) => hooks.stdout(b),
+        });
+        if (!instance) throw new Error('MicroPython did not instantiate through the hook');
+        return new Interpreter(mp, instance, wasm.layout);
+      } finally {
+        WebAssembly.instantiate = original.instantiate;
+        WebAssembly.instantiateStreaming = original.streaming;
+      }
+    };
+    const p = loading.then(run, run);
+    loading = p.catch(() => undefined);
+    return p;
+  }
+
+  /** Feeds one byte to the REPL. Returns non-zero when the REPL asks for a soft reset. */
+  processChar(c: number): number {
+    return this.mp.replProcessChar(c);
+  }
+
+  /** 3 while user code runs (Ctrl-C interrupts it), -1 otherwise. */
+  interruptChar(): number {
+    return this.exports.mp_hal_get_interrupt_char();
+  }
+
+  /** Makes the VM raise KeyboardInterrupt at its next check, as the UART interrupt handler does. */
+  scheduleKeyboardInterrupt(): void {
+    this.exports.mp_sched_keyboard_interrupt();
+  }
+
+  /** Withdraws a KeyboardInterrupt that was scheduled but not yet raised. */
+  clearPendingInterrupt(): void {
+    const pending = this.layout?.kbdInterruptStores.find((s) => !s.guard && s.value !== 0);
+    if (!pending) return;
+    const words = new Int32Array(this.memory.buffer);
+    Atomics.compareExchange(words, pending.addr >> 2, pending.value, 0);
+  }
+}
+
+/** Whether the KeyboardInterrupt scheduled by {@link pokeKeyboardInterrupt} is still waiting to be raised. */
+export function keyboardInterruptPending(memory: SharedArrayBuffer, layout: InterruptLayout): boolean {
+  const pending = layout.kbdInterruptStores.find((s) => !s.guard && s.value !== 0);
+  return pending !== undefined && Atomics.load(new Int32Array(memory), pending.addr >> 2) === pending.value;
+}
+
+/** Whether the interpreter is running user code (its interrupt character is Ctrl-C). */
+export function runningUserCode(memory: SharedArrayBuffer, layout: InterruptLayout): boolean {
+  return Atomics.load(new Int32Array(memory), layout.interruptCharAddr >> 2) === 3;
+}
+
+/**
+ * Does, from another thread, what `mp_sched_keyboard_interrupt` does: only when user code is
+ * running (interrupt char 3). Returns whether it did.
+ * @param memory the interpreter's shared memory buffer
+ */
+export function pokeKeyboardInterrupt(memory: SharedArrayBuffer, layout: InterruptLayout): boolean {
+  const i32 = new Int32Array(memory);
+  const i16 = new Int16Array(memory);
+  if (Atomics.load(i32, layout.interruptCharAddr >> 2) !== 3) return false;
+  const load = (addr: number, width: 2 | 4) => (width === 4 ? Atomics.load(i32, addr >> 2) : Atomics.load(i16, addr >> 1) & 0xffff);
+  const store = (s: MemoryStore) => (s.width === 4 ? Atomics.store(i32, s.addr >> 2, s.value) : Atomics.store(i16, s.addr >> 1, s.value));
+  for (const s of layout.kbdInterruptStores) {
+    if (s.guard && load(s.guard.addr, s.guard.width) !== s.guard.equals) continue;
+    store(s);
+  }
+  return true;
+}

@@ -1,0 +1,31 @@
+/**
+ * Node worker-thread entry of the emulator (tests, the command-line board): the same device as
+ * in the browser, with the wasm and the firmware sources read from disk.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { parentPort } from 'node:worker_threads';
+import type { HostMessage } from '../protocol.ts';
+import { serveDevice } from '../worker-main.ts';
+
+const require = createRequire(import.meta.url);
+const wasmPath = require.resolve('@micropython/micropython-webassembly-pyscript/micropython.wasm');
+const pyDir = new URL('../python/', import.meta.url);
+const firmware: Record<string, string> = {};
+for (const name of readdirSync(pyDir)) {
+  if (name.endsWith('.py')) firmware[name] = readFileSync(new URL(name, pyDir), 'utf8');
+}
+
+const port = parentPort;
+if (!port) throw new Error('device-worker must run in a worker thread');
+serveDevice(
+  {
+    post: (msg, transfer) => port.postMessage(msg, transfer as never),
+    onMessage: (handler) => port.on('message', (m: HostMessage) => handler(m)),
+  },
+  {
+    wasmUrl: wasmPath,
+    loadWasm: async () => new Uint8Array(readFileSync(wasmPath)),
+    firmware,
+  },
+);

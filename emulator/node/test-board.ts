@@ -1,0 +1,108 @@
+/**
+ * A board for tests: runs the emulator in a worker thread and records everything the terminal
+ * would show, so a test can type at the REPL and wait for exact text.
+ */
+import type { SleepMode } from '../clock.ts';
+import { BoardHost } from '../host.ts';
+import { spawnNodeDevice } from './spawn.ts';
+
+export interface TestBoardOptions {
+  shared?: boolean;
+  sleepMode?: SleepMode;
+  interruptTimeoutMs?: number;
+}
+
+export class TestBoard {
+  readonly host: BoardHost;
+  private bytes: number[] = [];
+  private mark = 0;
+  readonly notices: string[] = [];
+  private waiters = new Set<() => void>();
+
+  private constructor(opts: TestBoardOptions) {
+    this.host = new BoardHost({ spawn: spawnNodeDevice, ...opts });
+    this.host.on('serial', (data) => {
+      for (const b of data) this.bytes.push(b);
+      this.poke();
+    });
+    this.host.on('notice', (t) => {
+      this.notices.push(t);
+      this.poke();
+    });
+    this.host.on('view', () => this.poke());
+  }
+
+  /** Powers a board on and waits for the first prompt. */
+  static async boot(opts: TestBoardOptions = {}): Promise<TestBoard> {
+    const b = new TestBoard(opts);
+    const ready = new Promise<void>((resolve) => b.host.on('ready', resolve));
+    b.host.start();
+    await b.waitFor('>>> ');
+    await ready;
+    return b;
+  }
+
+  /** Everything received on the serial line so far, decoded as UTF-8. */
+  get all(): string {
+    return new TextDecoder().decode(Uint8Array.from(this.bytes));
+  }
+
+  /** What arrived since the last {@link since} or {@link type}. */
+  get recent(): string {
+    return new TextDecoder().decode(Uint8Array.from(this.bytes.slice(this.mark)));
+  }
+
+  /** Starts a new "recent" window. */
+  since(): this {
+    this.mark = this.bytes.length;
+    return this;
+  }
+
+  /** Types text at the terminal (starts a new "recent" window). */
+  type(text: string): this {
+    this.since();
+    this.host.write(text);
+    return this;
+  }
+
+  /** Types a line and waits for the next prompt; returns what the board printed in between. */
+  async line(text: string, prompt = '>>> ', timeoutMs = 5000): Promise<string> {
+    this.type(`${text}\r`);
+    await this.waitFor(prompt, timeoutMs);
+    return this.recent;
+  }
+
+  /** Waits until the recent output contains `what` (or matches it). */
+  async waitFor(what: string | RegExp, timeoutMs = 5000): Promise<string> {
+    return this.waitUntil(() => (typeof what === 'string' ? this.recent.includes(what) : what.test(this.recent)), timeoutMs, () => `waiting for ${String(what)}; got ${JSON.stringify(this.recent)}`);
+  }
+
+  /** Waits until `cond()` holds, re-checking on every output or view change. */
+  async waitUntil(cond: () => boolean, timeoutMs = 5000, describe: () => string = () => 'condition'): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    while (!cond()) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timeout: ${describe()}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(done, Math.min(left, 100));
+        const w = () => done();
+        function done() {
+          clearTimeout(t);
+          resolve();
+        }
+        this.waiters.add(w);
+      });
+    }
+    return this.recent;
+  }
+
+  dispose(): void {
+    this.host.dispose();
+  }
+
+  private poke(): void {
+    const ws = [...this.waiters];
+    this.waiters.clear();
+    for (const w of ws) w();
+  }
+}

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { parseDeviceMessage } from './protocol.ts';
+
+const view = { pins: Array(17).fill('input'), levels: Array(17).fill(0), led: false, flashHeld: false };
+
+describe('parseDeviceMessage (emulator messages are untrusted)', () => {
+  it('accepts the documented shapes', () => {
+    expect(parseDeviceMessage({ t: 'fault', message: 'x' })).toEqual({ t: 'fault', message: 'x' });
+    expect(parseDeviceMessage({ t: 'view', view })).toEqual({ t: 'view', view });
+    expect(parseDeviceMessage({ t: 'out', data: new Uint8Array([62]), baud: 115200 })?.t).toBe('out');
+  });
+
+  it('rejects forged or malformed messages', () => {
+    expect(parseDeviceMessage(null)).toBeNull();
+    expect(parseDeviceMessage('<img src=x>')).toBeNull();
+    expect(parseDeviceMessage({ t: 'gpio', pin: 2, v: 1 })).toBeNull();
+    expect(parseDeviceMessage({ t: 'intr-ack' })).toBeNull();
+    expect(parseDeviceMessage({ t: 'view', view: { ...view, led: 'yes' } })).toBeNull();
+    expect(parseDeviceMessage({ t: 'view', view: { ...view, pins: ['<b>'] } })).toBeNull();
+    expect(parseDeviceMessage({ t: 'out', data: '<script>', baud: 115200 })).toBeNull();
+    expect(parseDeviceMessage({ t: 'ready', wasm: {}, memory: null, layout: null })).toBeNull();
+  });
+
+  it('truncates fault text', () => {
+    const m = parseDeviceMessage({ t: 'fault', message: 'x'.repeat(2000) });
+    expect(m && m.t === 'fault' && m.message.length).toBe(500);
+  });
+});

@@ -1,0 +1,83 @@
+/**
+ * Messages between the host (page or Node test) and the emulator thread.
+ *
+ * The host must treat every message from the emulator as untrusted data: the emulator runs
+ * the learner's code. `parseDeviceMessage` accepts only the shapes below and never yields
+ * markup; text goes to the terminal as bytes, never into the DOM as HTML.
+ */
+import type { BoardView } from './board.ts';
+import type { SleepMode } from './clock.ts';
+import type { InterruptLayout } from './wasm-inspect.ts';
+
+/** Why the emulator (re)starts: power-on, or the Reset button / `machine.reset()`. */
+export type StartCause = 'power' | 'reset';
+
+/** What an emulator thread hands back so the next one skips compiling the interpreter. */
+export interface CompiledInterpreter {
+  module: WebAssembly.Module;
+  layout: InterruptLayout | null;
+  utf8Prompt: boolean;
+}
+
+/** Host → emulator. */
+export type HostMessage =
+  /** First message: the shared channel (or null for message mode) and the board settings. */
+  | { t: 'init'; channel: SharedArrayBuffer | null; compiled: CompiledInterpreter | null; cause: StartCause; flashHeld: boolean; sleepMode: SleepMode }
+  /** Serial input, in message mode only. */
+  | { t: 'in'; data: Uint8Array }
+  /** Hard reset while idle (a busy emulator is restarted by the host instead). */
+  | { t: 'reset' }
+  /** Flash button, in message mode only. */
+  | { t: 'flash'; held: boolean };
+
+/** Emulator → host. */
+export type DeviceMessage =
+  /** An interpreter started; carries what the host needs for fast Ctrl-C. */
+  | { t: 'ready'; wasm: WebAssembly.Module; memory: SharedArrayBuffer | null; layout: InterruptLayout | null; utf8Prompt: boolean }
+  /** Serial output, in message mode only. */
+  | { t: 'out'; data: Uint8Array; baud: number }
+  /** Board view, in message mode only. */
+  | { t: 'view'; view: BoardView }
+  /** The emulator hit an internal error it could not recover from. */
+  | { t: 'fault'; message: string };
+
+const PAD = new Set(['high', 'low', 'input']);
+
+function isView(v: unknown): v is BoardView {
+  if (!v || typeof v !== 'object') return false;
+  const o = v as Record<string, unknown>;
+  return Array.isArray(o.pins) && o.pins.length === 17 && o.pins.every((p) => PAD.has(p as string))
+    && Array.isArray(o.levels) && o.levels.length === 17 && o.levels.every((l) => l === 0 || l === 1)
+    && typeof o.led === 'boolean' && typeof o.flashHeld === 'boolean';
+}
+
+function isLayout(v: unknown): v is InterruptLayout {
+  if (!v || typeof v !== 'object') return false;
+  const o = v as Record<string, unknown>;
+  return Number.isInteger(o.interruptCharAddr) && Array.isArray(o.kbdInterruptStores)
+    && o.kbdInterruptStores.every((s) => s && typeof s === 'object' && Number.isInteger((s as MemoryStoreLike).addr)
+      && Number.isInteger((s as MemoryStoreLike).value) && ((s as MemoryStoreLike).width === 2 || (s as MemoryStoreLike).width === 4));
+}
+interface MemoryStoreLike { addr: unknown; value: unknown; width: unknown }
+
+/** Validates a message from the emulator. Returns null for anything malformed. */
+export function parseDeviceMessage(data: unknown): DeviceMessage | null {
+  if (!data || typeof data !== 'object') return null;
+  const m = data as Record<string, unknown>;
+  switch (m.t) {
+    case 'ready':
+      if (!(m.wasm instanceof WebAssembly.Module)) return null;
+      if (m.memory !== null && !(m.memory instanceof SharedArrayBuffer)) return null;
+      if (m.layout !== null && !isLayout(m.layout)) return null;
+      return { t: 'ready', wasm: m.wasm, memory: m.memory as SharedArrayBuffer | null, layout: m.layout as InterruptLayout | null, utf8Prompt: m.utf8Prompt === true };
+    case 'out':
+      if (!(m.data instanceof Uint8Array) || typeof m.baud !== 'number' || !(m.baud > 0)) return null;
+      return { t: 'out', data: m.data, baud: m.baud };
+    case 'view':
+      return isView(m.view) ? { t: 'view', view: m.view } : null;
+    case 'fault':
+      return typeof m.message === 'string' ? { t: 'fault', message: m.message.slice(0, 500) } : null;
+    default:
+      return null;
+  }
+}

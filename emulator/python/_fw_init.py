@@ -1,0 +1,40 @@
+# Runs once in every fresh interpreter, before the banner: installs the firmware modules under
+# their ESP8266 names and hides what the real board does not have (the WebAssembly build's `js`,
+# `jsffi`, `pyscript`, and our own internals), so `import js` fails as on the board.
+import sys
+import builtins
+import _fw_time
+import _fw_machine
+import _fw_sys
+
+_FIRMWARE = {
+    'time': _fw_time, 'utime': _fw_time,
+    'machine': _fw_machine, 'umachine': _fw_machine,
+    'sys': _fw_sys, 'usys': _fw_sys,
+}
+for _name in ('time', 'machine', 'sys'):
+    _m = _FIRMWARE[_name]
+    setattr(_m, '__name__', _name)
+    try:
+        delattr(_m, '__file__')
+    except AttributeError:
+        pass
+_HIDDEN = ('js', 'jsffi', 'pyscript', '_esp_hal', '_fw_time', '_fw_machine', '_fw_sys', '_fw_init')
+for _name in _HIDDEN:
+    if _name in sys.modules:
+        del sys.modules[_name]
+_real_import = builtins.__import__
+
+
+def __import__(name, globals=None, locals=None, fromlist=(), level=0):
+    if level == 0:
+        m = _FIRMWARE.get(name)
+        if m is not None:
+            return m
+        if name.split('.')[0] in _HIDDEN:
+            raise ImportError("no module named '%s'" % name)
+    return _real_import(name, globals, locals, fromlist, level)
+
+
+builtins.__import__ = __import__
+sys.path[:] = ['', '.frozen', '/lib']

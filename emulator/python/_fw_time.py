@@ -1,0 +1,106 @@
+# The `time` module of the virtual ESP-07 (also importable as `utime`).
+# Every function reads the board's virtual clock through the emulator (_esp_hal); the
+# interpreter's own sleeps would busy-wait and ignore Ctrl-C.
+# Behaviour follows MicroPython extmod/modtime.c and docs/library/time.rst; the epoch is
+# 2000-01-01 as on the esp8266 port.
+import time as _b
+import _esp_hal as _hal
+from math import fabs as _fabs
+
+_sleep_us = _hal.sleep_us
+ticks_diff = _b.ticks_diff
+ticks_add = _b.ticks_add
+
+
+def sleep(seconds):
+    _fabs(seconds)  # the firmware converts with mp_obj_get_float: same TypeError for non-numbers
+    ms = int(1000 * seconds)  # mp_hal_delay_ms((mp_uint_t)(1000 * f)): millisecond resolution
+    if ms > 0 and _sleep_us(ms * 1000):
+        raise KeyboardInterrupt
+
+
+def sleep_ms(ms):
+    ms = range(ms).stop  # mp_obj_get_int: the firmware's TypeError for floats and strings
+    if ms > 0 and _sleep_us(ms * 1000):
+        raise KeyboardInterrupt
+
+
+def sleep_us(us):
+    us = range(us).stop
+    if us > 0 and _sleep_us(us):
+        raise KeyboardInterrupt
+
+
+def ticks_ms():
+    return _hal.ticks_ms()
+
+
+def ticks_us():
+    return _hal.ticks_us()
+
+
+def ticks_cpu():
+    return _hal.ticks_cpu()
+
+
+def time():
+    return _hal.rtc_ms() // 1000
+
+
+def time_ns():
+    return _hal.rtc_ms() * 1000000
+
+
+_DAYS_BEFORE_MONTH = (0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334)
+
+
+def _leap(y):
+    return y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)
+
+
+def gmtime(secs=None):
+    if secs is None:
+        secs = time()
+    secs = range(secs).stop
+    days, rem = divmod(secs, 86400)
+    hh, rem = divmod(rem, 3600)
+    mm, ss = divmod(rem, 60)
+    wday = (days + 5) % 7  # 2000-01-01 was a Saturday; Monday is 0
+    y = 2000
+    while True:
+        n = 366 if _leap(y) else 365
+        if days < 0:
+            y -= 1
+            days += 366 if _leap(y) else 365
+        elif days >= n:
+            days -= n
+            y += 1
+        else:
+            break
+    yday = days + 1
+    m = 1
+    while m < 12:
+        start = _DAYS_BEFORE_MONTH[m] + (1 if m >= 2 and _leap(y) else 0)
+        if days < start:
+            break
+        m += 1
+    mday = days - _DAYS_BEFORE_MONTH[m - 1] - (1 if m > 2 and _leap(y) else 0) + 1
+    return (y, m, mday, hh, mm, ss, wday, yday)
+
+
+localtime = gmtime
+
+
+def mktime(t):
+    y, mo, d, hh, mm, ss = t[0], t[1], t[2], t[3], t[4], t[5]
+    y += (mo - 1) // 12
+    mo = (mo - 1) % 12 + 1
+    days = 0
+    if y >= 2000:
+        for yy in range(2000, y):
+            days += 366 if _leap(yy) else 365
+    else:
+        for yy in range(y, 2000):
+            days -= 366 if _leap(yy) else 365
+    days += _DAYS_BEFORE_MONTH[mo - 1] + (1 if mo > 2 and _leap(y) else 0) + d - 1
+    return ((days * 24 + hh) * 60 + mm) * 60 + ss

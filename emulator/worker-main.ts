@@ -1,0 +1,66 @@
+/**
+ * Entry of the emulator thread, the same in a browser Web Worker and a Node worker thread:
+ * waits for `init`, prepares the interpreter and runs the {@link Device}. The caller supplies
+ * what differs between the two: how to send and receive messages, where the wasm is, and the
+ * firmware's Python sources.
+ */
+import { ChannelDevice } from './channel.ts';
+import { Device } from './device.ts';
+import { prepareWasm } from './interpreter.ts';
+import type { DeviceMessage, HostMessage } from './protocol.ts';
+
+export interface DevicePort {
+  post(msg: DeviceMessage, transfer?: Transferable[]): void;
+  onMessage(handler: (msg: HostMessage) => void): void;
+}
+
+export interface DeviceEnvironment {
+  /** URL (browser) or file path (Node) of `micropython.wasm`, given to the loader. */
+  wasmUrl: string;
+  /** Reads the original wasm bytes (only when the host did not pass a compiled module). */
+  loadWasm(): Promise<Uint8Array>;
+  /** Firmware Python sources by file name. */
+  firmware: Record<string, string>;
+  /** Called once the interpreter is compiled: takes away what user code must not reach. */
+  lockDown?(): void;
+}
+
+export function serveDevice(port: DevicePort, env: DeviceEnvironment): void {
+  let device: Device | null = null;
+  port.onMessage((msg) => {
+    switch (msg.t) {
+      case 'init':
+        void start(msg);
+        break;
+      case 'in':
+        device?.receive(msg.data);
+        break;
+      case 'reset':
+        void device?.hardReset();
+        break;
+      case 'flash':
+        device?.setFlash(msg.held);
+        break;
+    }
+  });
+
+  async function start(msg: Extract<HostMessage, { t: 'init' }>): Promise<void> {
+    try {
+      const shared = msg.channel !== null;
+      const wasm = msg.compiled
+        ? { ...msg.compiled, url: env.wasmUrl }
+        : await prepareWasm(await env.loadWasm(), env.wasmUrl, shared);
+      env.lockDown?.();
+      device = new Device({
+        wasm,
+        firmware: env.firmware,
+        channel: msg.channel ? new ChannelDevice(msg.channel) : null,
+        post: (m, transfer) => port.post(m, transfer),
+        sleepMode: msg.sleepMode,
+      });
+      await device.run(msg.cause, msg.flashHeld);
+    } catch (e) {
+      port.post({ t: 'fault', message: `emulator failed to start: ${String(e)}` });
+    }
+  }
+}

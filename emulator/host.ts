@@ -13,7 +13,7 @@
 import type { BoardView } from './board.ts';
 import { ChannelHost, createChannelBuffer } from './channel.ts';
 import type { SleepMode } from './clock.ts';
-import { keyboardInterruptPending, pokeKeyboardInterrupt, runningUserCode } from './interpreter.ts';
+import { keyboardInterruptPending, pokeKeyboardInterrupt, runningUserCode } from './vm-interrupt.ts';
 import { parseDeviceMessage, type CompiledInterpreter, type HostMessage, type StartCause } from './protocol.ts';
 import type { InterruptLayout } from './wasm-inspect.ts';
 

@@ -1,0 +1,195 @@
+/**
+ * `npm run bench`: speed and size figures of the built site, measured in headless Chromium
+ * (Debian's, as in the tests). Prints figures and targets; it does not pass or fail on them.
+ *
+ * - lab activation → first `>>> ` shown, median of 5 cold loads (fresh browser context each)
+ * - hard reset (Reset button) → `>>> `
+ * - keystroke → echo shown in the terminal
+ * - Ctrl-C → `>>> ` for a sleeping loop and for a tight loop
+ * - bytes (raw and gzip) of the lesson page's JavaScript before the lab starts, and of the whole lab
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync, existsSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { chromium, type Page } from '@playwright/test';
+
+const PORT = 4329;
+const ORIGIN = `http://localhost:${PORT}`;
+const LESSON = '/en/lessons/first-steps/';
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const DIST = new URL('../dist/', import.meta.url);
+
+if (!existsSync(CHROMIUM)) {
+  console.error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium, or set CHROMIUM_PATH.`);
+  process.exit(1);
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
+const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
+
+async function startPreview(): Promise<() => void> {
+  const child = spawn(process.execPath, ['node_modules/astro/bin/astro.mjs', 'preview', '--port', String(PORT)], {
+    cwd: new URL('..', import.meta.url),
+    env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1' },
+    stdio: 'ignore',
+  });
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(ORIGIN)).ok) return () => child.kill();
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill();
+  throw new Error('astro preview did not start');
+}
+
+/** Waits in the page for the n-th `lab:prompt` mark; returns its time. */
+async function promptMark(page: Page, n: number, timeout = 15_000): Promise<number> {
+  await page.waitForFunction((k) => performance.getEntriesByName('lab:prompt').length >= k, n, { timeout, polling: 5 });
+  return page.evaluate((k) => performance.getEntriesByName('lab:prompt')[k - 1]!.startTime, n);
+}
+
+const promptCount = (page: Page) => page.evaluate(() => performance.getEntriesByName('lab:prompt').length);
+
+/** Time from a key event in the page to the next prompt mark, in ms. */
+async function keyToPrompt(page: Page, key: string): Promise<number> {
+  const before = await promptCount(page);
+  await page.evaluate(() => {
+    const w = window as unknown as { __keyAt?: number };
+    document.addEventListener('keydown', (e) => { w.__keyAt = e.timeStamp; }, { capture: true, once: true });
+  });
+  await page.keyboard.press(key);
+  const at = await promptMark(page, before + 1);
+  return at - (await page.evaluate(() => (window as unknown as { __keyAt: number }).__keyAt));
+}
+
+async function main() {
+  const stop = await startPreview();
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    // 1. cold loads
+    const toPrompt: number[] = [];
+    const navToPrompt: number[] = [];
+    let scriptsBeforeLab: string[] = [];
+    let labAssets: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await page.goto(ORIGIN + LESSON);
+      const prompt = await promptMark(page, 1);
+      const activate = await page.evaluate(() => performance.getEntriesByName('lab:activate')[0]!.startTime);
+      toPrompt.push(prompt - activate);
+      navToPrompt.push(prompt);
+      if (i === 0) {
+        await page.waitForTimeout(300);
+        const res = await page.evaluate(() =>
+          (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).map((r) => ({ name: r.name, end: r.responseEnd, type: r.initiatorType })),
+        );
+        const own = res.filter((r) => r.name.startsWith(location.origin) || r.name.startsWith('http://localhost'));
+        scriptsBeforeLab = own.filter((r) => r.end <= activate && r.name.endsWith('.js')).map((r) => new URL(r.name).pathname);
+        const entryScripts = await page.evaluate(() =>
+          [...document.querySelectorAll('script[type="module"][src], astro-island[component-url], astro-island[renderer-url]')].flatMap((el) =>
+            ['src', 'component-url', 'renderer-url'].map((a) => el.getAttribute(a)).filter((v): v is string => !!v),
+          ),
+        );
+        scriptsBeforeLab = [...new Set([...scriptsBeforeLab, ...entryScripts.filter((s) => s.endsWith('.js'))])];
+        labAssets = [...new Set(own.map((r) => new URL(r.name).pathname).filter((p) => /\.(js|wasm|css)$/.test(p)))];
+      }
+      await context.close();
+    }
+
+    // 2-4. warm page: reset, echo, Ctrl-C
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(ORIGIN + LESSON);
+    await promptMark(page, 1);
+    await page.waitForTimeout(300);
+
+    const resets: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const before = await promptCount(page);
+      const t0 = await page.evaluate(() => {
+        const t = performance.now();
+        (document.querySelector('.board-controls button') as HTMLButtonElement).click();
+        return t;
+      });
+      resets.push((await promptMark(page, before + 1)) - t0);
+      await page.waitForTimeout(100);
+    }
+
+    await page.locator('.xterm').click();
+    const echoes: number[] = [];
+    const term = page.getByTestId('terminal');
+    for (let i = 0; i < 10; i++) {
+      await page.evaluate(() => {
+        const el = document.querySelector('[data-testid="terminal"]') as HTMLElement;
+        const w = window as unknown as { __echo?: Promise<number> };
+        w.__echo = new Promise((resolve) => {
+          let keyAt = 0;
+          document.addEventListener('keydown', (e) => { keyAt = e.timeStamp; }, { capture: true, once: true });
+          const mo = new MutationObserver(() => {
+            mo.disconnect();
+            resolve(performance.now() - keyAt);
+          });
+          mo.observe(el, { attributes: true, attributeFilter: ['data-rx'] });
+        });
+      });
+      await page.keyboard.press('x');
+      echoes.push(await page.evaluate(() => (window as unknown as { __echo: Promise<number> }).__echo));
+    }
+    await term.click();
+    await page.keyboard.press('Control+C');
+    await page.waitForTimeout(200);
+
+    const sleeping: number[] = [];
+    const tight: number[] = [];
+    await page.keyboard.type('import time\r');
+    await page.waitForTimeout(200);
+    for (let i = 0; i < 5; i++) {
+      await page.keyboard.type('while True: time.sleep_ms(100)\r\r');
+      await page.waitForTimeout(300);
+      sleeping.push(await keyToPrompt(page, 'Control+C'));
+      await page.keyboard.type('while True: pass\r\r');
+      await page.waitForTimeout(300);
+      tight.push(await keyToPrompt(page, 'Control+C'));
+    }
+    await context.close();
+
+    // 5. sizes, from the files the browser loaded
+    const size = (paths: string[]) => {
+      let raw = 0;
+      let gz = 0;
+      for (const p of paths) {
+        const bytes = readFileSync(new URL(`.${p}`, DIST));
+        raw += bytes.length;
+        gz += gzipSync(bytes, { level: 6 }).length;
+      }
+      return { raw, gz };
+    };
+    const before = size(scriptsBeforeLab);
+    const lab = size(labAssets);
+
+    console.log('\nESP8266 Lab benchmark (headless Chromium, astro preview on localhost)\n');
+    const row = (name: string, value: string, target: string) => console.log(`${name.padEnd(46)} ${value.padStart(22)}   ${target}`);
+    row('lab activation → first >>> (median of 5 cold)', fmt(median(toPrompt)), 'target ≤ 300 ms');
+    console.log(`${''.padEnd(46)} samples: ${toPrompt.map((x) => x.toFixed(0)).join(', ')} ms; navigation → prompt median ${fmt(median(navToPrompt))}`);
+    row('hard reset (Reset button) → >>> (median of 5)', fmt(median(resets)), 'target ≤ 50 ms');
+    row('keystroke → echo in terminal (median of 10)', fmt(median(echoes)), 'target ≤ 16 ms');
+    row('Ctrl-C → >>>, sleeping loop (median of 5)', fmt(median(sleeping)), '');
+    row('Ctrl-C → >>>, tight loop (median of 5)', fmt(median(tight)), '');
+    row('page JS before the lab starts (raw / gzip)', `${kb(before.raw)} / ${kb(before.gz)}`, 'target ≤ 60 KB gzip');
+    row('whole lab: JS + wasm + CSS (raw / gzip)', `${kb(lab.raw)} / ${kb(lab.gz)}`, '');
+    console.log(`\nfiles before the lab: ${scriptsBeforeLab.join(' ')}`);
+  } finally {
+    await browser.close();
+    stop();
+  }
+}
+
+await main();

@@ -1,0 +1,21 @@
+/** The lab beside every lesson: the virtual ESP-07 and its serial terminal. */
+import { getBoard } from '../lib/board';
+import { BoardPicture } from './BoardPicture';
+import { Terminal } from './Terminal';
+
+export default function Lab() {
+  if (performance.getEntriesByName('lab:activate').length === 0) performance.mark('lab:activate');
+  const board = getBoard();
+  return (
+    <div class="lab-inner" data-testid="lab">
+      <BoardPicture board={board} />
+      <Terminal board={board} />
+      {!board.shared && (
+        <p class="lab-note">
+          This page is not cross-origin isolated, so the board runs in a slower mode: Ctrl-C can only stop
+          running code by resetting the board.
+        </p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,45 @@
+/**
+ * Browser entry of the emulator thread (a module Web Worker). Everything else is in
+ * `emulator/`, shared with Node.
+ */
+import wasmUrl from '@micropython/micropython-webassembly-pyscript/micropython.wasm?url';
+import { serveDevice } from '../../emulator/worker-main.ts';
+import type { HostMessage } from '../../emulator/protocol.ts';
+
+const sources = import.meta.glob('../../emulator/python/*.py', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
+const firmware: Record<string, string> = {};
+for (const [path, source] of Object.entries(sources)) firmware[path.slice(path.lastIndexOf('/') + 1)] = source;
+
+const scope = self as unknown as DedicatedWorkerGlobalScope;
+const post = scope.postMessage.bind(scope);
+const realFetch = scope.fetch.bind(scope);
+
+/**
+ * Takes network and storage APIs away from this thread once the interpreter is compiled: the
+ * learner's code runs here, and nothing it does may leave the page. (The loader's own request
+ * for the wasm gets a promise that never settles; it is given the compiled module instead.)
+ */
+function lockDown(): void {
+  const g = globalThis as Record<string, unknown>;
+  for (const name of ['XMLHttpRequest', 'WebSocket', 'EventSource', 'importScripts', 'indexedDB', 'caches', 'BroadcastChannel', 'Worker', 'SharedWorker', 'WebTransport']) {
+    try {
+      Object.defineProperty(g, name, { value: undefined, configurable: false, writable: false });
+    } catch {
+      /* not defined in this browser */
+    }
+  }
+  Object.defineProperty(g, 'fetch', { value: () => new Promise(() => undefined), configurable: false, writable: false });
+}
+
+serveDevice(
+  {
+    post: (msg, transfer) => post(msg, { transfer: transfer ?? [] }),
+    onMessage: (handler) => scope.addEventListener('message', (e: MessageEvent<HostMessage>) => handler(e.data)),
+  },
+  {
+    wasmUrl,
+    loadWasm: async () => new Uint8Array(await (await realFetch(wasmUrl)).arrayBuffer()),
+    firmware,
+    lockDown,
+  },
+);

@@ -81,6 +81,8 @@ async function main() {
     for (let i = 0; i < 5; i++) {
       const context = await browser.newContext();
       const page = await context.newPage();
+      const requested = new Set<string>();
+      context.on('request', (r) => requested.add(r.url()));
       await page.goto(ORIGIN + LESSON);
       const prompt = await promptMark(page, 1);
       const activate = await page.evaluate(() => performance.getEntriesByName('lab:activate')[0]!.startTime);
@@ -91,7 +93,7 @@ async function main() {
         const res = await page.evaluate(() =>
           (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).map((r) => ({ name: r.name, end: r.responseEnd, type: r.initiatorType })),
         );
-        const own = res.filter((r) => r.name.startsWith(location.origin) || r.name.startsWith('http://localhost'));
+        const own = res.filter((r) => r.name.startsWith(ORIGIN));
         scriptsBeforeLab = own.filter((r) => r.end <= activate && r.name.endsWith('.js')).map((r) => new URL(r.name).pathname);
         const entryScripts = await page.evaluate(() =>
           [...document.querySelectorAll('script[type="module"][src], astro-island[component-url], astro-island[renderer-url]')].flatMap((el) =>
@@ -99,7 +101,8 @@ async function main() {
           ),
         );
         scriptsBeforeLab = [...new Set([...scriptsBeforeLab, ...entryScripts.filter((s) => s.endsWith('.js'))])];
-        labAssets = [...new Set(own.map((r) => new URL(r.name).pathname).filter((p) => /\.(js|wasm|css)$/.test(p)))];
+        // the worker's own script and wasm requests appear in the context's request events
+        labAssets = [...new Set([...requested, ...own.map((r) => r.name)].filter((u) => u.startsWith(ORIGIN)).map((u) => new URL(u).pathname).filter((p) => /\.(js|wasm|css)$/.test(p)))];
       }
       await context.close();
     }
@@ -186,6 +189,7 @@ async function main() {
     row('page JS before the lab starts (raw / gzip)', `${kb(before.raw)} / ${kb(before.gz)}`, 'target ≤ 60 KB gzip');
     row('whole lab: JS + wasm + CSS (raw / gzip)', `${kb(lab.raw)} / ${kb(lab.gz)}`, '');
     console.log(`\nfiles before the lab: ${scriptsBeforeLab.join(' ')}`);
+    console.log(`files of the whole lab: ${labAssets.join(' ')}`);
   } finally {
     await browser.close();
     stop();

@@ -37,7 +37,7 @@ export const MAX_MEMORY_PAGES = 4096;
 export async function prepareWasm(bytes: Uint8Array, url: string, shared: boolean): Promise<PreparedWasm> {
   const widened = widenReadlinePrintable(bytes);
   const patched = patchMemory(widened ?? bytes, { shared, maxPages: MAX_MEMORY_PAGES });
-  const module = await WebAssembly.compile(patched as Uint8Array<ArrayBuffer>);
+  const module = await WebAssembly.compile(patched);
   let layout: InterruptLayout | null = null;
   if (shared) {
     try {

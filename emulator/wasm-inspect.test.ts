@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { evaluateBody, exportedFunctionBody, findInterruptLayout, widenReadlinePrintable } from './wasm-inspect.ts';
 
 const require = createRequire(import.meta.url);
-const wasm = new Uint8Array(readFileSync(require.resolve('@micropython/micropython-webassembly-pyscript/micropython.wasm')));
+const wasm = new Uint8Array(readFileSync(require.resolve('@micropython/micropython-webassembly-pyscript/micropython.wasm'))) as Uint8Array<ArrayBuffer>;
 
 describe('wasm inspection of the MicroPython build', () => {
   it('finds the interrupt char word and the KeyboardInterrupt stores', () => {

@@ -202,7 +202,7 @@ export function findInterruptLayout(bytes: Uint8Array): InterruptLayout {
  * `32 <= c && c <= 126`, compiled as `(c - 32) > 94 → skip`). The edit has the same length.
  * @returns a patched copy, or null when the expected code is not found exactly once
  */
-export function widenReadlinePrintable(bytes: Uint8Array): Uint8Array | null {
+export function widenReadlinePrintable(bytes: Uint8Array): Uint8Array<ArrayBuffer> | null {
   // local.get 0; i32.const -32; i32.add; i32.const 94; i32.gt_u; br_if
   const pattern = [0x20, 0x00, 0x41, 0x60, 0x6a, 0x41, 0xde, 0x00, 0x4b, 0x0d];
   let found = -1;
@@ -214,7 +214,7 @@ export function widenReadlinePrintable(bytes: Uint8Array): Uint8Array | null {
     found = i;
   }
   if (found === -1) return null;
-  const out = bytes.slice();
+  const out = new Uint8Array(bytes);
   out[found + 6] = 0xdf; // 223 as signed LEB128: 0xdf 0x01
   out[found + 7] = 0x01;
   return out;

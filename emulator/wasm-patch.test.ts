@@ -5,7 +5,7 @@ import { patchMemory, readMemoryLimits } from './wasm-patch.ts';
 
 const require = createRequire(import.meta.url);
 const wasmPath = require.resolve('@micropython/micropython-webassembly-pyscript/micropython.wasm');
-const original = new Uint8Array(readFileSync(wasmPath));
+const original = new Uint8Array(readFileSync(wasmPath)) as Uint8Array<ArrayBuffer>;
 
 describe('wasm memory patch', () => {
   it('reads the official build\'s memory limits', () => {

@@ -78,7 +78,7 @@ export function readMemoryLimits(bytes: Uint8Array): MemoryLimits {
  * Returns a copy of `bytes` with its memory limits changed as asked.
  * @throws Error if the module has no memory section of its own, or `maxPages` < initial
  */
-export function patchMemory(bytes: Uint8Array, patch: MemoryPatch): Uint8Array {
+export function patchMemory(bytes: Uint8Array, patch: MemoryPatch): Uint8Array<ArrayBuffer> {
   const sec = findMemorySection(bytes);
   const limits = readMemoryLimits(bytes);
   const maximum = patch.maxPages ?? limits.maximum;

@@ -11,10 +11,16 @@ export const FOCUS_TERMINAL = 'esp8266-lab:focus-terminal';
 
 const PROMPT = [0x3e, 0x3e, 0x3e, 0x20]; // ">>> "
 
-function endsWithPrompt(d: Uint8Array): boolean {
-  if (d.length < 4) return false;
-  for (let i = 0; i < 4; i++) if (d[d.length - 4 + i] !== PROMPT[i]) return false;
-  return true;
+/** Watches a byte stream for the REPL prompt at the end of a chunk, across chunk boundaries. */
+function promptWatcher(): (d: Uint8Array) => boolean {
+  const tail: number[] = [];
+  return (d) => {
+    for (const b of d.length > 4 ? d.subarray(d.length - 4) : d) {
+      tail.push(b);
+      if (tail.length > 4) tail.shift();
+    }
+    return tail.length === 4 && tail.every((b, i) => b === PROMPT[i]);
+  };
 }
 
 export function Terminal({ board }: { board: BoardHost }) {
@@ -50,6 +56,7 @@ export function Terminal({ board }: { board: BoardHost }) {
       // Instrumentation (npm run bench, tests): bytes shown so far, and a mark per prompt.
       let shown = 0;
       const el = host.current;
+      const endsWithPrompt = promptWatcher();
       write = (d) => {
         const prompt = typeof d === 'string' ? false : endsWithPrompt(d);
         term.write(d, () => {

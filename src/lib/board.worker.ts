@@ -10,7 +10,13 @@ const sources = import.meta.glob('../../emulator/python/*.py', { query: '?raw', 
 const firmware: Record<string, string> = {};
 for (const [path, source] of Object.entries(sources)) firmware[path.slice(path.lastIndexOf('/') + 1)] = source;
 
-const scope = self as unknown as DedicatedWorkerGlobalScope;
+/** What this module uses of the dedicated worker's global scope. */
+interface WorkerScope {
+  postMessage(message: unknown, options?: StructuredSerializeOptions): void;
+  addEventListener(type: 'message', listener: (e: MessageEvent<HostMessage>) => void): void;
+  fetch: typeof fetch;
+}
+const scope = self as unknown as WorkerScope;
 const post = scope.postMessage.bind(scope);
 const realFetch = scope.fetch.bind(scope);
 
@@ -34,7 +40,7 @@ function lockDown(): void {
 serveDevice(
   {
     post: (msg, transfer) => post(msg, { transfer: transfer ?? [] }),
-    onMessage: (handler) => scope.addEventListener('message', (e: MessageEvent<HostMessage>) => handler(e.data)),
+    onMessage: (handler) => scope.addEventListener('message', (e) => handler(e.data)),
   },
   {
     wasmUrl,

@@ -327,6 +327,44 @@ export class Device {
     }
   }
 
+  /**
+   * `input()`: reads a line from UART0, echoing it, as the firmware's `mp_hal_readline` does
+   * (Enter ends it, Backspace edits). Returns the line, null for Ctrl-C, false for Ctrl-D at the
+   * start of a line. Without shared memory no input can arrive while code runs: returns false.
+   */
+  private readLine(): string | null | false {
+    const channel = this.channel;
+    if (!channel) return false;
+    this.filter.flush();
+    const uart = this.board.uart0;
+    const line: number[] = [];
+    const echo = (text: string | number[]) => uart.transmit(typeof text === 'string' ? new TextEncoder().encode(text) : Uint8Array.from(text));
+    for (;;) {
+      const c = uart.read();
+      if (c === -1) {
+        const seen = channel.wakeValue();
+        if (this.pollInput(true)) return null;
+        if (uart.available() === 0) channel.wait(seen, 100);
+        continue;
+      }
+      if (c === 0x0d || c === 0x0a) {
+        echo('\r\n');
+        return new TextDecoder().decode(Uint8Array.from(line));
+      }
+      if (c === 0x04 && line.length === 0) return false;
+      if (c === 0x08 || c === 0x7f) {
+        if (line.length === 0) continue;
+        while (line.length && ((line.pop() as number) & 0xc0) === 0x80) { /* drop a whole UTF-8 character */ }
+        echo('\b \b');
+        continue;
+      }
+      if (c >= 0x20) {
+        line.push(c);
+        echo([c]);
+      }
+    }
+  }
+
   private halFunctions(): Record<string, (...args: never[]) => unknown> {
     const gpio = this.board.gpio;
     const clock = this.board.clock;
@@ -356,6 +394,7 @@ export class Device {
         this.pollSoon();
         return gpio.read(pin);
       },
+      readline: () => this.readLine(),
       reset: () => {
         throw new HardResetRequest('machine.reset()');
       },

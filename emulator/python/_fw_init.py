@@ -3,6 +3,7 @@
 # `jsffi`, `pyscript`, and our own internals), so `import js` fails as on the board.
 import sys
 import builtins
+import _esp_hal
 import _fw_time
 import _fw_machine
 import _fw_sys
@@ -37,4 +38,20 @@ def __import__(name, globals=None, locals=None, fromlist=(), level=0):
 
 
 builtins.__import__ = __import__
+_readline = _esp_hal.readline
+
+
+def input(prompt=None):
+    # The WebAssembly build's input() spins forever; read UART0 as the firmware's readline does.
+    if prompt is not None:
+        print(prompt, end='')
+    line = _readline()
+    if line is None:
+        raise KeyboardInterrupt
+    if line is False:
+        raise EOFError
+    return line
+
+
+builtins.input = input
 sys.path[:] = ['', '.frozen', '/lib']

@@ -31,6 +31,27 @@ describe('Esp07Board wiring', () => {
     expect(b.gpio.read(0)).toBe(1);
   });
 
+  it('PWM on GPIO13 sets the LED brightness; a reset stops it', () => {
+    const b = new Esp07Board();
+    b.startPwm(13);
+    b.pwm.setDuty(13, 512);
+    expect(b.ledLit()).toBe(true);
+    expect(b.ledBrightness()).toBeCloseTo(512 / 1023);
+    expect(b.view().duty[13]).toBe(512);
+    b.pwm.setDuty(13, 0);
+    expect(b.ledLit()).toBe(false);
+    b.resetChip();
+    expect(b.view().duty[13]).toBeNull();
+    expect(() => b.startPwm(16)).toThrow('PWM not supported on pin 16');
+  });
+
+  it('carries the ADC input and the flash', () => {
+    const b = new Esp07Board();
+    b.adc.setRaw(700);
+    expect(b.view().adc).toBe(700);
+    expect(b.flash.size).toBe(4 * 1024 * 1024);
+  });
+
   it('a chip reset turns the LED off and keeps the button position', () => {
     const b = new Esp07Board();
     b.gpio.configure(LED_GPIO, MODE_OUT, false, 1);

@@ -10,8 +10,12 @@
  * - Reset button on EN/RST (handled by the host as a hard reset).
  * - UART0 to the terminal at 115200 baud.
  */
+import { Adc } from './adc.ts';
 import { VirtualClock, type HostNow, type SleepMode } from './clock.ts';
+import { SpiFlash } from './flash.ts';
 import { GPIO_COUNT, Gpio, type PadState } from './gpio.ts';
+import { Pwm } from './pwm.ts';
+import { OsTimers } from './timers.ts';
 import { Uart } from './uart.ts';
 
 /** GPIO the on-board LED hangs from. */
@@ -27,6 +31,12 @@ export interface BoardView {
   levels: number[];
   /** Whether the LED on GPIO13 is lit. */
   led: boolean;
+  /** LED brightness 0–1 (the PWM duty when GPIO13 runs PWM). */
+  ledBrightness: number;
+  /** Per GPIO 0–16: PWM duty 0–1023, or null when no PWM channel runs there. */
+  duty: (number | null)[];
+  /** The ADC input (TOUT) as a raw reading 0–1024. */
+  adc: number;
   /** Whether the Flash button is held down. */
   flashHeld: boolean;
 }
@@ -36,24 +46,56 @@ export interface BoardOptions {
   hostNowMs?: HostNow;
   /** How sleeps spend host time (default `realtime`). */
   sleepMode?: SleepMode;
+  /** Flash contents (shared by the host so they outlive the emulator thread); a fresh 4 MB flash when omitted. */
+  flashStorage?: ArrayBufferLike;
 }
 
 export class Esp07Board {
   readonly clock: VirtualClock;
   readonly gpio = new Gpio();
   readonly uart0 = new Uart(115200);
+  readonly pwm = new Pwm();
+  readonly adc = new Adc();
+  readonly timers = new OsTimers();
+  readonly flash: SpiFlash;
   private flashHeld = false;
 
   constructor(options: BoardOptions = {}) {
     this.clock = new VirtualClock(options.hostNowMs, options.sleepMode);
+    this.flash = new SpiFlash(options.flashStorage);
     this.gpio.setExternal(FLASH_BUTTON_GPIO, 'weak', 1);
     this.gpio.setExternal(2, 'weak', 1);
     this.gpio.setExternal(15, 'weak', 0);
   }
 
-  /** Whether the LED is lit: GPIO13 must drive the pad high (an input pad lights nothing). */
+  /** Whether the LED is lit: GPIO13 must drive the pad high (an input pad lights nothing);
+   * under PWM, whenever the duty is above 0. */
   ledLit(): boolean {
+    const duty = this.pwm.duty(LED_GPIO);
+    if (duty !== null && this.gpio.hasPeripheral(LED_GPIO)) return duty > 0;
     return this.gpio.state(LED_GPIO) === 'high';
+  }
+
+  /** LED brightness 0–1: the PWM duty under PWM, else 1 when lit. */
+  ledBrightness(): number {
+    const duty = this.pwm.duty(LED_GPIO);
+    if (duty !== null && this.gpio.hasPeripheral(LED_GPIO)) return Math.min(1, duty / 1023);
+    return this.ledLit() ? 1 : 0;
+  }
+
+  /**
+   * Starts PWM on `pin` (the PWM peripheral drives the pad from now on).
+   * @throws RangeError for a pin without PWM
+   */
+  startPwm(pin: number): void {
+    this.pwm.attach(pin);
+    this.gpio.setPeripheral(pin, () => this.pwm.level(pin, this.clock.nowUs()));
+  }
+
+  /** Stops PWM on `pin`; the pad goes back to its GPIO setting. */
+  stopPwm(pin: number): void {
+    this.pwm.detach(pin);
+    this.gpio.setPeripheral(pin, null);
   }
 
   /**
@@ -68,6 +110,8 @@ export class Esp07Board {
   /** Power-on / reset state of the chip: GPIOs to input, clock to 0, UART queue emptied.
    * Buttons keep their position (they are outside the chip). */
   resetChip(): void {
+    this.pwm.reset();
+    this.timers.reset();
     this.gpio.reset();
     this.uart0.clear();
     this.uart0.baud = 115200;
@@ -82,6 +126,7 @@ export class Esp07Board {
       pins.push(this.gpio.state(p));
       levels.push(this.gpio.read(p));
     }
-    return { pins, levels, led: this.ledLit(), flashHeld: this.flashHeld };
+    const duty = pins.map((_, p) => (this.gpio.hasPeripheral(p) ? this.pwm.duty(p) : null));
+    return { pins, levels, led: this.ledLit(), ledBrightness: this.ledBrightness(), duty, adc: this.adc.read(), flashHeld: this.flashHeld };
   }
 }

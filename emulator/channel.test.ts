@@ -61,8 +61,16 @@ describe('serial channel', () => {
     const b = new Esp07Board();
     b.gpio.configure(13, MODE_OUT, false, 1);
     b.setFlashButton(true);
+    b.adc.setRaw(321);
+    b.startPwm(12);
+    b.pwm.setDuty(12, 100);
     dev.publishView(b.view());
-    expect(host.view()).toEqual(b.view());
+    const { ledBrightness, ...rest } = host.view();
+    const { ledBrightness: expected, ...want } = b.view();
+    expect(rest).toEqual(want);
+    expect(ledBrightness).toBeCloseTo(expected, 3);
+    host.setAdc(2000);
+    expect(dev.adcInput()).toBe(1024);
   });
 
   it('lets exactly one side deliver each Ctrl-C, in order', () => {

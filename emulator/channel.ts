@@ -35,6 +35,13 @@ const CTL_LED = 10;
 const CTL_FLASH_HELD = 11;
 /** Number of Ctrl-C bytes delivered, by either side; the k-th is claimed by moving it k-1 → k. */
 export const CTL_INTR_DELIVERED = 12;
+/** The ADC input (TOUT) the host's slider sets, raw 0–1024. */
+const CTL_ADC_IN = 13;
+/** The ADC value the emulator last published. */
+const CTL_ADC_OUT = 14;
+/** LED brightness the emulator last published, in 1/1023. */
+const CTL_LED_LEVEL = 15;
+const CTL_DUTY = 40; // 17 words: PWM duty + 1 (0 = no PWM)
 const CTL_PINS = 16; // 17 words: 0 low, 1 high, 2 input (+4 when the pad reads high)
 const CTL_WORDS = 64;
 const HEADER_BYTES = CTL_WORDS * 4;
@@ -185,7 +192,25 @@ export class ChannelHost {
       pins.push(PAD_CODES[code & 3] ?? 'input');
       levels.push(code & 4 ? 1 : 0);
     }
-    return { pins, levels, led: Atomics.load(this.ctl, CTL_LED) === 1, flashHeld: Atomics.load(this.ctl, CTL_FLASH_HELD) === 1 };
+    const duty = pins.map((_, p) => {
+      const d = Atomics.load(this.ctl, CTL_DUTY + p);
+      return d === 0 ? null : d - 1;
+    });
+    return {
+      pins,
+      levels,
+      led: Atomics.load(this.ctl, CTL_LED) === 1,
+      ledBrightness: Atomics.load(this.ctl, CTL_LED_LEVEL) / 1023,
+      duty,
+      adc: Atomics.load(this.ctl, CTL_ADC_OUT),
+      flashHeld: Atomics.load(this.ctl, CTL_FLASH_HELD) === 1,
+    };
+  }
+
+  /** Sets the ADC input (the board's slider), raw 0–1024. */
+  setAdc(raw: number): void {
+    Atomics.store(this.ctl, CTL_ADC_IN, Math.min(1024, Math.max(0, Math.round(raw))));
+    this.wake();
   }
 
   /** The output sequence number, for {@link waitOutput}. */
@@ -258,6 +283,11 @@ export class ChannelDevice {
     return (Atomics.load(this.ctl, CTL_BUTTONS) & 1) === 1;
   }
 
+  /** The ADC input the host's slider sets, raw 0–1024. */
+  adcInput(): number {
+    return Atomics.load(this.ctl, CTL_ADC_IN);
+  }
+
   /**
    * Appends UART0 TX bytes to the output ring and tells the host. When the ring is full the
    * writer waits for the host to read (backpressure, like a real UART's FIFO), at most
@@ -284,7 +314,13 @@ export class ChannelDevice {
       const code = PAD_CODES.indexOf(view.pins[p] ?? 'input') | (view.levels[p] ? 4 : 0);
       Atomics.store(this.ctl, CTL_PINS + p, code);
     }
+    for (let p = 0; p < 17; p++) {
+      const d = view.duty[p];
+      Atomics.store(this.ctl, CTL_DUTY + p, d === null || d === undefined ? 0 : d + 1);
+    }
     Atomics.store(this.ctl, CTL_LED, view.led ? 1 : 0);
+    Atomics.store(this.ctl, CTL_LED_LEVEL, Math.round(view.ledBrightness * 1023));
+    Atomics.store(this.ctl, CTL_ADC_OUT, view.adc);
     Atomics.store(this.ctl, CTL_FLASH_HELD, view.flashHeld ? 1 : 0);
     this.bumpSeq();
   }

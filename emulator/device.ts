@@ -43,10 +43,30 @@ export interface DeviceOptions {
   post(msg: DeviceMessage, transfer?: Transferable[]): void;
   sleepMode?: SleepMode;
   build?: FirmwareBuild;
+  /** Flash contents, shared with the host so they survive the thread being replaced. */
+  flashStorage?: ArrayBufferLike;
 }
+
+/** Event codes handed to the firmware's `_service()`: a pin number for an IRQ, TIMER_EVENT + id for a timer. */
+const TIMER_EVENT = 1000;
 
 /** Thrown through the interpreter to abandon it (machine.reset()). */
 class HardResetRequest extends Error {}
+
+/** The board's chip id (the low 3 bytes of its MAC, 5c:cf:7f:c1:dd:42, an Espressif OUI). */
+const CHIP_ID = 0x00c1dd42;
+
+function toHex(bytes: Uint8Array): string {
+  let s = '';
+  for (const b of bytes) s += b.toString(16).padStart(2, '0');
+  return s;
+}
+
+function fromHex(hex: string): Uint8Array {
+  const out = new Uint8Array(hex.length >> 1);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
 
 const TICKS_PERIOD = 2 ** 30; // MICROPY_PY_TIME_TICKS_PERIOD on the esp8266 port (31-bit small ints)
 const UNIX_2000_MS = 946_684_800_000;
@@ -67,14 +87,25 @@ export class Device {
   private readonly messageInput: number[] = [];
   private wakeMessageLoop: (() => void) | null = null;
   private readonly hal: object;
+  /** Pin IRQ triggers by GPIO (bit 0 rising, bit 1 falling; 4 low level, 5 high level). */
+  private readonly irqTriggers = new Map<number, number>();
+  private readonly irqLevels = new Map<number, number>();
+  private readonly events: number[] = [];
+  private sleepEndUs = 0;
+  private idleTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Why the chip last reset, as `machine.reset_cause()` reports it (SDK rst_info.reason). */
+  private resetCause = 0;
 
   constructor(opts: DeviceOptions) {
     this.opts = opts;
     this.build = opts.build ?? ESP8266_GENERIC;
     this.channel = opts.channel;
-    this.board = new Esp07Board({ sleepMode: opts.sleepMode ?? 'realtime' });
+    this.board = new Esp07Board({ sleepMode: opts.sleepMode ?? 'realtime', ...(opts.flashStorage ? { flashStorage: opts.flashStorage } : {}) });
     this.board.uart0.onTransmit((c) => this.sendSerial(c));
-    this.board.gpio.onChange(() => { this.viewDirty = true; });
+    this.board.gpio.onChange((pin) => {
+      this.viewDirty = true;
+      this.checkIrq(pin);
+    });
     this.filter = new OutputFilter(
       [
         {
@@ -96,6 +127,8 @@ export class Device {
   /** Powers the board on (or comes out of reset) and starts serving the REPL. Never resolves. */
   async run(cause: StartCause, flashHeld: boolean): Promise<void> {
     this.board.setFlashButton(flashHeld);
+    this.flashHeldNow = flashHeld;
+    this.resetCause = cause === 'power' ? 0 : 6; // PWRON_RESET / HARD_RESET (reference §2.5)
     await this.boot(cause === 'power' || cause === 'reset');
     if (this.channel) await this.sharedLoop(this.channel);
     else await this.messageLoop();
@@ -113,9 +146,17 @@ export class Device {
     this.publishView();
   }
 
-  /** Hard reset requested by the host while idle. */
+  /** Hard reset requested by the host while idle (the Reset button). */
   async hardReset(): Promise<void> {
+    this.resetCause = 6; // HARD_RESET: the RST pin
     await this.boot(true);
+  }
+
+  /** Message-mode ADC input. */
+  setAdc(raw: number): void {
+    this.board.adc.setRaw(raw);
+    this.viewDirty = true;
+    this.publishView();
   }
 
   // ---- boot ---------------------------------------------------------------------------------
@@ -131,9 +172,13 @@ export class Device {
 
   private async bootNow(hard: boolean): Promise<void> {
     const wasRaw = this.rawMode;
+    this.irqTriggers.clear();
+    this.irqLevels.clear();
+    this.events.length = 0;
     if (hard) {
       this.board.resetChip();
-      this.board.setFlashButton(this.channel ? this.channel.flashButtonHeld() : this.board.view().flashHeld);
+      this.flashHeldNow = this.channel ? this.channel.flashButtonHeld() : this.board.view().flashHeld;
+      this.board.setFlashButton(this.flashHeldNow);
       this.publishView();
     }
     this.interp = null;
@@ -190,7 +235,39 @@ export class Device {
         await this.pump();
         continue;
       }
-      await channel.waitAsync(seen);
+      this.serviceAtIdle();
+      this.publishView();
+      await Promise.race([channel.waitAsync(seen), this.untilNextTimer()]);
+    }
+  }
+
+  /** Resolves when the earliest armed timer is due (host time), or never. */
+  private untilNextTimer(): Promise<void> {
+    const due = this.board.timers.nextDueUs();
+    if (due === Infinity) return new Promise(() => undefined);
+    const clock = this.board.clock;
+    const ms = Math.max(0, clock.hostMsFor(due - clock.nowUs()));
+    return new Promise((resolve) => {
+      if (this.idleTimer) clearTimeout(this.idleTimer);
+      this.idleTimer = setTimeout(resolve, Math.min(ms, 2 ** 31 - 1));
+    });
+  }
+
+  /** At the prompt: runs due timer and pin IRQ callbacks, as the firmware's event loop does. */
+  private serviceAtIdle(): void {
+    this.collectTimers();
+    if (this.events.length === 0 || !this.interp) return;
+    this.channel?.setBusy(true);
+    try {
+      this.interp.mp.runPython('__import__("_fw_machine", None, None, (), -7)._service()');
+    } catch (e) {
+      if (e instanceof HardResetRequest) {
+        void this.boot(true);
+        return;
+      }
+    } finally {
+      this.filter.flush();
+      this.channel?.setBusy(false);
     }
   }
 
@@ -201,8 +278,10 @@ export class Device {
         await this.pump();
         continue;
       }
+      this.serviceAtIdle();
+      this.publishView();
       this.flushMessages(true);
-      await new Promise<void>((resolve) => { this.wakeMessageLoop = resolve; });
+      await Promise.race([new Promise<void>((resolve) => { this.wakeMessageLoop = resolve; }), this.untilNextTimer()]);
       this.wakeMessageLoop = null;
     }
   }
@@ -228,6 +307,7 @@ export class Device {
         this.uartText('MPY: soft reboot\r\n');
         await this.boot(false);
       } else if (result === 'hard') {
+        this.resetCause = 4; // machine.reset(): SOFT_RESET (SDK REASON_SOFT_RESTART)
         await this.boot(true);
       }
       this.publishView();
@@ -293,7 +373,45 @@ export class Device {
   private syncButtons(): void {
     if (!this.channel) return;
     const held = this.channel.flashButtonHeld();
-    if (held !== this.board.view().flashHeld) this.board.setFlashButton(held);
+    if (held !== this.flashHeldNow) {
+      this.flashHeldNow = held;
+      this.board.setFlashButton(held);
+    }
+    const adc = this.channel.adcInput();
+    if (adc !== this.board.adc.read()) {
+      this.board.adc.setRaw(adc);
+      this.viewDirty = true;
+    }
+  }
+
+  private flashHeldNow = false;
+
+  // ---- events: pin IRQs and timers ------------------------------------------------------------
+
+  /** Queues an IRQ event when a pad with an IRQ sees its trigger (edges, or a level). */
+  private checkIrq(pin: number): void {
+    const trigger = this.irqTriggers.get(pin);
+    if (trigger === undefined) return;
+    const level = this.board.gpio.read(pin);
+    const before = this.irqLevels.get(pin);
+    this.irqLevels.set(pin, level);
+    const rising = before === 0 && level === 1;
+    const falling = before === 1 && level === 0;
+    const fire = (trigger & 3) !== 0 && trigger < 4
+      ? ((trigger & 1) !== 0 && rising) || ((trigger & 2) !== 0 && falling)
+      : (trigger === 4 && level === 0 && before !== 0) || (trigger === 5 && level === 1 && before !== 1);
+    if (fire && !this.events.includes(pin)) this.events.push(pin);
+  }
+
+  private collectTimers(): void {
+    for (const id of this.board.timers.takeDue(this.board.clock.nowUs())) {
+      if (!this.events.includes(TIMER_EVENT + id)) this.events.push(TIMER_EVENT + id);
+    }
+  }
+
+  private eventsPending(): boolean {
+    this.collectTimers();
+    return this.events.length > 0;
   }
 
   private onStdout(bytes: Uint8Array): void {
@@ -302,23 +420,36 @@ export class Device {
     if (bytes.includes(0x0a)) this.pollSoon();
   }
 
-  /** Blocks for `us` virtual µs. Returns 1 if a Ctrl-C cut it short. */
+  /**
+   * Blocks for `us` virtual µs (or, with us < 0, until the end of the sleep an event cut short).
+   * Returns 0 when done, 1 if a Ctrl-C cut it short, 2 if a callback is due (the firmware runs
+   * it and resumes).
+   */
   private sleepUs(us: number): number {
     const clock = this.board.clock;
     this.filter.flush();
     this.flushMessages(true);
-    const end = clock.nowUs() + us;
+    const end = us < 0 ? this.sleepEndUs : clock.nowUs() + us;
+    this.sleepEndUs = end;
     if (clock.sleepMode === 'instant') {
-      clock.advance(us);
-      return this.pollInput(true) ? 1 : 0;
+      if (this.pollInput(true)) return 1;
+      const due = this.board.timers.nextDueUs();
+      if (due < end) {
+        clock.advance(Math.max(0, due - clock.nowUs()));
+        if (this.eventsPending()) return 2;
+      }
+      clock.advance(Math.max(0, end - clock.nowUs()));
+      return this.eventsPending() ? 2 : 0;
     }
     const channel = this.channel;
     for (;;) {
       const seen = channel?.wakeValue() ?? 0;
       if (this.pollInput(true)) return 1;
+      if (this.eventsPending()) return 2;
       const left = end - clock.nowUs();
       if (left <= 0) return 0;
-      const waitMs = Math.min(clock.hostMsFor(left), 100);
+      const toTimer = this.board.timers.nextDueUs() - clock.nowUs();
+      const waitMs = Math.max(0, Math.min(clock.hostMsFor(Math.min(left, toTimer)), 100));
       if (channel) channel.wait(seen, waitMs);
       else {
         const until = performance.now() + waitMs; // no shared memory: nothing to wait on
@@ -392,7 +523,70 @@ export class Device {
       },
       pin_read: (pin: number) => {
         this.pollSoon();
-        return gpio.read(pin);
+        // bit 1 tells the firmware a callback is due (it then runs `_service()`)
+        return gpio.read(pin) | (this.eventsPending() ? 2 : 0);
+      },
+      pin_function: (pin: number) => {
+        // Taking GPIO1/GPIO3 as a GPIO disconnects UART0's TX/RX from the pad, as PIN_FUNC_SELECT does.
+        if (pin === 1) this.board.uart0.txConnected = false;
+        if (pin === 3) this.board.uart0.rxConnected = false;
+      },
+      irq_config: (pin: number, trigger: number) => {
+        if (trigger === 0) this.irqTriggers.delete(pin);
+        else this.irqTriggers.set(pin, trigger);
+        this.irqLevels.set(pin, gpio.read(pin));
+        this.events.splice(0, this.events.length, ...this.events.filter((e) => e !== pin));
+      },
+      next_event: () => {
+        this.collectTimers();
+        return this.events.shift() ?? -1;
+      },
+      pwm_start: (pin: number) => {
+        this.board.startPwm(pin);
+        afterPinChange();
+      },
+      pwm_stop: (pin: number) => {
+        this.board.stopPwm(pin);
+        afterPinChange();
+      },
+      pwm_freq: (hz: number) => {
+        if (hz >= 0) {
+          this.board.pwm.setFreq(hz);
+          this.viewDirty = true;
+          afterPinChange();
+        }
+        return this.board.pwm.freq;
+      },
+      pwm_duty: (pin: number, duty: number) => {
+        if (duty >= 0) {
+          this.board.pwm.setDuty(pin, duty);
+          this.viewDirty = true;
+          afterPinChange();
+        }
+        return this.board.pwm.duty(pin) ?? 0;
+      },
+      adc_read: () => {
+        this.syncButtons();
+        return this.board.adc.read();
+      },
+      timer_arm: (id: number, periodUs: number, periodic: number) => {
+        this.board.timers.arm(id, clock.nowUs(), periodUs, periodic === 1);
+        this.events.splice(0, this.events.length, ...this.events.filter((e) => e !== TIMER_EVENT + id));
+      },
+      timer_disarm: (id: number) => {
+        this.board.timers.disarm(id);
+        this.events.splice(0, this.events.length, ...this.events.filter((e) => e !== TIMER_EVENT + id));
+      },
+      reset_cause: () => this.resetCause,
+      chip_id: () => CHIP_ID,
+      flash_size: () => this.board.flash.size,
+      flash_id: () => this.board.flash.jedecId(),
+      flash_read: (addr: number, length: number) => toHex(this.board.flash.read(addr, length)),
+      flash_write: (addr: number, hex: string) => {
+        this.board.flash.program(addr, fromHex(hex));
+      },
+      flash_erase: (sector: number) => {
+        this.board.flash.eraseSector(sector);
       },
       readline: () => this.readLine(),
       reset: () => {

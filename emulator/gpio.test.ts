@@ -58,6 +58,19 @@ describe('Gpio', () => {
     expect(() => g.read(17)).toThrow(RangeError);
   });
 
+  it('a peripheral drives the pad instead of the latch until released', () => {
+    const g = new Gpio();
+    g.configure(13, MODE_OUT, false, 0);
+    let level: 0 | 1 = 1;
+    g.setPeripheral(13, () => level);
+    expect(g.read(13)).toBe(1);
+    level = 0;
+    expect(g.state(13)).toBe('low');
+    g.setPeripheral(13, null);
+    expect(g.hasPeripheral(13)).toBe(false);
+    expect(g.read(13)).toBe(0);
+  });
+
   it('reset returns pads to input and notifies listeners', () => {
     const g = new Gpio();
     const seen: number[] = [];

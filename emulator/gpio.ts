@@ -35,6 +35,8 @@ interface Pad {
   pullUp: boolean;
   strong: 0 | 1 | null;
   weak: 0 | 1 | null;
+  /** A peripheral driving the pad instead of the GPIO latch (PWM), or null. */
+  peripheral: (() => 0 | 1) | null;
 }
 
 export class Gpio {
@@ -43,7 +45,7 @@ export class Gpio {
 
   constructor() {
     for (let i = 0; i < GPIO_COUNT; i++) {
-      this.pads.push({ mode: MODE_IN, latch: 0, pullUp: false, strong: null, weak: null });
+      this.pads.push({ mode: MODE_IN, latch: 0, pullUp: false, strong: null, weak: null, peripheral: null });
     }
   }
 
@@ -113,12 +115,27 @@ export class Gpio {
     this.emit(pin);
   }
 
-  /** Chip reset: every pad back to input, latch 0, no pull-up. External drivers stay. */
+  /**
+   * Lets a peripheral (PWM) drive the pad, or gives it back to the GPIO latch with null.
+   * @param level returns the level the peripheral puts on the pad now
+   */
+  setPeripheral(pin: number, level: (() => 0 | 1) | null): void {
+    this.pad(pin).peripheral = level;
+    this.emit(pin);
+  }
+
+  /** Whether a peripheral drives the pad. */
+  hasPeripheral(pin: number): boolean {
+    return this.pad(pin).peripheral !== null;
+  }
+
+  /** Chip reset: every pad back to input, latch 0, no pull-up, no peripheral. External drivers stay. */
   reset(): void {
     this.pads.forEach((pad, pin) => {
       pad.mode = MODE_IN;
       pad.latch = 0;
       pad.pullUp = false;
+      pad.peripheral = null;
       this.emit(pin);
     });
   }
@@ -130,6 +147,7 @@ export class Gpio {
   }
 
   private chipDrive(pad: Pad): 0 | 1 | null {
+    if (pad.peripheral) return pad.peripheral();
     if (pad.mode === MODE_OUT) return pad.latch;
     if (pad.mode === MODE_OPEN_DRAIN && pad.latch === 0) return 0;
     return null;

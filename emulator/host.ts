@@ -13,6 +13,7 @@
 import type { BoardView } from './board.ts';
 import { ChannelHost, createChannelBuffer } from './channel.ts';
 import type { SleepMode } from './clock.ts';
+import { FLASH_SIZES, SpiFlash } from './flash.ts';
 import { keyboardInterruptPending, pokeKeyboardInterrupt, runningUserCode } from './vm-interrupt.ts';
 import { parseDeviceMessage, type CompiledInterpreter, type HostMessage, type StartCause } from './protocol.ts';
 import type { InterruptLayout } from './wasm-inspect.ts';
@@ -49,7 +50,7 @@ export interface BoardHostEvents {
 
 type Listeners = { [K in keyof BoardHostEvents]: Set<BoardHostEvents[K]> };
 
-const EMPTY_VIEW: BoardView = { pins: Array(17).fill('input'), levels: Array(17).fill(0), led: false, flashHeld: false };
+const EMPTY_VIEW: BoardView = { pins: Array(17).fill('input'), levels: Array(17).fill(0), led: false, ledBrightness: 0, duty: Array(17).fill(null), adc: 0, flashHeld: false };
 
 export class BoardHost {
   private readonly opts: Required<BoardHostOptions>;
@@ -162,6 +163,18 @@ export class BoardHost {
     }
   }
 
+  /**
+   * Sets the voltage on the ADC pin (TOUT), as a raw reading 0–1024 (0–1.0 V).
+   */
+  setAdc(raw: number): void {
+    this.adcRaw = Math.min(1024, Math.max(0, Math.round(raw)));
+    if (this.channel) this.channel.setAdc(this.adcRaw);
+    else this.worker?.postMessage({ t: 'adc', raw: this.adcRaw });
+  }
+
+  private adcRaw = 0;
+  private flash: ArrayBufferLike | null = null;
+
   /** Stops the emulator thread. */
   dispose(): void {
     this.clearWatchdog();
@@ -181,14 +194,19 @@ export class BoardHost {
     this.layout = null;
     const buffer = this.opts.shared ? createChannelBuffer() : null;
     this.channel = buffer ? new ChannelHost(buffer) : null;
-    if (buffer) this.channel?.setFlashButton(this.flashHeld);
+    if (buffer) {
+      this.channel?.setFlashButton(this.flashHeld);
+      this.channel?.setAdc(this.adcRaw);
+    }
     worker.onMessage((data) => {
       if (gen === this.generation) this.onDeviceMessage(data);
     });
     worker.onError((message) => {
       if (gen === this.generation) this.notice(`the emulator stopped (${message}); press Reset to restart it`);
     });
-    worker.postMessage({ t: 'init', channel: buffer, compiled: this.compiled, cause, flashHeld: this.flashHeld, sleepMode: this.opts.sleepMode });
+    // The flash lives with the host: shared, it outlives every emulator thread (hard resets).
+    this.flash ??= SpiFlash.createStorage(FLASH_SIZES['4M'], this.opts.shared);
+    worker.postMessage({ t: 'init', channel: buffer, compiled: this.compiled, cause, flashHeld: this.flashHeld, sleepMode: this.opts.sleepMode, flash: this.flash });
     if (this.channel) void this.readOutput(this.channel, gen);
   }
 

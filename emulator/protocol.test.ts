@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseDeviceMessage } from './protocol.ts';
 
-const view = { pins: Array(17).fill('input'), levels: Array(17).fill(0), led: false, flashHeld: false };
+const view = { pins: Array(17).fill('input'), levels: Array(17).fill(0), led: false, ledBrightness: 0, duty: Array(17).fill(null), adc: 0, flashHeld: false };
 
 describe('parseDeviceMessage (emulator messages are untrusted)', () => {
   it('accepts the documented shapes', () => {

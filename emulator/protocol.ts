@@ -22,13 +22,15 @@ export interface CompiledInterpreter {
 /** Host → emulator. */
 export type HostMessage =
   /** First message: the shared channel (or null for message mode) and the board settings. */
-  | { t: 'init'; channel: SharedArrayBuffer | null; compiled: CompiledInterpreter | null; cause: StartCause; flashHeld: boolean; sleepMode: SleepMode }
+  | { t: 'init'; channel: SharedArrayBuffer | null; compiled: CompiledInterpreter | null; cause: StartCause; flashHeld: boolean; sleepMode: SleepMode; flash: ArrayBufferLike | null }
   /** Serial input, in message mode only. */
   | { t: 'in'; data: Uint8Array }
   /** Hard reset while idle (a busy emulator is restarted by the host instead). */
   | { t: 'reset' }
   /** Flash button, in message mode only. */
-  | { t: 'flash'; held: boolean };
+  | { t: 'flash'; held: boolean }
+  /** ADC input (slider), raw 0–1024, in message mode only. */
+  | { t: 'adc'; raw: number };
 
 /** Emulator → host. */
 export type DeviceMessage =
@@ -48,7 +50,10 @@ function isView(v: unknown): v is BoardView {
   const o = v as Record<string, unknown>;
   return Array.isArray(o.pins) && o.pins.length === 17 && o.pins.every((p) => PAD.has(p as string))
     && Array.isArray(o.levels) && o.levels.length === 17 && o.levels.every((l) => l === 0 || l === 1)
-    && typeof o.led === 'boolean' && typeof o.flashHeld === 'boolean';
+    && typeof o.led === 'boolean' && typeof o.flashHeld === 'boolean'
+    && typeof o.ledBrightness === 'number' && o.ledBrightness >= 0 && o.ledBrightness <= 1
+    && Array.isArray(o.duty) && o.duty.length === 17 && o.duty.every((d) => d === null || (Number.isInteger(d) && d >= 0 && d <= 1023))
+    && Number.isInteger(o.adc) && (o.adc as number) >= 0 && (o.adc as number) <= 1024;
 }
 
 function isLayout(v: unknown): v is InterruptLayout {

@@ -13,6 +13,21 @@ describe('Uart', () => {
     expect(seen).toEqual([{ text: '>>> ', baud: 115200 }, { text: ' ', baud: 74880 }]);
   });
 
+  it('carries nothing while its pads are GPIOs, until a reset', () => {
+    const u = new Uart();
+    const seen: number[] = [];
+    u.onTransmit((c) => seen.push(...c.data));
+    u.txConnected = false;
+    u.rxConnected = false;
+    u.transmit(Uint8Array.of(65));
+    u.receive([66]);
+    expect(seen).toEqual([]);
+    expect(u.available()).toBe(0);
+    u.clear();
+    u.transmit(Uint8Array.of(67));
+    expect(seen).toEqual([67]);
+  });
+
   it('queues received bytes in order and reports -1 when empty', () => {
     const u = new Uart();
     u.receive([0x31, 0x2b, 0x131]);

@@ -23,15 +23,21 @@ export class Uart {
     this.baud = baud;
   }
 
-  /** Chip side: sends bytes out on TX at the current baud. */
+  /** Whether the TX pad carries UART0 (false once GPIO1 is taken as a GPIO). */
+  txConnected = true;
+  /** Whether the RX pad carries UART0 (false once GPIO3 is taken as a GPIO). */
+  rxConnected = true;
+
+  /** Chip side: sends bytes out on TX at the current baud (nothing leaves while TX is a GPIO). */
   transmit(data: Uint8Array): void {
-    if (data.length === 0) return;
+    if (data.length === 0 || !this.txConnected) return;
     const chunk = { data, baud: this.baud };
     for (const fn of this.txListeners) fn(chunk);
   }
 
-  /** Line side: bytes arriving on RX. They queue until the firmware reads them. */
+  /** Line side: bytes arriving on RX. They queue until the firmware reads them (lost while RX is a GPIO). */
   receive(data: Iterable<number>): void {
+    if (!this.rxConnected) return;
     for (const b of data) this.rx.push(b & 0xff);
   }
 
@@ -45,9 +51,11 @@ export class Uart {
     return this.rx.length;
   }
 
-  /** Drops everything waiting in the receive queue (a chip reset). */
+  /** Chip reset: receive queue emptied, both pads back to UART0. */
   clear(): void {
     this.rx.length = 0;
+    this.txConnected = true;
+    this.rxConnected = true;
   }
 
   /** Subscribes to transmitted chunks. Returns an unsubscribe function. */

@@ -41,6 +41,9 @@ export function serveDevice(port: DevicePort, env: DeviceEnvironment): void {
       case 'flash':
         device?.setFlash(msg.held);
         break;
+      case 'adc':
+        device?.setAdc(msg.raw);
+        break;
     }
   });
 
@@ -57,6 +60,7 @@ export function serveDevice(port: DevicePort, env: DeviceEnvironment): void {
         channel: msg.channel ? new ChannelDevice(msg.channel) : null,
         post: (m, transfer) => port.post(m, transfer),
         sleepMode: msg.sleepMode,
+        ...(msg.flash ? { flashStorage: msg.flash } : {}),
       });
       await device.run(msg.cause, msg.flashHeld);
     } catch (e) {

@@ -21,6 +21,7 @@ for _name in ('time', 'machine', 'sys'):
     except AttributeError:
         pass
 _HIDDEN = ('js', 'jsffi', 'pyscript', '_esp_hal', '_fw_time', '_fw_machine', '_fw_sys', '_fw_init')
+_PRIVATE = {'_fw_machine': _fw_machine, '_fw_time': _fw_time}
 for _name in _HIDDEN:
     if _name in sys.modules:
         del sys.modules[_name]
@@ -28,6 +29,8 @@ _real_import = builtins.__import__
 
 
 def __import__(name, globals=None, locals=None, fromlist=(), level=0):
+    if level == -7:  # the firmware reaching its own modules (never used by programs)
+        return _PRIVATE[name]
     if level == 0:
         m = _FIRMWARE.get(name)
         if m is not None:

@@ -8,6 +8,7 @@ _pin_config = _hal.pin_config
 _pin_write = _hal.pin_write
 _pin_read = _hal.pin_read
 _pin_toggle = _hal.pin_toggle
+_next_event = _hal.next_event
 _VALID = (0, 1, 2, 3, 4, 5, 9, 10, 12, 13, 14, 15, 16)
 _REQUIRED = object()
 _ABSENT = object()
@@ -54,6 +55,64 @@ def _check_num(n, lo, hi, kw):
 
 
 _INIT_SPEC = (('mode', _REQUIRED, False), ('pull', None, False), ('value', _ABSENT, True))
+_IRQ_SPEC = (('handler', None, False), ('trigger', 3, False), ('hard', False, False))
+_handlers = {}
+_irqs = {}
+_timers = {}
+_irq_state = [1]  # enable_irq/disable_irq
+
+
+def _read(n):
+    v = _pin_read(n)
+    if v > 1:  # a callback is due: run it, as the firmware's scheduler would
+        _service()
+        v &= 1
+    return v
+
+
+def _call_protected(fn, arg):
+    # mp_call_function_1_protected: an exception in a callback is printed, then ignored
+    try:
+        fn(arg)
+    except BaseException as e:
+        import sys
+        sys.print_exception(e)
+
+
+def _service():
+    if not _irq_state[0]:
+        return
+    while True:
+        e = _next_event()
+        if e < 0:
+            return
+        if e >= 1000:
+            t = _timers.get(e - 1000)
+            if t is not None:
+                if not t._periodic:
+                    _timers.pop(e - 1000, None)
+                if t._callback is not None:
+                    _call_protected(t._callback, t)
+        else:
+            h = _handlers.get(e)
+            if h is not None:
+                _call_protected(h, Pin(e))
+
+
+class _PinIRQ:
+    def __init__(self, n):
+        self._n = n
+
+    def __call__(self):
+        h = _handlers.get(self._n)
+        if h is not None:
+            h(Pin(self._n))
+
+    def trigger(self, *args):
+        return 0 if self._n not in _handlers else 3
+
+    def __repr__(self):
+        return '<IRQ>'
 
 
 class Pin:
@@ -94,6 +153,8 @@ class Pin:
         if self._id == 16 and pull != 0:
             raise ValueError("Pin(16) doesn't support pull")
         value = -1 if value is _ABSENT else (1 if value else 0)
+        if self._id in (1, 3):
+            _hal.pin_function(self._id)  # PIN_FUNC_SELECT: the pad leaves UART0
         _pin_config(self._id, mode, pull & 1, value)
 
     def value(self, *args, **kw):
@@ -101,14 +162,33 @@ class Pin:
         if args:
             _pin_write(self._id, 1 if args[0] else 0)
             return None
-        return _pin_read(self._id)
+        return _read(self._id)
 
     def __call__(self, *args, **kw):
         _check_num(len(args), 0, 1, kw)
         if args:
             _pin_write(self._id, 1 if args[0] else 0)
             return None
-        return _pin_read(self._id)
+        return _read(self._id)
+
+    def irq(self, *args, **kw):
+        handler, trigger, hard = _parse(args, kw, _IRQ_SPEC)
+        trigger = _int(trigger)
+        if self._id >= 16:
+            raise OSError('pin does not have IRQ capabilities')
+        if hard:
+            raise ValueError('hard IRQ not supported')
+        if args or kw:
+            if handler is None:
+                _handlers.pop(self._id, None)
+                _hal.irq_config(self._id, 0)
+            else:
+                _handlers[self._id] = handler
+                _hal.irq_config(self._id, trigger)
+        irq = _irqs.get(self._id)
+        if irq is None:
+            irq = _irqs[self._id] = _PinIRQ(self._id)
+        return irq
 
     def on(self):
         _pin_write(self._id, 1)
@@ -123,9 +203,240 @@ class Pin:
         return 'Pin(%d)' % self._id
 
 
+class Signal:
+    def __init__(self, *args, **kw):
+        invert = kw.pop('invert', False)
+        if args and isinstance(args[0], Pin):
+            if len(args) > 1 or kw:
+                args[0].init(*args[1:], **kw)
+            self._pin = args[0]
+        else:
+            self._pin = Pin(*args, **kw)
+        self._inv = 1 if invert else 0
+
+    def value(self, *args):
+        if args:
+            self._pin.value((1 if args[0] else 0) ^ self._inv)
+            return None
+        return self._pin.value() ^ self._inv
+
+    def __call__(self, *args):
+        return self.value(*args)
+
+    def on(self):
+        self.value(1)
+
+    def off(self):
+        self.value(0)
+
+    def __repr__(self):
+        return '<Signal>'
+
+
+class ADC:
+    def __init__(self, id):
+        id = _int(id)
+        if id not in (0, 1):
+            raise ValueError('ADC(%d) doesn\'t exist' % id)
+        self._id = id
+
+    def read(self):
+        if self._id == 1:
+            return _VDD33
+        return _hal.adc_read()
+
+    def read_u16(self):
+        return self.read() * 65535 // 1024
+
+    def __repr__(self):
+        return 'ADC(%d)' % self._id
+
+
+_VDD33 = 3379  # system_get_vdd33(): 1/1024 V units at 3.3 V
+_PWM_PINS = (0, 2, 4, 5, 12, 13, 14, 15)
+_pwms = {}
+
+
+class PWM:
+    def __new__(cls, pin, *args, **kw):
+        if not isinstance(pin, Pin):
+            pin = Pin(pin)
+        if pin._id not in _PWM_PINS:
+            raise ValueError('PWM not supported on pin %d' % pin._id)
+        p = _pwms.get(pin._id)
+        if p is None:
+            p = object.__new__(cls)
+            p._id = pin._id
+            p._active = False
+            _pwms[pin._id] = p
+        return p
+
+    def __init__(self, pin, *args, **kw):
+        self.init(*args, **kw)
+
+    def init(self, *args, **kw):
+        freq, duty, duty_u16, duty_ns = _parse(args, kw, (('freq', -1, False), ('duty', -1, False), ('duty_u16', -1, True), ('duty_ns', -1, True)))
+        if not self._active:
+            _hal.pwm_start(self._id)
+            self._active = True
+        if freq != -1:
+            _hal.pwm_freq(_int(freq))
+        if duty != -1:
+            _hal.pwm_duty(self._id, _int(duty))
+        if duty_u16 != -1:
+            _hal.pwm_duty(self._id, _int(duty_u16) * 1000 // 65535)
+        if duty_ns != -1:
+            _hal.pwm_duty(self._id, _int(duty_ns) * _hal.pwm_freq(-1) * 1024 // 1000000000)
+
+    def deinit(self):
+        if self._active:
+            _hal.pwm_stop(self._id)
+            self._active = False
+
+    def freq(self, *args):
+        if args:
+            _hal.pwm_freq(_int(args[0]))
+            return None
+        return _hal.pwm_freq(-1)
+
+    def duty(self, *args):
+        if args:
+            _hal.pwm_duty(self._id, _int(args[0]))
+            return None
+        return _hal.pwm_duty(self._id, -1)
+
+    def duty_u16(self, *args):
+        if args:
+            _hal.pwm_duty(self._id, _int(args[0]) * 1024 // 65535)
+            return None
+        return _hal.pwm_duty(self._id, -1) * 65535 // 1024
+
+    def duty_ns(self, *args):
+        f = _hal.pwm_freq(-1)
+        if args:
+            _hal.pwm_duty(self._id, _int(args[0]) * f * 1024 // 1000000000)
+            return None
+        return _hal.pwm_duty(self._id, -1) * 1000000000 // (f * 1024)
+
+    def __repr__(self):
+        if not self._active:
+            return 'PWM(%d)' % self._id
+        return 'PWM(%d, freq=%d, duty=%d)' % (self._id, _hal.pwm_freq(-1), _hal.pwm_duty(self._id, -1))
+
+
+_timer_ids = [0]
+
+
+class Timer:
+    ONE_SHOT = 0
+    PERIODIC = 1
+
+    def __init__(self, id, *args, **kw):
+        _int(id)
+        _timer_ids[0] += 1
+        self._tid = _timer_ids[0]
+        self._callback = None
+        self._periodic = True
+        if args or kw:
+            self.init(*args, **kw)
+
+    def init(self, *args, **kw):
+        mode, callback, period, tick_hz, freq, hard = _parse(args, kw, (
+            ('mode', 1, True), ('callback', None, True), ('period', 0xffffffff, True),
+            ('tick_hz', 1000, True), ('freq', None, True), ('hard', False, True)))
+        if freq is not None:
+            period_us = 1000000 / freq
+        else:
+            period_us = _int(period) * 1000000 // _int(tick_hz)
+        self._callback = callback
+        self._periodic = _int(mode) == 1
+        _timers[self._tid] = self
+        _hal.timer_arm(self._tid, max(period_us, 100), 1 if self._periodic else 0)
+
+    def deinit(self):
+        _timers.pop(self._tid, None)
+        _hal.timer_disarm(self._tid)
+
+    def __repr__(self):
+        return 'Timer(%x)' % (0x3fff0000 + 0x20 * self._tid)
+
+
+class WDT:
+    def __init__(self, id=0, timeout=5000):
+        if id != 0 or timeout != 5000:
+            raise ValueError()
+
+    def feed(self):
+        pass
+
+
+def freq(*args):
+    if args:
+        f = _int(args[0])
+        if f != 80000000 and f != 160000000:
+            raise ValueError('frequency can only be either 80Mhz or 160MHz')
+        _freq[0] = f
+        return None
+    return _freq[0]
+
+
+_freq = [80000000]
+
+
 def reset():
     _hal.reset()
 
 
 def soft_reset():
     raise SystemExit
+
+
+def reset_cause():
+    return _hal.reset_cause()
+
+
+def unique_id():
+    c = _hal.chip_id()
+    return bytes((c & 0xff, (c >> 8) & 0xff, (c >> 16) & 0xff, (c >> 24) & 0xff))
+
+
+def idle():
+    _service()
+    import time
+    time.sleep_ms(1)
+
+
+def disable_irq():
+    s = _irq_state[0]
+    _irq_state[0] = 0
+    return s
+
+
+def enable_irq(state=1):
+    _irq_state[0] = 1 if state else 0
+    if state:
+        _service()
+
+
+def time_pulse_us(pin, pulse_level, timeout_us=1000000):
+    import time
+    pulse_level = 1 if pulse_level else 0
+    start = time.ticks_us()
+    while pin.value() != pulse_level:
+        if time.ticks_diff(time.ticks_us(), start) >= timeout_us:
+            return -2
+        time.sleep_us(50)
+    start = time.ticks_us()
+    while pin.value() == pulse_level:
+        if time.ticks_diff(time.ticks_us(), start) >= timeout_us:
+            return -1
+        time.sleep_us(50)
+    return time.ticks_diff(time.ticks_us(), start)
+
+
+PWRON_RESET = 0
+WDT_RESET = 1
+SOFT_RESET = 4
+DEEPSLEEP_RESET = 5
+HARD_RESET = 6
+DEEPSLEEP = 4

@@ -12,23 +12,33 @@ ticks_diff = _b.ticks_diff
 ticks_add = _b.ticks_add
 
 
+def _wait(us):
+    # 0: done; 1: Ctrl-C; 2: a callback (timer, pin IRQ) is due: run it and sleep on
+    r = _sleep_us(us)
+    while r == 2:
+        __import__('_fw_machine', None, None, (), -7)._service()
+        r = _sleep_us(-1)
+    if r == 1:
+        raise KeyboardInterrupt
+
+
 def sleep(seconds):
     _fabs(seconds)  # the firmware converts with mp_obj_get_float: same TypeError for non-numbers
     ms = int(1000 * seconds)  # mp_hal_delay_ms((mp_uint_t)(1000 * f)): millisecond resolution
-    if ms > 0 and _sleep_us(ms * 1000):
-        raise KeyboardInterrupt
+    if ms > 0:
+        _wait(ms * 1000)
 
 
 def sleep_ms(ms):
     ms = range(ms).stop  # mp_obj_get_int: the firmware's TypeError for floats and strings
-    if ms > 0 and _sleep_us(ms * 1000):
-        raise KeyboardInterrupt
+    if ms > 0:
+        _wait(ms * 1000)
 
 
 def sleep_us(us):
     us = range(us).stop
-    if us > 0 and _sleep_us(us):
-        raise KeyboardInterrupt
+    if us > 0:
+        _wait(us)
 
 
 def ticks_ms():

@@ -9,6 +9,26 @@ import type { BoardHost } from '../../emulator/host.ts';
 
 type Pad = { label: string; gpio?: number; note?: string };
 
+/** What each pad does on the ESP-07 (ESP8266EX datasheet §4 pin definitions; ESP-07 pinout). */
+const PAD_INFO: Record<string, string> = {
+  RST: 'Reset, active low: pulling it to ground restarts the chip (the Reset button does).',
+  ADC: 'TOUT, the ADC input: 0–1.0 V reads 0–1024 with machine.ADC(0). Use the slider below.',
+  EN: 'Chip enable (CH_PD): must be pulled high for the chip to run.',
+  VCC: '3.3 V supply.',
+  GND: 'Ground.',
+  GPIO16: 'GPIO16: in the RTC domain. No pull-up, no IRQ, no PWM. Wire it to RST to wake from deep sleep.',
+  GPIO14: 'GPIO14: HSPI clock (SCK). PWM capable.',
+  GPIO12: 'GPIO12: HSPI MISO. PWM capable.',
+  GPIO13: 'GPIO13: HSPI MOSI. On this board the LED hangs here, through a resistor to ground. PWM capable.',
+  TXD: 'GPIO1: UART0 TX — the REPL talks to your terminal through it. Using it as a GPIO cuts the REPL until a reset.',
+  RXD: 'GPIO3: UART0 RX — your keystrokes arrive here. Using it as a GPIO cuts the REPL until a reset.',
+  GPIO5: 'GPIO5: a free GPIO, often I2C SCL. Some ESP-07 batches have GPIO4 and GPIO5 swapped on the silkscreen.',
+  GPIO4: 'GPIO4: a free GPIO, often I2C SDA. Some ESP-07 batches have GPIO4 and GPIO5 swapped on the silkscreen.',
+  GPIO0: 'GPIO0: strapping pin, read at reset: low means "wait for flashing". The Flash button pulls it low. PWM capable.',
+  GPIO2: 'GPIO2: strapping pin, must be high at reset (10 kΩ pull-up). Also UART1 TX. PWM capable.',
+  GPIO15: 'GPIO15: strapping pin, must be low at reset (10 kΩ pull-down). HSPI CS. PWM capable.',
+};
+
 /** ESP-07 pads with the antenna at the top (module datasheet pinout). */
 const LEFT: Pad[] = [
   { label: 'RST' },
@@ -39,16 +59,46 @@ function padState(view: BoardView, gpio: number | undefined) {
   return view.pins[gpio] ?? 'input';
 }
 
-function PadRow({ pad, index, side, view }: { pad: Pad; index: number; side: 'left' | 'right'; view: BoardView }) {
+interface PadRowProps {
+  pad: Pad;
+  index: number;
+  side: 'left' | 'right';
+  view: BoardView;
+  onInfo: (pad: Pad | null) => void;
+  onPick: (pad: Pad) => void;
+}
+
+function PadRow({ pad, index, side, view, onInfo, onPick }: PadRowProps) {
   const y = PAD_Y0 + index * PAD_DY;
   const x = side === 'left' ? 112 : 236;
   const level = padState(view, pad.gpio);
+  const duty = pad.gpio !== undefined ? view.duty[pad.gpio] : null;
   const textX = side === 'left' ? 100 : 260;
   const anchor = side === 'left' ? 'end' : 'start';
-  const dotX = side === 'left' ? x + 6 : x + 6;
+  const dotX = x + 6;
+  const name = pad.gpio !== undefined ? `GPIO${pad.gpio}` : pad.label;
   return (
-    <g class="pad" data-gpio={pad.gpio} data-level={level}>
-      <title>{pad.gpio !== undefined ? `GPIO${pad.gpio}: ${level}` : pad.label}</title>
+    <g
+      class="pad"
+      data-gpio={pad.gpio}
+      data-level={level}
+      data-duty={duty ?? undefined}
+      data-pad={pad.label}
+      tabIndex={0}
+      role="button"
+      aria-label={`${name}${pad.gpio !== undefined ? `, ${level}` : ''}: ${PAD_INFO[pad.label] ?? ''}`}
+      onMouseEnter={() => onInfo(pad)}
+      onFocus={() => onInfo(pad)}
+      onClick={() => onPick(pad)}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter' || e.key === ' ') {
+          e.preventDefault();
+          onPick(pad);
+        }
+      }}
+    >
+      <title>{pad.gpio !== undefined ? `GPIO${pad.gpio}: ${level}${duty !== null && duty !== undefined ? `, PWM duty ${duty}` : ''}` : pad.label}</title>
+      <rect x={side === 'left' ? 20 : 228} y={y - 9} width="112" height="18" class="pad-hit" />
       <rect x={x} y={y - 6} width="12" height="12" rx="2" class="pad-metal" />
       {level && <circle cx={dotX} cy={y} r="3.5" class={`pad-level pad-${level}`} />}
       <text x={textX} y={y + 4} text-anchor={anchor} class="pad-label">
@@ -62,9 +112,17 @@ function PadRow({ pad, index, side, view }: { pad: Pad; index: number; side: 'le
 export function BoardPicture({ board }: { board: BoardHost }) {
   const [view, setView] = useState<BoardView>(board.view);
   const [flashDown, setFlashDown] = useState(false);
+  const [info, setInfo] = useState<Pad | null>(null);
+  const [adc, setAdc] = useState(0);
   const pressedBy = useRef<'key' | 'pointer' | null>(null);
   useEffect(() => board.on('view', setView), [board]);
   const lit = view.led;
+  const brightness = view.ledBrightness;
+  const pick = (pad: Pad) => {
+    setInfo(pad);
+    if (pad.gpio !== undefined) board.write(`Pin(${pad.gpio})`);
+    else if (pad.label === 'ADC') board.write('ADC(0)');
+  };
 
   const press = (down: boolean, by: 'key' | 'pointer') => {
     if (down === (pressedBy.current !== null)) return;
@@ -84,15 +142,15 @@ export function BoardPicture({ board }: { board: BoardHost }) {
         <rect x="136" y="70" width="88" height="180" rx="3" class="shield" />
         <text x="180" y="150" text-anchor="middle" class="shield-text">ESP8266EX</text>
         <text x="180" y="166" text-anchor="middle" class="shield-text small">ESP-07 · 4 MB</text>
-        {LEFT.map((p, i) => <PadRow pad={p} index={i} side="left" view={view} />)}
-        {RIGHT.map((p, i) => <PadRow pad={p} index={i} side="right" view={view} />)}
+        {LEFT.map((p, i) => <PadRow pad={p} index={i} side="left" view={view} onInfo={setInfo} onPick={pick} />)}
+        {RIGHT.map((p, i) => <PadRow pad={p} index={i} side="right" view={view} onInfo={setInfo} onPick={pick} />)}
         {/* LED on GPIO13 through a resistor to ground */}
         <path d={`M118 ${PAD_Y0 + 6 * PAD_DY + 6} V276 H56 M40 276 H44`} class="trace" />
         <rect x="44" y="273" width="12" height="6" class="resistor" />
-        <g data-led="13" data-lit={lit ? 'true' : 'false'} class={lit ? 'led led-on' : 'led'}>
-          <title>{`LED on GPIO13: ${lit ? 'on' : 'off'}`}</title>
-          {lit && <circle cx="40" cy="264" r="14" class="led-glow" />}
-          <circle cx="40" cy="264" r="7" class="led-body" />
+        <g data-led="13" data-lit={lit ? 'true' : 'false'} data-brightness={brightness.toFixed(2)} class={lit ? 'led led-on' : 'led'}>
+          <title>{`LED on GPIO13: ${lit ? `on${brightness < 1 ? `, ${Math.round(brightness * 100)} % brightness` : ''}` : 'off'}`}</title>
+          {lit && <circle cx="40" cy="264" r="14" class="led-glow" style={{ opacity: 0.1 + 0.35 * brightness }} />}
+          <circle cx="40" cy="264" r="7" class="led-body" style={lit ? { fillOpacity: 0.35 + 0.65 * brightness } : undefined} />
         </g>
         <text x="24" y="248" class="pad-label">LED</text>
         {/* buttons, drawn; the real controls are below */}
@@ -109,6 +167,11 @@ export function BoardPicture({ board }: { board: BoardHost }) {
       </svg>
       <p class="visually-hidden" aria-live="polite" data-testid="led-status">
         {`LED on GPIO13 is ${lit ? 'on' : 'off'}`}
+      </p>
+      <p class="pad-info" data-testid="pad-info" aria-live="polite">
+        {info
+          ? `${info.gpio !== undefined ? `GPIO${info.gpio} (${info.label}) — ` : `${info.label} — `}${PAD_INFO[info.label] ?? ''}${info.gpio !== undefined ? ` Click to type Pin(${info.gpio}).` : ''}`
+          : 'Point at a pad (or Tab to it) to see its GPIO number and what it does; click it to type Pin(n) at the REPL.'}
       </p>
       <div class="board-controls">
         <button type="button" class="hw-button" onClick={() => board.reset()}>
@@ -139,6 +202,24 @@ export function BoardPicture({ board }: { board: BoardHost }) {
         >
           Flash (hold)
         </button>
+        <label class="adc-control">
+          <span>ADC (TOUT)</span>
+          <input
+            type="range"
+            min="0"
+            max="1024"
+            step="1"
+            value={adc}
+            aria-label="Voltage on the ADC pin, 0 to 1.0 volt"
+            aria-valuetext={`${(adc / 1024).toFixed(2)} V`}
+            onInput={(e) => {
+              const v = Number((e.currentTarget as HTMLInputElement).value);
+              setAdc(v);
+              board.setAdc(v);
+            }}
+          />
+          <output>{`${(adc / 1024).toFixed(2)} V`}</output>
+        </label>
       </div>
     </div>
   );

@@ -16,17 +16,17 @@ const PAD_INFO: Record<string, string> = {
   EN: 'Chip enable (CH_PD): must be pulled high for the chip to run.',
   VCC: '3.3 V supply.',
   GND: 'Ground.',
-  GPIO16: 'GPIO16: in the RTC domain. No pull-up, no IRQ, no PWM. Wire it to RST to wake from deep sleep.',
-  GPIO14: 'GPIO14: HSPI clock (SCK). PWM capable.',
-  GPIO12: 'GPIO12: HSPI MISO. PWM capable.',
-  GPIO13: 'GPIO13: HSPI MOSI. On this board the LED hangs here, through a resistor to ground. PWM capable.',
-  TXD: 'GPIO1: UART0 TX — the REPL talks to your terminal through it. Using it as a GPIO cuts the REPL until a reset.',
-  RXD: 'GPIO3: UART0 RX — your keystrokes arrive here. Using it as a GPIO cuts the REPL until a reset.',
-  GPIO5: 'GPIO5: a free GPIO, often I2C SCL. Some ESP-07 batches have GPIO4 and GPIO5 swapped on the silkscreen.',
-  GPIO4: 'GPIO4: a free GPIO, often I2C SDA. Some ESP-07 batches have GPIO4 and GPIO5 swapped on the silkscreen.',
-  GPIO0: 'GPIO0: strapping pin, read at reset: low means "wait for flashing". The Flash button pulls it low. PWM capable.',
-  GPIO2: 'GPIO2: strapping pin, must be high at reset (10 kΩ pull-up). Also UART1 TX. PWM capable.',
-  GPIO15: 'GPIO15: strapping pin, must be low at reset (10 kΩ pull-down). HSPI CS. PWM capable.',
+  GPIO16: 'in the RTC domain. No pull-up, no IRQ, no PWM. Wire it to RST to wake from deep sleep.',
+  GPIO14: 'HSPI clock (SCK). PWM capable.',
+  GPIO12: 'HSPI MISO. PWM capable.',
+  GPIO13: 'HSPI MOSI. On this board the LED hangs here, through a resistor to ground. PWM capable.',
+  TXD: 'UART0 TX — the REPL talks to your terminal through it. Using it as a GPIO cuts the REPL until a reset.',
+  RXD: 'UART0 RX — your keystrokes arrive here. Using it as a GPIO cuts the REPL until a reset.',
+  GPIO5: 'a free GPIO, often I2C SCL. Some ESP-07 batches have GPIO4 and GPIO5 swapped on the silkscreen.',
+  GPIO4: 'a free GPIO, often I2C SDA. Some ESP-07 batches have GPIO4 and GPIO5 swapped on the silkscreen.',
+  GPIO0: 'strapping pin, read at reset: low means "wait for flashing". The Flash button pulls it low. PWM capable.',
+  GPIO2: 'strapping pin, must be high at reset (10 kΩ pull-up). Also UART1 TX. PWM capable.',
+  GPIO15: 'strapping pin, must be low at reset (10 kΩ pull-down). HSPI CS. PWM capable.',
 };
 
 /** ESP-07 pads with the antenna at the top (module datasheet pinout). */
@@ -50,6 +50,13 @@ const RIGHT: Pad[] = [
   { label: 'GPIO15', gpio: 15, note: '10k↓' },
   { label: 'GND' },
 ];
+
+/** "GPIO14", or "GPIO1 (TXD)" when the pad's label is not its GPIO name. */
+function padTitle(pad: Pad): string {
+  if (pad.gpio === undefined) return pad.label;
+  const name = `GPIO${pad.gpio}`;
+  return pad.label === name ? name : `${name} (${pad.label})`;
+}
 
 const PAD_Y0 = 104;
 const PAD_DY = 20;
@@ -170,7 +177,7 @@ export function BoardPicture({ board }: { board: BoardHost }) {
       </p>
       <p class="pad-info" data-testid="pad-info" aria-live="polite">
         {info
-          ? `${info.gpio !== undefined ? `GPIO${info.gpio} (${info.label}) — ` : `${info.label} — `}${PAD_INFO[info.label] ?? ''}${info.gpio !== undefined ? ` Click to type Pin(${info.gpio}).` : ''}`
+          ? `${padTitle(info)} — ${PAD_INFO[info.label] ?? ''}${info.gpio !== undefined ? ` Click to type Pin(${info.gpio}).` : ''}`
           : 'Point at a pad (or Tab to it) to see its GPIO number and what it does; click it to type Pin(n) at the REPL.'}
       </p>
       <div class="board-controls">

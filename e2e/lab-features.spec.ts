@@ -1,0 +1,58 @@
+/** The lab's board picture: pin map, ADC slider, PWM brightness. */
+import { expect, test } from '@playwright/test';
+import { lastLine, openLessonAndBoot, typeLine, waitForTerminal } from './helpers';
+
+test('the pin map names each pad and types Pin(n) when clicked', async ({ page }) => {
+  await openLessonAndBoot(page);
+  await typeLine(page, 'from machine import Pin');
+  const pad = page.locator('[data-gpio="14"]');
+  await pad.hover();
+  await expect(page.getByTestId('pad-info')).toContainText('GPIO14 — HSPI clock');
+  await expect(page.getByTestId('pad-info')).toContainText('HSPI clock');
+  // keyboard: Tab focus shows the info, Enter types Pin(n)
+  await page.locator('[data-pad="GPIO2"]').focus();
+  await expect(page.getByTestId('pad-info')).toContainText('strapping pin, must be high at reset');
+  await page.keyboard.press('Enter');
+  await waitForTerminal(page, (t) => lastLine(t) === '>>> Pin(2)', 'Pin(2) typed');
+  await page.locator('.xterm').click();
+  await page.keyboard.press('Enter');
+  await waitForTerminal(page, (t) => t.endsWith('>>> Pin(2)\nPin(2)\n>>>'), 'Pin(2) evaluated');
+  await pad.click();
+  await waitForTerminal(page, (t) => lastLine(t) === '>>> Pin(14)', 'Pin(14) typed by a click');
+  await page.locator('.board').screenshot({ path: 'screenshots/pin-map.png' });
+});
+
+test('the ADC slider sets what ADC(0).read() returns', async ({ page }) => {
+  await openLessonAndBoot(page);
+  const slider = page.getByRole('slider', { name: /ADC pin/ });
+  await slider.fill('512');
+  await expect(page.locator('.adc-control output')).toHaveText('0.50 V');
+  await typeLine(page, 'from machine import ADC; ADC(0).read()');
+  await waitForTerminal(page, (t) => t.endsWith('512\n>>>'), 'ADC reads 512');
+  await slider.fill('1024');
+  await typeLine(page, 'ADC(0).read()');
+  await waitForTerminal(page, (t) => t.endsWith('ADC(0).read()\n1024\n>>>'), 'ADC reads 1024');
+});
+
+test('PWM on GPIO13 dims the LED', async ({ page }) => {
+  await openLessonAndBoot(page);
+  const led = page.locator('[data-led="13"]');
+  await typeLine(page, 'from machine import Pin, PWM; p = PWM(Pin(13), freq=1000, duty=256)');
+  await expect(led).toHaveAttribute('data-lit', 'true');
+  await expect(led).toHaveAttribute('data-brightness', '0.25');
+  await expect(page.locator('[data-gpio="13"]')).toHaveAttribute('data-duty', '256');
+  await page.locator('.board').screenshot({ path: 'screenshots/pwm-quarter.png' });
+  await typeLine(page, 'p.duty(1023)');
+  await expect(led).toHaveAttribute('data-brightness', '1.00');
+  await typeLine(page, 'p.duty(0)');
+  await expect(led).toHaveAttribute('data-lit', 'false');
+  await typeLine(page, 'p');
+  await waitForTerminal(page, (t) => t.endsWith('PWM(13, freq=1000, duty=0)\n>>>'), 'PWM repr');
+});
+
+test('the differences page is linked from every page and readable', async ({ page }) => {
+  await page.goto('/');
+  await page.getByRole('link', { name: 'How the virtual ESP-07 differs from a real one' }).click();
+  await expect(page.locator('h1')).toHaveText('How the virtual ESP-07 differs from a real one');
+  await expect(page.locator('dt', { hasText: 'Floating point' })).toBeVisible();
+});

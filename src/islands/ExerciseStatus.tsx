@@ -1,0 +1,37 @@
+/** Live status of an exercise: watches the board and ticks the exercise off when its check holds. */
+import { useEffect, useState } from 'preact/hooks';
+import { SequenceTracker, completedExercises, markCompleted, type Check } from '../lib/exercise-check';
+import { getBoard, onSerial } from '../lib/board';
+
+const OUTPUT_KEEP = 16 * 1024;
+
+export default function ExerciseStatus({ id, check }: { id: string; check: Check }) {
+  const [done, setDone] = useState(() => completedExercises(globalThis.localStorage ?? null).has(id));
+  useEffect(() => {
+    if (done) return;
+    const board = getBoard();
+    const tracker = new SequenceTracker(check);
+    let output = '';
+    const decoder = new TextDecoder();
+    const evaluate = () => {
+      if (tracker.update({ view: board.view, output })) {
+        markCompleted(globalThis.localStorage ?? null, id);
+        setDone(true);
+      }
+    };
+    const offView = board.on('view', evaluate);
+    const offSerial = onSerial((data) => {
+      output = (output + decoder.decode(data, { stream: true })).slice(-OUTPUT_KEEP);
+      evaluate();
+    });
+    return () => {
+      offView();
+      offSerial();
+    };
+  }, [done]);
+  return (
+    <p class={done ? 'exercise-status exercise-done' : 'exercise-status'} data-testid={`exercise-${id}`} data-done={done ? 'true' : 'false'} aria-live="polite">
+      {done ? '✓ Done — the board shows it.' : 'Not done yet: this box ticks itself when the board shows the result.'}
+    </p>
+  );
+}

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { SequenceTracker, completedExercises, holds, markCompleted, type Observed } from './exercise-check.ts';
+
+function obs(over: Partial<Observed['view']> = {}, output = ''): Observed {
+  return {
+    view: { pins: Array(17).fill('input'), levels: Array(17).fill(0), led: false, ledBrightness: 0, duty: Array(17).fill(null), adc: 0, flashHeld: false, ...over },
+    output,
+  };
+}
+
+describe('exercise checks', () => {
+  it('checks pins, the LED, PWM duty and output', () => {
+    const pins = Array(17).fill('input');
+    pins[12] = 'high';
+    expect(holds({ pin: 12, state: 'high' }, obs({ pins }))).toBe(true);
+    expect(holds({ pin: 12, state: 'high' }, obs())).toBe(false);
+    expect(holds({ led: true }, obs({ led: true }))).toBe(true);
+    const duty = Array(17).fill(null);
+    duty[13] = 300;
+    expect(holds({ duty: { gpio: 13, min: 100, max: 500 } }, obs({ duty }))).toBe(true);
+    expect(holds({ duty: { gpio: 13, min: 400 } }, obs({ duty }))).toBe(false);
+    expect(holds({ output: 'MemoryError' }, obs({}, 'x\r\nMemoryError: …'))).toBe(true);
+    expect(holds({ all: [{ led: true }, { output: 'x' }] }, obs({ led: true }, ''))).toBe(false);
+  });
+
+  it('a sequence completes only when its steps happen in order', () => {
+    const t = new SequenceTracker({ sequence: [{ led: true }, { led: false }] });
+    expect(t.update(obs({ led: false }))).toBe(false);
+    expect(t.update(obs({ led: true }))).toBe(false);
+    expect(t.progress).toBe(1);
+    expect(t.update(obs({ led: false }))).toBe(true);
+  });
+
+  it('remembers completed exercises and survives bad storage', () => {
+    const data = new Map<string, string>();
+    const storage = { getItem: (k: string) => data.get(k) ?? null, setItem: (k: string, v: string) => void data.set(k, v) };
+    markCompleted(storage, 'a');
+    markCompleted(storage, 'b');
+    expect([...completedExercises(storage)]).toEqual(['a', 'b']);
+    data.set('esp8266-lab:exercises', '{broken');
+    expect(completedExercises(storage).size).toBe(0);
+    expect(completedExercises(null).size).toBe(0);
+  });
+});

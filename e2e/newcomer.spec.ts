@@ -7,7 +7,7 @@ import { BANNER, FIRST_LESSON, lastLine, openLessonAndBoot, terminalText, typeLi
 test('home page lists the lessons with summaries', async ({ page }) => {
   await page.goto('/');
   const items = page.locator('.lesson-list li');
-  await expect(items).toHaveCount(2);
+  await expect(items).toHaveCount(3);
   await expect(items.first().locator('a')).toHaveText('First steps: the REPL and the LED on GPIO13');
   await expect(items.first().locator('p')).not.toBeEmpty();
   await items.first().locator('a').click();
@@ -75,7 +75,7 @@ test('Reset hard-resets the board: banner again, LED off, variables gone', async
   await openLessonAndBoot(page);
   await typeLine(page, 'from machine import Pin; Pin(13, Pin.OUT).on(); k = 1');
   await expect(page.locator('[data-led="13"]')).toHaveAttribute('data-lit', 'true');
-  await page.getByRole('button', { name: 'Reset' }).click();
+  await page.getByRole('button', { name: 'Reset', exact: true }).click();
   await expect(page.locator('[data-led="13"]')).toHaveAttribute('data-lit', 'false');
   await waitForTerminal(page, (t) => (t.match(/MicroPython v1\.27\.0/g) ?? []).length === 2 && lastLine(t) === '>>>', 'second banner');
   await typeLine(page, 'k');

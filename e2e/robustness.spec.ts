@@ -16,7 +16,7 @@ test('a print flood keeps the page responsive and stops on Ctrl-C', async ({ pag
     })));
   }
   expect(Math.max(...lags)).toBeLessThan(250);
-  await page.getByRole('button', { name: 'Reset' }).hover();
+  await page.getByRole('button', { name: 'Reset', exact: true }).hover();
   await page.locator('.xterm').click();
   await page.keyboard.press('Control+C');
   await waitForTerminal(page, (t) => t.includes('KeyboardInterrupt:') && lastLine(t) === '>>>', 'stopped');

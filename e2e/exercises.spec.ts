@@ -1,0 +1,41 @@
+/** Exercises are checked from the board's state and remembered in the browser. */
+import { expect, test } from '@playwright/test';
+import { openLessonAndBoot, typeLine } from './helpers';
+
+const LESSON = '/en/lessons/meet-the-esp07/';
+
+test('driving GPIO12 high completes the exercise, and it stays done after a reload', async ({ page }) => {
+  await openLessonAndBoot(page, LESSON);
+  const status = page.getByTestId('exercise-meet-drive-gpio12');
+  await expect(status).toHaveAttribute('data-done', 'false');
+  await typeLine(page, 'from machine import Pin; p = Pin(12, Pin.OUT)');
+  await expect(status).toHaveAttribute('data-done', 'false');
+  await typeLine(page, 'p.value(1); p.value()');
+  await expect(status).toHaveAttribute('data-done', 'true');
+  await page.locator('.exercise').first().screenshot({ path: 'screenshots/exercise-done.png' });
+  await page.reload();
+  await expect(page.getByTestId('exercise-meet-drive-gpio12')).toHaveAttribute('data-done', 'true');
+});
+
+test('the half-brightness exercise needs PWM at about half duty; its solution solves it', async ({ page }) => {
+  await openLessonAndBoot(page, LESSON);
+  const status = page.getByTestId('exercise-meet-half-led');
+  await typeLine(page, 'from machine import Pin, PWM; led = PWM(Pin(13), duty=100)');
+  await page.waitForTimeout(300);
+  await expect(status).toHaveAttribute('data-done', 'false');
+  const exercise = page.locator('.exercise', { has: status });
+  await exercise.locator('summary', { hasText: 'Solution' }).click();
+  await exercise.locator('.exercise-solution').getByRole('button', { name: /Run/ }).click();
+  await expect(status).toHaveAttribute('data-done', 'true');
+});
+
+test('hints and solutions are readable without JavaScript', async ({ browser }) => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto(LESSON);
+  const first = page.locator('.exercise').first();
+  await expect(first.locator('.exercise-goal')).toContainText('GPIO12');
+  await first.locator('summary', { hasText: 'Hint' }).click();
+  await expect(first.locator('.exercise-hint')).toHaveAttribute('open', '');
+  await context.close();
+});

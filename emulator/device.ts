@@ -14,7 +14,8 @@ import { Esp07Board } from './board.ts';
 import type { SleepMode } from './clock.ts';
 import { ChannelDevice } from './channel.ts';
 import type { SerialChunk } from './uart.ts';
-import { Interpreter, type PreparedWasm } from './interpreter.ts';
+import { HeapMeter, findPystack } from './heap.ts';
+import { INITIAL_HEAP_BYTES, Interpreter, type PreparedWasm } from './interpreter.ts';
 import { OutputFilter } from './output-filter.ts';
 import type { DeviceMessage, StartCause } from './protocol.ts';
 
@@ -68,7 +69,18 @@ function fromHex(hex: string): Uint8Array {
   return out;
 }
 
-const TICKS_PERIOD = 2 ** 30; // MICROPY_PY_TIME_TICKS_PERIOD on the esp8266 port (31-bit small ints)
+const TICKS_PERIOD = 2 ** 30;
+
+/**
+ * The ESP8266 build's GC heap: `static char heap[38 * 1024]` less its allocation table gives
+ * 37 952 usable bytes (ports/esp8266/main.c; `micropython.mem_info()` on boards: `GC: total: 37952`).
+ */
+export const ESP_HEAP_BYTES = 37952;
+/**
+ * Heap in use at the REPL right after boot on a 4 MB board (35 936 free reported for v1.28.0,
+ * reference §1.5): what `_boot.py`, `sys.path`, the filesystem objects … hold on the chip.
+ */
+export const ESP_BOOT_USED = ESP_HEAP_BYTES - 35936; // MICROPY_PY_TIME_TICKS_PERIOD on the esp8266 port (31-bit small ints)
 const UNIX_2000_MS = 946_684_800_000;
 
 export class Device {
@@ -95,6 +107,10 @@ export class Device {
   private idleTimer: ReturnType<typeof setTimeout> | null = null;
   /** Why the chip last reset, as `machine.reset_cause()` reports it (SDK rst_info.reason). */
   private resetCause = 0;
+  /** Live-heap measurement of the current interpreter, or null when unavailable. */
+  private heapMeter: HeapMeter | null = null;
+  /** Live bytes of the firmware's own objects after boot (they live in flash on the chip). */
+  private heapBase = 0;
 
   constructor(opts: DeviceOptions) {
     this.opts = opts;
@@ -182,14 +198,17 @@ export class Device {
       this.publishView();
     }
     this.interp = null;
+    this.heapMeter = null;
     const interp = await Interpreter.create(this.opts.wasm, {
       stdout: (b) => this.onStdout(b),
       ticksMs: () => this.board.clock.nowMs(),
       unixMs: () => UNIX_2000_MS + this.board.clock.nowMs(),
+      heapCheck: (n) => this.heapCheck(n),
     });
     this.neutraliseJsBridge();
     this.installFirmware(interp);
     this.interp = interp;
+    this.startHeapBudget(interp);
     if (hard) this.uartText('\r\n');
     this.muted = wasRaw && !hard;
     interp.mp.replInit();
@@ -202,7 +221,7 @@ export class Device {
     this.filter.flush();
     this.flushMessages(true);
     const memory = interp.memory.buffer instanceof SharedArrayBuffer ? interp.memory.buffer : null;
-    this.opts.post({ t: 'ready', wasm: this.opts.wasm.module, memory, layout: memory ? interp.layout : null, utf8Prompt: this.opts.wasm.utf8Prompt });
+    this.opts.post({ t: 'ready', wasm: this.opts.wasm.module, memory, layout: memory ? interp.layout : null, utf8Prompt: this.opts.wasm.utf8Prompt, heapBudget: this.heapMeter !== null });
   }
 
   private installFirmware(interp: Interpreter): void {
@@ -217,6 +236,47 @@ export class Device {
       for (const name of names) mp.FS.unlink(`${FW_DIR}/${name}`);
       mp.FS.rmdir(FW_DIR);
     }
+  }
+
+  // ---- the ESP8266's 38 KB heap -------------------------------------------------------------
+
+  /** Measures the firmware's own objects, then holds the program to the ESP8266's heap. */
+  private startHeapBudget(interp: Interpreter): void {
+    if (!interp.heap) return;
+    try {
+      interp.mp.runPython('__import__("gc").collect()'); // collects when the call returns
+      const meter = HeapMeter.locate(() => interp.memory.buffer, 1 << 21, INITIAL_HEAP_BYTES);
+      // the loader's default Python stack: 2048 words (micropython.mjs loadMicroPython pystack)
+      const pystack = findPystack(interp.memory.buffer, 1 << 21, 2048 * 4);
+      meter.deadRanges = () => {
+        const ranges = [interp.deadCStack()];
+        if (pystack >= 0) {
+          const w = new Int32Array(interp.memory.buffer);
+          ranges.push({ start: w[(pystack >> 2) + 2] as number, end: w[(pystack >> 2) + 1] as number });
+        }
+        return ranges;
+      };
+      this.heapBase = meter.measure().liveBytes;
+      this.heapMeter = meter;
+      interp.heap.counted.value = ESP_BOOT_USED;
+      interp.heap.budget.value = ESP_HEAP_BYTES;
+    } catch {
+      this.heapMeter = null; // the heap could not be located: no budget (documented difference)
+    }
+  }
+
+  /** Bytes the program holds, as the ESP8266's `gc.mem_alloc()` would count them. */
+  private heapUsed(): { used: number; oneBlocks: number; twoBlocks: number; maxBlocks: number } {
+    if (!this.heapMeter) return { used: ESP_BOOT_USED, oneBlocks: 0, twoBlocks: 0, maxBlocks: 0 };
+    const s = this.heapMeter.measure();
+    const used = Math.max(ESP_BOOT_USED, s.liveBytes - this.heapBase + ESP_BOOT_USED);
+    if (this.interp?.heap) this.interp.heap.counted.value = used;
+    return { used, oneBlocks: s.oneBlocks, twoBlocks: s.twoBlocks, maxBlocks: s.maxBlocks };
+  }
+
+  /** Inside `gc_alloc`: whether `n` more bytes fit, given what the program really holds. */
+  private heapCheck(n: number): boolean {
+    return this.heapUsed().used + n <= ESP_HEAP_BYTES;
   }
 
   /** The interpreter's `js` module is the thread's global object: give it an empty object instead. */
@@ -578,6 +638,11 @@ export class Device {
         this.events.splice(0, this.events.length, ...this.events.filter((e) => e !== TIMER_EVENT + id));
       },
       reset_cause: () => this.resetCause,
+      heap_used: () => this.heapUsed().used,
+      heap_info: () => {
+        const h = this.heapUsed();
+        return `${h.used},${h.oneBlocks},${h.twoBlocks},${h.maxBlocks},${Math.floor((ESP_HEAP_BYTES - h.used) / 16)}`;
+      },
       chip_id: () => CHIP_ID,
       flash_size: () => this.board.flash.size,
       flash_id: () => this.board.flash.jedecId(),

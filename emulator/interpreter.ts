@@ -13,6 +13,7 @@
 import { loadMicroPython } from '@micropython/micropython-webassembly-pyscript';
 import { findInterruptLayout, widenReadlinePrintable, type InterruptLayout } from './wasm-inspect.ts';
 import { patchMemory } from './wasm-patch.ts';
+import { HEAP_GLOBALS, patchHeapBudget } from './wasm-heap-patch.ts';
 
 /** The compiled interpreter, ready to instantiate many times. */
 export interface PreparedWasm {
@@ -23,7 +24,12 @@ export interface PreparedWasm {
   layout: InterruptLayout | null;
   /** Whether UTF-8 at the friendly prompt is kept. */
   utf8Prompt: boolean;
+  /** Whether `gc_alloc` checks the ESP8266 heap budget (see `wasm-heap-patch.ts`). */
+  heapBudget: boolean;
 }
+
+/** Size of the interpreter's first GC heap area, in bytes (it grows by more areas). */
+export const INITIAL_HEAP_BYTES = 256 * 1024;
 
 /** Largest wasm memory the interpreter may grow to: 4096 pages of 64 KiB = 256 MiB. */
 export const MAX_MEMORY_PAGES = 4096;
@@ -36,7 +42,13 @@ export const MAX_MEMORY_PAGES = 4096;
  */
 export async function prepareWasm(bytes: Uint8Array, url: string, shared: boolean): Promise<PreparedWasm> {
   const widened = widenReadlinePrintable(bytes);
-  const patched = patchMemory(widened ?? bytes, { shared, maxPages: MAX_MEMORY_PAGES });
+  let budgeted: Uint8Array | null = null;
+  try {
+    budgeted = patchHeapBudget(widened ?? bytes);
+  } catch {
+    budgeted = null; // unknown build: no heap budget (documented difference)
+  }
+  const patched = patchMemory(budgeted ?? widened ?? bytes, { shared, maxPages: MAX_MEMORY_PAGES });
   const module = await WebAssembly.compile(patched);
   let layout: InterruptLayout | null = null;
   if (shared) {
@@ -46,7 +58,7 @@ export async function prepareWasm(bytes: Uint8Array, url: string, shared: boolea
       layout = null;
     }
   }
-  return { module, url, layout, utf8Prompt: widened !== null };
+  return { module, url, layout, utf8Prompt: widened !== null, heapBudget: budgeted !== null };
 }
 
 /** Functions the interpreter's imports and the firmware call into. */
@@ -57,6 +69,19 @@ export interface InterpreterHooks {
   ticksMs(): number;
   /** Value for the `mp_js_time_ms` import: ms since the Unix epoch. */
   unixMs(): number;
+  /**
+   * `gc_alloc` asks whether `n` more bytes fit in the board's heap budget (called inside the
+   * allocation: must not call into the interpreter). Returns true to allow.
+   */
+  heapCheck(n: number): boolean;
+}
+
+/** The heap-budget globals of a patched interpreter. */
+export interface HeapGlobals {
+  /** Budget in bytes; 0 disables the check. */
+  budget: WebAssembly.Global;
+  /** Bytes counted against the budget. */
+  counted: WebAssembly.Global;
 }
 
 let loading: Promise<unknown> = Promise.resolve();
@@ -81,13 +106,23 @@ export class Interpreter {
   readonly mp: MicroPython;
   readonly memory: WebAssembly.Memory;
   readonly layout: InterruptLayout | null;
-  private readonly exports: { mp_sched_keyboard_interrupt(): void; mp_hal_get_interrupt_char(): number };
+  /** The heap-budget globals, or null when the build could not be patched. */
+  readonly heap: HeapGlobals | null;
+  private readonly exports: {
+    mp_sched_keyboard_interrupt(): void;
+    mp_hal_get_interrupt_char(): number;
+    emscripten_stack_get_current(): number;
+    emscripten_stack_get_end(): number;
+  };
 
   private constructor(mp: MicroPython, instance: WebAssembly.Instance, layout: InterruptLayout | null) {
     this.mp = mp;
     this.memory = instance.exports.memory as WebAssembly.Memory;
     this.layout = layout;
     this.exports = instance.exports as unknown as Interpreter['exports'];
+    const budget = instance.exports[HEAP_GLOBALS.budget];
+    const counted = instance.exports[HEAP_GLOBALS.counted];
+    this.heap = budget instanceof WebAssembly.Global && counted instanceof WebAssembly.Global ? { budget, counted } : null;
   }
 
   /**
@@ -95,7 +130,7 @@ export class Interpreter {
    * keeps its state on `globalThis`).
    * @param heapBytes initial GC heap size in bytes
    */
-  static async create(wasm: PreparedWasm, hooks: InterpreterHooks, heapBytes = 256 * 1024): Promise<Interpreter> {
+  static async create(wasm: PreparedWasm, hooks: InterpreterHooks, heapBytes = INITIAL_HEAP_BYTES): Promise<Interpreter> {
     const run = async () => {
       if (wasm.layout) allowSharedTextDecoding();
       let instance: WebAssembly.Instance | undefined;
@@ -104,6 +139,15 @@ export class Interpreter {
         const env = (imports?.env ?? {}) as Record<string, unknown>;
         env.mp_js_ticks_ms = () => hooks.ticksMs();
         env.mp_js_time_ms = () => hooks.unixMs();
+        // The heap-budget check calls this import with a non-zero request (wasm-heap-patch.ts).
+        const random = env.mp_js_random_u32 as () => number;
+        env.mp_js_random_u32 = () => {
+          const request = instance?.exports[HEAP_GLOBALS.request] as WebAssembly.Global | undefined;
+          const n = request ? (request.value as number) >>> 0 : 0;
+          if (n === 0) return random();
+          (request as WebAssembly.Global).value = 0;
+          return hooks.heapCheck(n) ? 1 : 0;
+        };
         instance = await original.instantiate.call(WebAssembly, wasm.module, imports);
         return { module: wasm.module, instance };
       };
@@ -127,6 +171,11 @@ export class Interpreter {
     const p = loading.then(run, run);
     loading = p.catch(() => undefined);
     return p;
+  }
+
+  /** The unused part of the C stack (it grows down): [end, current), bytes. Reads only. */
+  deadCStack(): { start: number; end: number } {
+    return { start: this.exports.emscripten_stack_get_end(), end: this.exports.emscripten_stack_get_current() };
   }
 
   /** Feeds one byte to the REPL. Returns non-zero when the REPL asks for a soft reset. */

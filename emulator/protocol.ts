@@ -17,6 +17,7 @@ export interface CompiledInterpreter {
   module: WebAssembly.Module;
   layout: InterruptLayout | null;
   utf8Prompt: boolean;
+  heapBudget: boolean;
 }
 
 /** Host → emulator. */
@@ -35,7 +36,7 @@ export type HostMessage =
 /** Emulator → host. */
 export type DeviceMessage =
   /** An interpreter started; carries what the host needs for fast Ctrl-C. */
-  | { t: 'ready'; wasm: WebAssembly.Module; memory: SharedArrayBuffer | null; layout: InterruptLayout | null; utf8Prompt: boolean }
+  | { t: 'ready'; wasm: WebAssembly.Module; memory: SharedArrayBuffer | null; layout: InterruptLayout | null; utf8Prompt: boolean; heapBudget: boolean }
   /** Serial output, in message mode only. */
   | { t: 'out'; data: Uint8Array; baud: number }
   /** Board view, in message mode only. */
@@ -74,7 +75,7 @@ export function parseDeviceMessage(data: unknown): DeviceMessage | null {
       if (!(m.wasm instanceof WebAssembly.Module)) return null;
       if (m.memory !== null && !(m.memory instanceof SharedArrayBuffer)) return null;
       if (m.layout !== null && !isLayout(m.layout)) return null;
-      return { t: 'ready', wasm: m.wasm, memory: m.memory as SharedArrayBuffer | null, layout: m.layout as InterruptLayout | null, utf8Prompt: m.utf8Prompt === true };
+      return { t: 'ready', wasm: m.wasm, memory: m.memory as SharedArrayBuffer | null, layout: m.layout as InterruptLayout | null, utf8Prompt: m.utf8Prompt === true, heapBudget: m.heapBudget === true };
     case 'out':
       if (!(m.data instanceof Uint8Array) || typeof m.baud !== 'number' || !(m.baud > 0)) return null;
       return { t: 'out', data: m.data, baud: m.baud };

@@ -7,20 +7,24 @@ import _esp_hal
 import _fw_time
 import _fw_machine
 import _fw_sys
+import _fw_gc
+import _fw_micropython
 
 _FIRMWARE = {
     'time': _fw_time, 'utime': _fw_time,
     'machine': _fw_machine, 'umachine': _fw_machine,
     'sys': _fw_sys, 'usys': _fw_sys,
+    'gc': _fw_gc, 'ugc': _fw_gc,
+    'micropython': _fw_micropython,
 }
-for _name in ('time', 'machine', 'sys'):
+for _name in ('time', 'machine', 'sys', 'gc', 'micropython'):
     _m = _FIRMWARE[_name]
     setattr(_m, '__name__', _name)
     try:
         delattr(_m, '__file__')
     except AttributeError:
         pass
-_HIDDEN = ('js', 'jsffi', 'pyscript', '_esp_hal', '_fw_time', '_fw_machine', '_fw_sys', '_fw_init')
+_HIDDEN = ('js', 'jsffi', 'pyscript', '_esp_hal', '_fw_time', '_fw_machine', '_fw_sys', '_fw_init', '_fw_gc', '_fw_micropython')
 _PRIVATE = {'_fw_machine': _fw_machine, '_fw_time': _fw_time}
 for _name in _HIDDEN:
     if _name in sys.modules:
@@ -58,3 +62,4 @@ def input(prompt=None):
 
 builtins.input = input
 sys.path[:] = ['', '.frozen', '/lib']
+_fw_gc.threshold(37952 // 4)  # _boot.py: gc.threshold((gc.mem_free() + gc.mem_alloc()) // 4)

@@ -654,6 +654,22 @@ export class Device {
         this.board.flash.eraseSector(sector);
       },
       readline: () => this.readLine(),
+      uart_write: (hex: string) => {
+        // machine.UART(0).write(): straight onto UART0 TX (the REPL's line)
+        this.filter.flush();
+        this.board.uart0.transmit(fromHex(hex));
+      },
+      uart_any: () => {
+        this.pollInput(false);
+        return this.board.uart0.available();
+      },
+      uart_read: (n: number) => {
+        this.pollInput(false);
+        const out: number[] = [];
+        const uart = this.board.uart0;
+        while (out.length < n && uart.available() > 0) out.push(uart.read());
+        return toHex(Uint8Array.from(out));
+      },
       reset: () => {
         throw new HardResetRequest('machine.reset()');
       },

@@ -231,7 +231,8 @@ export class Device {
     const names = Object.keys(this.opts.firmware);
     for (const name of names) mp.FS.writeFile(`${FW_DIR}/${name}`, this.opts.firmware[name] as string);
     try {
-      mp.runPython(`import sys\nsys.path.insert(0, '${FW_DIR}')\nimport _fw_init\n`);
+      // __import__ binds no names in __main__ (dir() at the prompt stays as on the board)
+      mp.runPython(`__import__('sys').path.insert(0, '${FW_DIR}')\n__import__('_fw_init')\n`);
     } finally {
       for (const name of names) mp.FS.unlink(`${FW_DIR}/${name}`);
       mp.FS.rmdir(FW_DIR);

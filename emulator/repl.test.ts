@@ -193,6 +193,8 @@ describe('Ctrl-C', () => {
     board = await TestBoard.boot();
     board.type('print("started"); z = 0\rwhile True: z += 1\r\r');
     await board.waitFor('started\r\n');
+    await board.waitFor('... \r\n'); // the loop's block is complete and running
+    await new Promise((r) => setTimeout(r, 100));
     board.type('\x03');
     await board.waitFor('KeyboardInterrupt: \r\n>>> ');
     expect(await board.line('z > 0')).toContain('True');

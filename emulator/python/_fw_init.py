@@ -9,22 +9,33 @@ import _fw_machine
 import _fw_sys
 import _fw_gc
 import _fw_micropython
+import _fw_os
+import _fw_help
 
 _FIRMWARE = {
     'time': _fw_time, 'utime': _fw_time,
     'machine': _fw_machine, 'umachine': _fw_machine,
     'sys': _fw_sys, 'usys': _fw_sys,
-    'gc': _fw_gc, 'ugc': _fw_gc,
+    'gc': _fw_gc,
     'micropython': _fw_micropython,
+    'os': _fw_os, 'uos': _fw_os,
 }
-for _name in ('time', 'machine', 'sys', 'gc', 'micropython'):
+for _name in ('time', 'machine', 'sys', 'gc', 'micropython', 'os'):
     _m = _FIRMWARE[_name]
     setattr(_m, '__name__', _name)
     try:
         delattr(_m, '__file__')
     except AttributeError:
         pass
-_HIDDEN = ('js', 'jsffi', 'pyscript', '_esp_hal', '_fw_time', '_fw_machine', '_fw_sys', '_fw_init', '_fw_gc', '_fw_micropython')
+_HIDDEN = ('js', 'jsffi', 'pyscript', '_esp_hal', '_fw_time', '_fw_machine', '_fw_sys', '_fw_init', '_fw_gc', '_fw_micropython',
+           '_fw_os', '_fw_help',
+           # in the WebAssembly build but not in the esp8266 one (emulator/fidelity/v1.27-surface.md §3)
+           'abc', 'base64', 'cmath', 'copy', 'datetime', 'fnmatch', 'functools', 'gzip', 'hmac', 'html', 'inspect',
+           'itertools', 'locale', 'logging', 'operator', 'pathlib', 'stat', 'string', 'tarfile', 'types', 'unittest',
+           'uu', 'zlib', 'os.path', 'collections.defaultdict',
+           # u-names the esp8266 build does not alias (§3.3)
+           'ugc', 'umath', 'umicropython', 'ubtree', 'uframebuf', 'udeflate', 'utls', 'uvfs', 'unetwork', 'uesp',
+           'ulwip', 'ussl', 'uzlib', 'ubuiltins', 'ucmath', 'ujs', 'ujsffi')
 _PRIVATE = {'_fw_machine': _fw_machine, '_fw_time': _fw_time}
 for _name in _HIDDEN:
     if _name in sys.modules:
@@ -39,7 +50,7 @@ def __import__(name, globals=None, locals=None, fromlist=(), level=0):
         m = _FIRMWARE.get(name)
         if m is not None:
             return m
-        if name.split('.')[0] in _HIDDEN:
+        if name in _HIDDEN or name.split('.')[0] in _HIDDEN:
             raise ImportError("no module named '%s'" % name)
     return _real_import(name, globals, locals, fromlist, level)
 
@@ -61,5 +72,40 @@ def input(prompt=None):
 
 
 builtins.input = input
-sys.path[:] = ['', '.frozen', '/lib']
+
+# help() and dir() in the firmware's words and orders
+_R = _fw_help.register
+_R(_fw_machine, ('__name__', 'mem8', 'mem16', 'mem32', 'unique_id', 'soft_reset', 'reset', 'reset_cause', 'idle', 'freq',
+                 'lightsleep', 'deepsleep', 'disable_irq', 'enable_irq', 'bitstream', 'dht_readinto', 'time_pulse_us',
+                 'Signal', 'SoftI2C', 'SoftSPI', 'ADC', 'PWM', 'SPI', 'UART', 'WDT', 'sleep', 'RTC', 'Timer', 'Pin', 'PWM',
+                 'I2C', 'DEEPSLEEP', 'PWRON_RESET', 'HARD_RESET', 'DEEPSLEEP_RESET', 'WDT_RESET', 'SOFT_RESET'),
+   ('__class__', '__name__', 'ADC', 'DEEPSLEEP', 'DEEPSLEEP_RESET', 'HARD_RESET', 'I2C', 'PWM', 'PWRON_RESET', 'Pin',
+    'RTC', 'SOFT_RESET', 'SPI', 'Signal', 'SoftI2C', 'SoftSPI', 'Timer', 'UART', 'WDT', 'WDT_RESET', '__dict__',
+    'bitstream', 'deepsleep', 'dht_readinto', 'disable_irq', 'enable_irq', 'freq', 'idle', 'lightsleep', 'mem16',
+    'mem32', 'mem8', 'reset', 'reset_cause', 'sleep', 'soft_reset', 'time_pulse_us', 'unique_id'))
+_R(_fw_machine.Pin, ('init', 'value', 'off', 'on', 'toggle', 'irq', 'IN', 'OUT', 'OPEN_DRAIN', 'PULL_UP', 'IRQ_RISING', 'IRQ_FALLING'),
+   ('__class__', '__name__', 'value', 'IN', 'IRQ_FALLING', 'IRQ_RISING', 'OPEN_DRAIN', 'OUT', 'PULL_UP', '__bases__',
+    '__dict__', 'init', 'irq', 'off', 'on', 'toggle'))
+_R(_fw_time, ('__name__', 'gmtime', 'localtime', 'mktime', 'time', 'time_ns', 'sleep', 'sleep_ms', 'sleep_us',
+              'ticks_ms', 'ticks_us', 'ticks_cpu', 'ticks_add', 'ticks_diff'),
+   ('__class__', '__name__', '__dict__', 'gmtime', 'localtime', 'mktime', 'sleep', 'sleep_ms', 'sleep_us',
+    'ticks_add', 'ticks_cpu', 'ticks_diff', 'ticks_ms', 'ticks_us', 'time', 'time_ns'))
+_R(_fw_gc, ('__name__', 'collect', 'disable', 'enable', 'isenabled', 'mem_free', 'mem_alloc', 'threshold'),
+   ('__class__', '__name__', '__dict__', 'collect', 'disable', 'enable', 'isenabled', 'mem_alloc', 'mem_free', 'threshold'))
+_R(_fw_os, ('__name__', 'sync', 'uname', 'urandom', 'sep', 'chdir', 'getcwd', 'listdir', 'mkdir', 'remove', 'rename',
+            'rmdir', 'unlink', 'stat', 'statvfs', 'dupterm', 'dupterm_notify', 'ilistdir', 'mount', 'umount', 'VfsFat', 'VfsLfs2'),
+   ('__class__', '__name__', 'remove', 'sep', 'VfsFat', 'VfsLfs2', '__dict__', 'chdir', 'dupterm', 'dupterm_notify',
+    'getcwd', 'ilistdir', 'listdir', 'mkdir', 'mount', 'rename', 'rmdir', 'stat', 'statvfs', 'sync', 'umount', 'uname',
+    'unlink', 'urandom'))
+_R(_fw_sys, ('__name__', 'path', 'argv', 'version', 'version_info', 'implementation', 'platform', 'byteorder', 'maxsize',
+             'exit', 'stdin', 'stdout', 'stderr', 'modules', 'print_exception'),
+   ('__class__', '__name__', '__dict__', 'argv', 'byteorder', 'exit', 'implementation', 'maxsize', 'modules', 'path',
+    'platform', 'print_exception', 'stderr', 'stdin', 'stdout', 'version', 'version_info'))
+_R(_fw_micropython, ('__name__', 'const', 'opt_level', 'mem_info', 'qstr_info', 'stack_use', 'heap_lock', 'heap_unlock',
+                     'alloc_emergency_exception_buf', 'kbd_intr', 'schedule', 'RingIO'),
+   ('__class__', '__name__', 'const', 'RingIO', '__dict__', 'alloc_emergency_exception_buf', 'heap_lock', 'heap_unlock',
+    'kbd_intr', 'mem_info', 'opt_level', 'qstr_info', 'schedule', 'stack_use'))
+builtins.help = _fw_help.make_help(builtins.help)
+builtins.dir = _fw_help.make_dir(builtins.dir)
+sys.path[:] = ['', '.frozen', '/lib', '/']
 _fw_gc.threshold(37952 // 4)  # _boot.py: gc.threshold((gc.mem_free() + gc.mem_alloc()) // 4)

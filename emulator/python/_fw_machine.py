@@ -387,8 +387,18 @@ def reset():
     _hal.reset()
 
 
-def soft_reset():
-    raise SystemExit
+import sys as _sys
+soft_reset = _sys.exit  # the table entry is mp_sys_exit_obj (extmod/modmachine.c)
+
+
+def lightsleep(*args):
+    # ports/esp8266/modmachine.c: waits, servicing events; not a low-power sleep
+    if args:
+        import time
+        time.sleep_ms(args[0])
+
+
+sleep = lightsleep
 
 
 def reset_cause():

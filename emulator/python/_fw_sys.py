@@ -10,6 +10,10 @@ for _k in dir(_s):
 del _k
 
 platform = 'esp8266'
+version_info = (3, 4, 0)
+byteorder = 'little'
+maxsize = 2147483647
+argv = []
 version = '3.4.0; MicroPython ' + _hal.identity('version')
 
 
@@ -17,10 +21,17 @@ class _Implementation:
     name = 'micropython'
     version = (1, 27, 0, '')
     _machine = _hal.identity('machine')
-    _mpy = 9990
+    _mpy = 9990  # mpy v6.3, xtensa: 6 | ((3 | 9 << 2) << 8)
+    _build = 'ESP8266_GENERIC'  # since v1.25.0
+
+    def __getitem__(self, i):
+        return (self.name, self.version, self._machine, self._mpy, self._build)[i]
+
+    def __len__(self):
+        return 5
 
     def __repr__(self):
-        return "(name='micropython', version=(1, 27, 0, ''), _machine='%s', _mpy=9990)" % self._machine
+        return "(name='micropython', version=(1, 27, 0, ''), _machine='%s', _mpy=9990, _build='ESP8266_GENERIC')" % self._machine
 
 
 implementation = _Implementation()

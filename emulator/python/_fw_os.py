@@ -1,0 +1,65 @@
+# The `os` module of the esp8266 build (also importable as `uos`): uname, urandom, dupterm, sep.
+# File functions come with the board's filesystem (a later emulator part); until then they are
+# the interpreter's own. Sources: extmod/modos.c, ports/esp8266/modos.c; values in
+# emulator/fidelity/v1.27-surface.md §5.
+import os as _o
+import _esp_hal as _hal
+
+for _k in ('chdir', 'getcwd', 'ilistdir', 'listdir', 'mkdir', 'remove', 'rename', 'rmdir', 'stat', 'statvfs', 'sync', 'unlink', 'mount', 'umount'):
+    if hasattr(_o, _k):
+        globals()[_k] = getattr(_o, _k)
+del _k
+
+sep = '/'
+
+
+class _UnameResult:
+    sysname = 'esp8266'
+    nodename = 'esp8266'
+    release = '2.2.0-dev(9422289)'
+    version = _hal.identity('version')
+    machine = _hal.identity('machine')
+
+    def __getitem__(self, i):
+        return (self.sysname, self.nodename, self.release, self.version, self.machine)[i]
+
+    def __len__(self):
+        return 5
+
+    def __repr__(self):
+        return "(sysname='%s', nodename='%s', release='%s', version='%s', machine='%s')" % (
+            self.sysname, self.nodename, self.release, self.version, self.machine)
+
+
+_uname = _UnameResult()
+
+
+def uname():
+    return _uname
+
+
+def urandom(n):
+    import random
+    n = range(n).stop
+    return bytes(random.getrandbits(8) for _ in range(n))
+
+
+_dupterm = [None, '<UART0>']
+
+
+def dupterm(*args):
+    if not args or len(args) > 2:
+        raise TypeError('function missing 1 required positional arguments' if not args else 'function expected at most 2 arguments, got %d' % len(args))
+    idx = range(args[1]).stop if len(args) > 1 else 0
+    if idx not in (0, 1):
+        raise ValueError('invalid dupterm index')
+    prev = _dupterm[idx]
+    _dupterm[idx] = args[0]
+    if prev == '<UART0>':
+        import _fw_machine
+        prev = _fw_machine.UART(0) if hasattr(_fw_machine, 'UART') else None
+    return prev
+
+
+def dupterm_notify(obj):
+    return None

@@ -39,3 +39,19 @@ test('hints and solutions are readable without JavaScript', async ({ browser }) 
   await expect(first.locator('.exercise-hint')).toHaveAttribute('open', '');
   await context.close();
 });
+
+test('filling the heap until MemoryError, then freeing it, completes the memory exercise', async ({ page }) => {
+  await openLessonAndBoot(page, '/en/lessons/living-in-38k/');
+  const status = page.getByTestId('exercise-mem-until-error');
+  await expect(status).toHaveAttribute('data-done', 'false');
+  // the learner's own attempt, typed at the REPL
+  await typeLine(page, 'import gc; l = []');
+  await typeLine(page, 'while True: l.append(bytearray(100))');
+  await page.keyboard.press('Enter');
+  await expect(page.locator('.xterm-rows')).toContainText('MemoryError: memory allocation failed', { timeout: 15_000 });
+  await expect(status).toHaveAttribute('data-done', 'false');
+  await typeLine(page, 'l = None; gc.collect()');
+  await typeLine(page, "if gc.mem_free() > 30000: print('free again')");
+  await page.keyboard.press('Enter');
+  await expect(status).toHaveAttribute('data-done', 'true');
+});

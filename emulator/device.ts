@@ -133,6 +133,11 @@ export class Device {
           },
         },
         { prefix: `  File "${FW_DIR}/`, rewrite: () => null },
+        // The WebAssembly build reports errors in MICROPY_ERROR_REPORTING_DETAILED words; the
+        // esp8266 build uses NORMAL ones (py/objfun.c, py/runtime.c, py/objint.c).
+        { prefix: "AttributeError: module '", rewrite: (l) => l.replace(/^AttributeError: module '[^']*' has no attribute /, "AttributeError: 'module' object has no attribute ") },
+        { prefix: 'TypeError: ', rewrite: (l) => l.replace(/^TypeError: [^\s(]+\(\) (takes \d+ positional arguments but \d+ were given|missing \d+ required positional arguments)$/, 'TypeError: function $1') },
+        { prefix: 'ValueError: invalid syntax for integer with base ', rewrite: (l) => l.replace(/^(ValueError: invalid syntax for integer with base \d+): .*$/, '$1') },
         { prefix: 'raw REPL; CTRL-B to exit', rewrite: (line) => { this.rawMode = true; return line; } },
       ],
       (bytes) => this.board.uart0.transmit(bytes),
@@ -603,23 +608,23 @@ export class Device {
         return this.events.shift() ?? -1;
       },
       pwm_start: (pin: number) => {
-        this.board.startPwm(pin);
+        if (!this.board.pwm.active(pin) || !this.board.gpio.hasPeripheral(pin)) this.board.startPwm(pin);
         afterPinChange();
       },
       pwm_stop: (pin: number) => {
         this.board.stopPwm(pin);
         afterPinChange();
       },
-      pwm_freq: (hz: number) => {
-        if (hz >= 0) {
+      pwm_freq: (hz: number, set: number) => {
+        if (set) {
           this.board.pwm.setFreq(hz);
           this.viewDirty = true;
           afterPinChange();
         }
         return this.board.pwm.freq;
       },
-      pwm_duty: (pin: number, duty: number) => {
-        if (duty >= 0) {
+      pwm_duty: (pin: number, duty: number, set: number) => {
+        if (set) {
           this.board.pwm.setDuty(pin, duty);
           this.viewDirty = true;
           afterPinChange();

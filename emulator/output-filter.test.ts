@@ -27,6 +27,15 @@ describe('OutputFilter', () => {
     expect(h.text()).toBe('Traceback (most recent call last):\r\n  File "<stdin>", line 1, in <module>\r\nValueError: invalid pin\r\n');
   });
 
+  it('drops a traceback header whose frames are all dropped, keeps it otherwise', () => {
+    const h = harness();
+    h.feed('Traceback (most recent call last):\n  File "/_fw/machine.py", line 3, in _service\nTypeError: \'NoneType\' object isn\'t callable\n');
+    expect(h.text()).toBe("TypeError: 'NoneType' object isn't callable\r\n");
+    const k = harness();
+    k.feed('Traceback (most recent call last):\n  File "/_fw/a.py", line 1, in f\n  File "<stdin>", line 2, in g\nValueError: x\n');
+    expect(k.text()).toBe('Traceback (most recent call last):\r\n  File "<stdin>", line 2, in g\r\nValueError: x\r\n');
+  });
+
   it('turns bare \\n into \\r\\n but leaves \\r\\n alone', () => {
     const h = harness();
     h.feed('a\nb\r\nc\n');

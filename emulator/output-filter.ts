@@ -19,9 +19,18 @@ export interface LineRule {
 const NL = 0x0a;
 const CR = 0x0d;
 
+const TRACEBACK = 'Traceback (most recent call last):';
+const FRAME = '  File "';
+
 export class OutputFilter {
   private readonly prefixes: Uint8Array[];
   private held: number[] = [];
+  /**
+   * A traceback header waiting for its first kept frame: if every frame under it is dropped
+   * (an exception raised inside the firmware itself, e.g. in a callback), the header goes too,
+   * as the firmware prints such exceptions without one.
+   */
+  private header: number[] | null = null;
   private atLineStart = true;
   private lastByte = -1;
   private readonly rules: LineRule[];
@@ -32,9 +41,9 @@ export class OutputFilter {
    * @param emit receives the filtered bytes
    */
   constructor(rules: LineRule[], emit: (bytes: Uint8Array) => void) {
-    this.rules = rules;
+    this.rules = [{ prefix: TRACEBACK, rewrite: (l) => l }, ...rules];
     this.emit = emit;
-    this.prefixes = rules.map((r) => new TextEncoder().encode(r.prefix));
+    this.prefixes = this.rules.map((r) => new TextEncoder().encode(r.prefix));
   }
 
   /** Feeds interpreter output. */
@@ -45,6 +54,12 @@ export class OutputFilter {
   }
 
   private byte(b: number, out: number[]): void {
+    if (this.header) {
+      // while a header waits, whole lines are held to see whether they are kept frames
+      this.held.push(b);
+      if (b === NL) this.finishHeldLine(out);
+      return;
+    }
     if (this.held.length > 0 || (this.atLineStart && b !== NL && b !== CR)) {
       this.held.push(b);
       if (b === NL) {
@@ -72,13 +87,22 @@ export class OutputFilter {
     let end = bytes.length - 1;
     if (end > 0 && bytes[end - 1] === CR) end--;
     const line = new TextDecoder().decode(Uint8Array.from(bytes.slice(0, end)));
-    const rule = this.rules.find((r) => line.startsWith(r.prefix));
+    if (line === TRACEBACK && !this.header) {
+      this.header = bytes;
+      return;
+    }
+    const rule = this.rules.find((r) => r.prefix !== TRACEBACK && line.startsWith(r.prefix));
+    const replaced = rule ? rule.rewrite(line) : line;
+    if (replaced === null) return; // dropped, with its line end (the header keeps waiting)
+    if (this.header) {
+      const header = this.header;
+      this.header = null;
+      if (line.startsWith(FRAME)) for (const x of header) this.put(x, out); // a kept frame: the header stays
+    }
     if (!rule) {
       for (const x of bytes) this.put(x, out);
       return;
     }
-    const replaced = rule.rewrite(line);
-    if (replaced === null) return; // dropped, with its line end
     for (const x of new TextEncoder().encode(replaced)) this.put(x, out);
     this.put(CR, out);
     this.put(NL, out);
@@ -99,8 +123,12 @@ export class OutputFilter {
 
   /** Emits anything held (call before the interpreter blocks for a while). */
   flush(): void {
-    if (this.held.length === 0) return;
+    if (this.held.length === 0 && !this.header) return;
     const out: number[] = [];
+    if (this.header) {
+      for (const x of this.header) this.put(x, out);
+      this.header = null;
+    }
     this.release(out);
     this.emit(Uint8Array.from(out));
   }

@@ -67,9 +67,28 @@ def register(obj, table, dir_order):
     _ORDERS[id(obj)] = (obj, table, dir_order)
 
 
+_INSTANCES = []
+
+
+def register_instances(cls, dir_order):
+    _INSTANCES.append((cls, dir_order))
+
+
+def dir_of(obj):
+    e = _entry(obj)
+    return e[2] if e else ()
+
+
 def _entry(obj):
     e = _ORDERS.get(id(obj))
     return e if e is not None and e[0] is obj else None
+
+
+def _instance_dir(obj):
+    for cls, order in _INSTANCES:
+        if type(obj) is cls:
+            return order
+    return None
 
 
 def _value_str(v):
@@ -108,6 +127,9 @@ def make_dir(real_dir):
             return real_dir()
         e = _entry(args[0])
         if e is None:
+            order = _instance_dir(args[0])
+            if order is not None:
+                return list(order)
             return real_dir(args[0])
         return [n for n in e[2] if n in ('__class__', '__dict__', '__bases__') or hasattr(args[0], n)]
 

@@ -10,7 +10,9 @@ import _fw_sys
 import _fw_gc
 import _fw_micropython
 import _fw_os
+import _fw_esp
 import _fw_help
+import _fw_math
 
 _FIRMWARE = {
     'time': _fw_time, 'utime': _fw_time,
@@ -19,8 +21,10 @@ _FIRMWARE = {
     'gc': _fw_gc,
     'micropython': _fw_micropython,
     'os': _fw_os, 'uos': _fw_os,
+    'esp': _fw_esp,
+    'math': _fw_math,
 }
-for _name in ('time', 'machine', 'sys', 'gc', 'micropython', 'os'):
+for _name in ('time', 'machine', 'sys', 'gc', 'micropython', 'os', 'esp', 'math'):
     _m = _FIRMWARE[_name]
     setattr(_m, '__name__', _name)
     try:
@@ -28,7 +32,7 @@ for _name in ('time', 'machine', 'sys', 'gc', 'micropython', 'os'):
     except AttributeError:
         pass
 _HIDDEN = ('js', 'jsffi', 'pyscript', '_esp_hal', '_fw_time', '_fw_machine', '_fw_sys', '_fw_init', '_fw_gc', '_fw_micropython',
-           '_fw_os', '_fw_help',
+           '_fw_os', '_fw_help', '_fw_math', '_fw_esp', '_fw_buses',
            # in the WebAssembly build but not in the esp8266 one (emulator/fidelity/v1.27-surface.md §3)
            'abc', 'base64', 'cmath', 'copy', 'datetime', 'fnmatch', 'functools', 'gzip', 'hmac', 'html', 'inspect',
            'itertools', 'locale', 'logging', 'operator', 'pathlib', 'stat', 'string', 'tarfile', 'types', 'unittest',
@@ -105,6 +109,17 @@ _R(_fw_micropython, ('__name__', 'const', 'opt_level', 'mem_info', 'qstr_info', 
                      'alloc_emergency_exception_buf', 'kbd_intr', 'schedule', 'RingIO'),
    ('__class__', '__name__', 'const', 'RingIO', '__dict__', 'alloc_emergency_exception_buf', 'heap_lock', 'heap_unlock',
     'kbd_intr', 'mem_info', 'opt_level', 'qstr_info', 'schedule', 'stack_use'))
+_R(_fw_machine.Signal, ('value', 'on', 'off'), ('__class__', '__name__', 'value', '__bases__', '__dict__', 'off', 'on'))
+_R(_fw_machine.ADC, ('read', 'read_u16'), ('__class__', '__name__', 'read', '__bases__', '__dict__', 'read_u16'))
+_R(_fw_machine.PWM, ('init', 'deinit', 'freq', 'duty', 'duty_u16', 'duty_ns'),
+   ('__class__', '__name__', '__bases__', '__dict__', 'deinit', 'duty', 'duty_ns', 'duty_u16', 'freq', 'init'))
+_R(_fw_machine.Timer, ('init', 'deinit', 'ONE_SHOT', 'PERIODIC'),
+   ('__class__', '__name__', 'ONE_SHOT', 'PERIODIC', '__bases__', '__dict__', 'deinit', 'init'))
+_fw_help.register_instances(_fw_machine.Pin, ('__class__', 'value', 'IN', 'IRQ_FALLING', 'IRQ_RISING', 'OPEN_DRAIN', 'OUT',
+                                             'PULL_UP', 'init', 'irq', 'off', 'on', 'toggle'))
+_fw_help.register_instances(_fw_machine._PinIRQ, ('__class__', 'trigger'))
+for _cls in (_fw_machine.Signal, _fw_machine.ADC, _fw_machine.PWM, _fw_machine.Timer):
+    _fw_help.register_instances(_cls, tuple(n for n in _fw_help.dir_of(_cls) if n not in ('__name__', '__bases__', '__dict__')))
 builtins.help = _fw_help.make_help(builtins.help)
 builtins.dir = _fw_help.make_dir(builtins.dir)
 sys.path[:] = ['', '.frozen', '/lib', '/']

@@ -57,6 +57,7 @@ def _check_num(n, lo, hi, kw):
 _INIT_SPEC = (('mode', _REQUIRED, False), ('pull', None, False), ('value', _ABSENT, True))
 _IRQ_SPEC = (('handler', None, False), ('trigger', 3, False), ('hard', False, False))
 _handlers = {}
+_triggers = {}
 _irqs = {}
 _timers = {}
 _irq_state = [1]  # enable_irq/disable_irq
@@ -91,8 +92,7 @@ def _service():
             if t is not None:
                 if not t._periodic:
                     _timers.pop(e - 1000, None)
-                if t._callback is not None:
-                    _call_protected(t._callback, t)
+                _call_protected(t._callback, t)
         else:
             h = _handlers.get(e)
             if h is not None:
@@ -109,7 +109,13 @@ class _PinIRQ:
             h(Pin(self._n))
 
     def trigger(self, *args):
-        return 0 if self._n not in _handlers else 3
+        # returns the previous trigger; with an argument, sets a new one (machine_pin.c pin_irq_trigger)
+        _check_num(len(args) + 1, 1, 2, {})
+        old = _triggers.get(self._n, 0)
+        if args:
+            _triggers[self._n] = _int(args[0])
+            _hal.irq_config(self._n, _triggers[self._n] if self._n in _handlers else 0)
+        return old
 
     def __repr__(self):
         return '<IRQ>'
@@ -181,9 +187,11 @@ class Pin:
         if args or kw:
             if handler is None:
                 _handlers.pop(self._id, None)
+                _triggers[self._id] = 0
                 _hal.irq_config(self._id, 0)
             else:
                 _handlers[self._id] = handler
+                _triggers[self._id] = trigger
                 _hal.irq_config(self._id, trigger)
         irq = _irqs.get(self._id)
         if irq is None:
@@ -204,41 +212,62 @@ class Pin:
 
 
 class Signal:
+    # extmod/machine_signal.c (v1.27-surface §8)
     def __init__(self, *args, **kw):
-        invert = kw.pop('invert', False)
-        if args and isinstance(args[0], Pin):
-            if len(args) > 1 or kw:
-                args[0].init(*args[1:], **kw)
+        if args and isinstance(args[0], (Pin, Signal)):
+            if len(args) != 1 or len(kw) > 1 or (kw and 'invert' not in kw):
+                raise TypeError('')
             self._pin = args[0]
-        else:
-            self._pin = Pin(*args, **kw)
+            self._inv = 1 if kw.get('invert', False) else 0
+            return
+        invert = kw.pop('invert', False)
+        if invert and 'value' in kw:
+            kw['value'] = not kw['value']
+        self._pin = Pin(*args, **kw)
         self._inv = 1 if invert else 0
 
-    def value(self, *args):
+    def value(self, *args, **kw):
+        _check_num(len(args) + 1, 1, 2, kw)
         if args:
             self._pin.value((1 if args[0] else 0) ^ self._inv)
             return None
         return self._pin.value() ^ self._inv
 
-    def __call__(self, *args):
-        return self.value(*args)
+    def __call__(self, *args, **kw):
+        _check_num(len(args), 0, 1, kw)
+        if args:
+            self._pin.value((1 if args[0] else 0) ^ self._inv)
+            return None
+        return self._pin.value() ^ self._inv
 
     def on(self):
-        self.value(1)
+        self._pin.value(1 ^ self._inv)
 
     def off(self):
-        self.value(0)
+        self._pin.value(0 ^ self._inv)
 
     def __repr__(self):
         return '<Signal>'
 
 
+_adcs = {}
+
+
 class ADC:
-    def __init__(self, id):
-        id = _int(id)
+    # ports/esp8266/machine_adc.c: two static objects, TOUT and VDD33 (v1.27-surface §9)
+    def __new__(cls, *args, **kw):
+        _check_num(len(args), 1, 1, kw)
+        id = _int(args[0])
         if id not in (0, 1):
             raise ValueError('ADC(%d) doesn\'t exist' % id)
-        self._id = id
+        a = _adcs.get(id)
+        if a is None:
+            a = _adcs[id] = object.__new__(cls)
+            a._id = id
+        return a
+
+    def __init__(self, *args, **kw):
+        pass
 
     def read(self):
         if self._id == 1:
@@ -254,74 +283,104 @@ class ADC:
 
 _VDD33 = 3379  # system_get_vdd33(): 1/1024 V units at 3.3 V
 _PWM_PINS = (0, 2, 4, 5, 12, 13, 14, 15)
-_pwms = {}
+_pwm_inited = [False]
+
+
+def _u16(v):
+    return _int(v) & 0xffff
+
+
+def _i16(v):
+    v = _int(v) & 0xffff
+    return v - 0x10000 if v & 0x8000 else v
+
+
+def _clamp_freq(v):
+    # esppwm.c pwm_set_freq(uint16 freq): truncated to 16 bits, then clamped to 1..1000
+    f = _u16(v)
+    return 1000 if f > 1000 else (1 if f < 1 else f)
+
+
+def _clamp_duty(v):
+    # esppwm.c pwm_set_duty(int16_t duty): truncated to signed 16 bits, then clamped to 0..1023
+    d = _i16(v)
+    return 0 if d < 1 else (1023 if d >= 1023 else d)
 
 
 class PWM:
-    def __new__(cls, pin, *args, **kw):
+    # ports/esp8266/machine_pwm.c (v1.27-surface §10)
+    def __init__(self, *args, **kw):
+        if not args:
+            raise TypeError('function missing 1 required positional arguments')
+        pin = args[0]
         if not isinstance(pin, Pin):
             pin = Pin(pin)
         if pin._id not in _PWM_PINS:
             raise ValueError('PWM not supported on pin %d' % pin._id)
-        p = _pwms.get(pin._id)
-        if p is None:
-            p = object.__new__(cls)
-            p._id = pin._id
-            p._active = False
-            _pwms[pin._id] = p
-        return p
-
-    def __init__(self, pin, *args, **kw):
-        self.init(*args, **kw)
+        self._id = pin._id
+        self._active = False
+        if not _pwm_inited[0]:
+            _pwm_inited[0] = True
+            _hal.pwm_freq(500, 1)  # pwm_init: 500 Hz
+        self.init(*args[1:], **kw)
 
     def init(self, *args, **kw):
-        freq, duty, duty_u16, duty_ns = _parse(args, kw, (('freq', -1, False), ('duty', -1, False), ('duty_u16', -1, True), ('duty_ns', -1, True)))
+        freq, duty, duty_u16, duty_ns = _parse(args, kw, (('freq', -1, False), ('duty', -1, False), ('duty_u16', -1, False), ('duty_ns', -1, False)))
+        self._set_active()
+        if freq != -1:
+            _hal.pwm_freq(_clamp_freq(freq), 1)
+        if duty != -1:
+            _hal.pwm_duty(self._id, _clamp_duty(duty), 1)
+        if duty_u16 != -1:
+            _hal.pwm_duty(self._id, _clamp_duty(_int(duty_u16) * 1000 // 65535), 1)
+        if duty_ns != -1:
+            _hal.pwm_duty(self._id, _clamp_duty(_int(duty_ns) * _hal.pwm_freq(0, 0) // 1000000), 1)
+
+    def _set_active(self):
         if not self._active:
             _hal.pwm_start(self._id)
             self._active = True
-        if freq != -1:
-            _hal.pwm_freq(_int(freq))
-        if duty != -1:
-            _hal.pwm_duty(self._id, _int(duty))
-        if duty_u16 != -1:
-            _hal.pwm_duty(self._id, _int(duty_u16) * 1000 // 65535)
-        if duty_ns != -1:
-            _hal.pwm_duty(self._id, _int(duty_ns) * _hal.pwm_freq(-1) * 1024 // 1000000000)
 
     def deinit(self):
-        if self._active:
-            _hal.pwm_stop(self._id)
-            self._active = False
+        _hal.pwm_stop(self._id)
+        self._active = False
 
-    def freq(self, *args):
+    def freq(self, *args, **kw):
+        _check_num(len(args) + 1, 1, 2, kw)
         if args:
-            _hal.pwm_freq(_int(args[0]))
+            _hal.pwm_freq(_clamp_freq(args[0]), 1)
             return None
-        return _hal.pwm_freq(-1)
+        return _hal.pwm_freq(0, 0)
 
-    def duty(self, *args):
+    def duty(self, *args, **kw):
+        _check_num(len(args) + 1, 1, 2, kw)
+        self._set_active()  # reading re-adds a deinited channel (set_active)
         if args:
-            _hal.pwm_duty(self._id, _int(args[0]))
+            _hal.pwm_duty(self._id, _clamp_duty(args[0]), 1)
             return None
-        return _hal.pwm_duty(self._id, -1)
+        return _hal.pwm_duty(self._id, 0, 0)
 
-    def duty_u16(self, *args):
+    def duty_u16(self, *args, **kw):
+        _check_num(len(args) + 1, 1, 2, kw)
+        self._set_active()
         if args:
-            _hal.pwm_duty(self._id, _int(args[0]) * 1024 // 65535)
+            _hal.pwm_duty(self._id, _clamp_duty(_int(args[0]) * 1024 // 65535), 1)
             return None
-        return _hal.pwm_duty(self._id, -1) * 65535 // 1024
+        return _hal.pwm_duty(self._id, 0, 0) * 65535 // 1024
 
-    def duty_ns(self, *args):
-        f = _hal.pwm_freq(-1)
+    def duty_ns(self, *args, **kw):
+        _check_num(len(args) + 1, 1, 2, kw)
+        self._set_active()
+        f = _hal.pwm_freq(0, 0)
         if args:
-            _hal.pwm_duty(self._id, _int(args[0]) * f * 1024 // 1000000000)
+            _hal.pwm_duty(self._id, _clamp_duty(_int(args[0]) * f // 976562), 1)
             return None
-        return _hal.pwm_duty(self._id, -1) * 1000000000 // (f * 1024)
+        return _hal.pwm_duty(self._id, 0, 0) * 976563 // f
 
     def __repr__(self):
         if not self._active:
             return 'PWM(%d)' % self._id
-        return 'PWM(%d, freq=%d, duty=%d)' % (self._id, _hal.pwm_freq(-1), _hal.pwm_duty(self._id, -1))
+        return 'PWM(%d, freq=%d, duty=%d)' % (self._id, _hal.pwm_freq(0, 0), _hal.pwm_duty(self._id, 0, 0))
 
 
 _timer_ids = [0]
@@ -331,14 +390,12 @@ class Timer:
     ONE_SHOT = 0
     PERIODIC = 1
 
-    def __init__(self, id, *args, **kw):
-        _int(id)
+    def __init__(self, *args, **kw):
+        _check_num(len(args), 1, 1, kw)  # machine_timer.c make_new: any id, nothing else
         _timer_ids[0] += 1
         self._tid = _timer_ids[0]
         self._callback = None
         self._periodic = True
-        if args or kw:
-            self.init(*args, **kw)
 
     def init(self, *args, **kw):
         mode, callback, period, tick_hz, freq, hard = _parse(args, kw, (
@@ -361,18 +418,10 @@ class Timer:
         return 'Timer(%x)' % (0x3fff0000 + 0x20 * self._tid)
 
 
-class WDT:
-    def __init__(self, id=0, timeout=5000):
-        if id != 0 or timeout != 5000:
-            raise ValueError()
-
-    def feed(self):
-        pass
-
-
-def freq(*args):
+def freq(*args, **kw):
+    _check_num(len(args), 0, 1, kw)
     if args:
-        f = _int(args[0])
+        f = _int(args[0]) // 1000000 * 1000000  # the firmware compares whole MHz
         if f != 80000000 and f != 160000000:
             raise ValueError('frequency can only be either 80Mhz or 160MHz')
         _freq[0] = f
@@ -450,3 +499,4 @@ SOFT_RESET = 4
 DEEPSLEEP_RESET = 5
 HARD_RESET = 6
 DEEPSLEEP = 4
+from _fw_buses import UART, I2C, SoftI2C, SPI, SoftSPI, WDT

@@ -4,9 +4,9 @@
 import sys as _s
 import _esp_hal as _hal
 
-for _k in dir(_s):
-    if not _k.startswith('__'):
-        globals()[_k] = getattr(_s, _k)
+# only what the esp8266 build has (v1.27-surface §4.3): no ps1/ps2, getsizeof, atexit, settrace…
+for _k in ('exit', 'print_exception', 'stdin', 'stdout', 'stderr', 'modules', 'path'):
+    globals()[_k] = getattr(_s, _k)
 del _k
 
 platform = 'esp8266'

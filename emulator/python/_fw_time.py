@@ -102,6 +102,8 @@ localtime = gmtime
 
 
 def mktime(t):
+    if len(t) not in (8, 9):
+        raise TypeError('mktime needs a tuple of length 8 or 9')
     y, mo, d, hh, mm, ss = t[0], t[1], t[2], t[3], t[4], t[5]
     y += (mo - 1) // 12
     mo = (mo - 1) % 12 + 1

@@ -1,0 +1,286 @@
+# The `esp` module of the esp8266 build (no `uesp` alias: emulator/fidelity/v1.27-surface.md §3.3).
+# Flash functions act on the board's SPI flash through the emulator (_esp_hal); bytes cross the
+# bridge as hex strings. Source: MP@v1.27.0:ports/esp8266/modesp.c, espapa102.c, uart.c;
+# behaviour: emulator/fidelity/v1.27-surface.md §15.
+#
+# Not provided (no honest emulation): deepsleep() (the chip would stop until RST; the emulator
+# has no deep-sleep state) and esf_free_bufs() (counts of the SDK WiFi driver's buffers).
+import _esp_hal as _hal
+import struct as _struct
+from binascii import hexlify as _hexlify, unhexlify as _unhexlify
+from uctypes import addressof as _addressof, bytearray_at as _bytearray_at
+import _fw_machine as _m
+import _fw_buses as _b
+
+SLEEP_NONE = 0
+SLEEP_LIGHT = 1
+SLEEP_MODEM = 2
+
+_EIO = 5
+_CHUNK = 1024
+_USER_START = 0x100000  # _firmware_size: irom0 0x40209000 + (1M - 36K) - 0x40200000 (esp8266_2MiB.ld)
+# [UNV] estimates: the SDK heap (system_get_free_heap_size) and the DRAM layout that
+# system_print_meminfo() reports are not known for v1.27.0; these follow the size of a
+# comparable esp8266 build (data 1016, rodata 2332, bss 67640 bytes; DRAM ends at 0x3fffc000).
+_LAYOUT = (('data  ', 0x3ffe8000, 0x3ffe83f8), ('rodata', 0x3ffe8400, 0x3ffe8d1c),
+           ('bss   ', 0x3ffe8d20, 0x3fff9558), ('heap  ', 0x3fff9558, 0x3fffc000))
+_SDK_FREE = 8936
+_state = {'os': -1, 'sleep': SLEEP_MODEM, 'native': None}  # default sleep type [UNV]
+_allocs = {}
+_next_addr = [0x3fff9e00]
+
+
+def _u32(x):
+    return x & 0xffffffff
+
+
+def _wbuf(obj):
+    # mp_get_buffer_raise(obj, MP_BUFFER_WRITE): a writable byte view of the buffer
+    t = type(obj)
+    if t is bytes or t is str:
+        raise TypeError('object with buffer protocol required')
+    try:
+        mv = memoryview(obj)
+        if t is memoryview:
+            mv[0:0] = b''  # read-only memoryviews refuse this
+    except TypeError:
+        raise TypeError('object with buffer protocol required')
+    n = len(obj) if t is bytearray else len(bytes(obj))
+    if n == 0:
+        return bytearray(0)
+    return _bytearray_at(_addressof(obj), n)
+
+
+def _rbytes(obj):
+    # mp_get_buffer_raise(obj, MP_BUFFER_READ): the buffer's bytes
+    if type(obj) is str:
+        return obj.encode()
+    try:
+        return bytes(memoryview(obj))
+    except TypeError:
+        raise TypeError('object with buffer protocol required')
+
+
+def _read_into(addr, view, n):
+    # spi_flash_read: SPI_FLASH_RESULT_ERR beyond the chip
+    if addr < 0 or addr + n > _hal.flash_size():
+        raise OSError(_EIO)
+    i = 0
+    while i < n:
+        k = min(_CHUNK, n - i)
+        h = _hal.flash_read(addr + i, k)
+        if h is None:
+            raise OSError(_EIO)
+        view[i:i + k] = _unhexlify(h)
+        i += k
+
+
+def flash_size():
+    return _hal.flash_size()
+
+
+def flash_id():
+    return _hal.flash_id()
+
+
+def flash_user_start():
+    return _USER_START
+
+
+def flash_read(offset, len_or_buf):
+    addr = _u32(_m._int(offset))
+    if type(len_or_buf) is int:
+        n = len_or_buf
+        if n < 0:  # m_new(byte, len) with a negative len
+            raise MemoryError('memory allocation failed, allocating %u bytes' % _u32(n))
+        out = bytearray(n)
+        _read_into(addr, out, n)
+        return bytes(out)
+    view = _wbuf(len_or_buf)
+    _read_into(addr, view, len(view))
+    return None
+
+
+def flash_write(offset, buf):
+    addr = _u32(_m._int(offset))
+    raw = _rbytes(buf)
+    n = len(raw)
+    if n & 3:
+        raise ValueError('len must be multiple of 4')
+    if addr + n > _hal.flash_size():
+        raise OSError(_EIO)
+    for i in range(0, n, _CHUNK):
+        _hal.flash_write(addr + i, _hexlify(raw[i:i + _CHUNK]).decode())
+    return None
+
+
+def flash_erase(sector):
+    s = _m._int(sector) & 0xffff  # spi_flash_erase_sector(uint16 sec)
+    if (s + 1) * 4096 > _hal.flash_size():
+        raise OSError(_EIO)
+    _hal.flash_erase(s)
+    return None
+
+
+def osdebug(val):
+    _state['os'] = -1 if val is None else _m._int(val)
+    return None
+
+
+def sleep_type(*args, **kw):
+    _m._check_num(len(args), 0, 1, kw)
+    if not args:
+        return _state['sleep']
+    t = _m._int(args[0])
+    if t in (0, 1, 2):  # wifi_set_sleep_type refuses other values
+        _state['sleep'] = t
+    return None
+
+
+def freemem():
+    return _SDK_FREE - sum(_allocs.values())
+
+
+def meminfo():
+    # system_print_meminfo() prints through os_printf: only with esp.osdebug(<uart>) set, and
+    # only UART0 reaches the terminal (uart_os_write_char turns '\n' into "\r\n").
+    if _state['os'] == 0:
+        text = ''
+        for name, start, end in _LAYOUT:
+            text += '%s: 0x%x ~ 0x%x, len: %d\r\n' % (name, start, end, end - start)
+        _hal.uart_write(_hexlify(text.encode()).decode())
+    return None
+
+
+def malloc(size):
+    n = _m._int(size)
+    need = (n + 7) & ~7
+    if n < 0 or need > freemem():
+        return 0  # os_malloc returns NULL
+    addr = _next_addr[0]
+    _next_addr[0] += need + 8
+    _allocs[addr] = need
+    return addr
+
+
+def free(addr):
+    _allocs.pop(_m._int(addr), None)
+    return None
+
+
+def apa102_write(clock_pin, data_pin, buf):
+    # esp_apa102_write: bit-bangs GPIO_OUT directly; the frame ends with 0xFF bytes, leaving
+    # the data latch high and the clock latch low.
+    c = _b._pin_id(clock_pin)
+    d = _b._pin_id(data_pin)
+    _rbytes(buf)
+    if c < 16:
+        _hal.pin_write(c, 0)
+    if d < 16:
+        _hal.pin_write(d, 1)
+    return None
+
+
+def set_native_code_location(start, length):
+    if start is None and length is None:
+        _state['native'] = None
+        return None
+    s = _m._int(start)
+    end = _u32(s + _m._int(length))
+    _state['native'] = (s, end)
+    if end > 0x100000:
+        raise ValueError('flash location must be below 1MByte')
+    return None
+
+
+def check_fw():
+    # esp_check_fw: reads the memory-mapped image at 0x40200000 (flash offset 0)
+    word = _struct.unpack('<I', flash_read(0, 4))[0]
+    start = 0x3c000 if (word & 0xff00) == 0x100 else 0  # yaota8266 bootloader
+    size = _struct.unpack('<I', flash_read(start + 0x8ffc, 4))[0]
+    print('size: %d' % (size - 0x100000000 if size & 0x80000000 else size))
+    if size > 1024 * 1024:
+        print('Invalid size')
+        return False
+    md5 = _MD5()
+    pos = start + 4
+    end = start + size
+    while pos < end:
+        k = min(_CHUNK, end - pos)
+        md5.update(flash_read(pos, k))
+        pos += k
+    digest = md5.digest()
+    print('md5: ' + _hexlify(digest).decode())
+    return digest == flash_read(end, 16)
+
+
+_S = (7, 12, 17, 22) * 4 + (5, 9, 14, 20) * 4 + (4, 11, 16, 23) * 4 + (6, 10, 15, 21) * 4
+_K = (
+    0xd76aa478, 0xe8c7b756, 0x242070db, 0xc1bdceee, 0xf57c0faf, 0x4787c62a, 0xa8304613, 0xfd469501,
+    0x698098d8, 0x8b44f7af, 0xffff5bb1, 0x895cd7be, 0x6b901122, 0xfd987193, 0xa679438e, 0x49b40821,
+    0xf61e2562, 0xc040b340, 0x265e5a51, 0xe9b6c7aa, 0xd62f105d, 0x02441453, 0xd8a1e681, 0xe7d3fbc8,
+    0x21e1cde6, 0xc33707d6, 0xf4d50d87, 0x455a14ed, 0xa9e3e905, 0xfcefa3f8, 0x676f02d9, 0x8d2a4c8a,
+    0xfffa3942, 0x8771f681, 0x6d9d6122, 0xfde5380c, 0xa4beea44, 0x4bdecfa9, 0xf6bb4b60, 0xbebfbc70,
+    0x289b7ec6, 0xeaa127fa, 0xd4ef3085, 0x04881d05, 0xd9d4d039, 0xe6db99e5, 0x1fa27cf8, 0xc4ac5665,
+    0xf4292244, 0x432aff97, 0xab9423a7, 0xfc93a039, 0x655b59c3, 0x8f0ccc92, 0xffeff47d, 0x85845dd1,
+    0x6fa87e4f, 0xfe2ce6e0, 0xa3014314, 0x4e0811a1, 0xf7537e82, 0xbd3af235, 0x2ad7d2bb, 0xeb86d391)
+_G = tuple(range(16)) + tuple((5 * i + 1) % 16 for i in range(16, 32)) + \
+    tuple((3 * i + 5) % 16 for i in range(32, 48)) + tuple((7 * i) % 16 for i in range(48, 64))
+
+
+class _MD5:
+    # RFC 1321 (the WebAssembly build's hashlib has no md5; the firmware uses the SDK's MD5)
+    def __init__(self):
+        self.h = [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476]
+        self.buf = b''
+        self.n = 0
+
+    def update(self, data):
+        self.n += len(data)
+        data = self.buf + bytes(data)
+        end = len(data) & ~63
+        for off in range(0, end, 64):
+            self._block(data, off)
+        self.buf = data[end:]
+
+    def _block(self, data, off):
+        x = _struct.unpack_from('<16I', data, off)
+        a, b, c, d = self.h
+        M = 0xffffffff
+        for i in range(64):
+            if i < 16:
+                f = (b & c) | (~b & d)
+            elif i < 32:
+                f = (d & b) | (~d & c)
+            elif i < 48:
+                f = b ^ c ^ d
+            else:
+                f = c ^ (b | (~d & M))
+            f = (f + a + _K[i] + x[_G[i]]) & M
+            s = _S[i]
+            a, d, c = d, c, b
+            b = (b + ((f << s) | (f >> (32 - s)))) & M
+        h = self.h
+        h[0] = (h[0] + a) & M
+        h[1] = (h[1] + b) & M
+        h[2] = (h[2] + c) & M
+        h[3] = (h[3] + d) & M
+
+    def digest(self):
+        n = self.n
+        self.update(b'\x80' + bytes((55 - n) % 64) + _struct.pack('<Q', n * 8))
+        return _struct.pack('<4I', *self.h)
+
+
+try:
+    import _fw_help
+    _fw_help.register(
+        __import__('_fw_esp'),
+        ('__name__', 'osdebug', 'sleep_type', 'deepsleep', 'flash_id', 'flash_read', 'flash_write', 'flash_erase',
+         'flash_size', 'flash_user_start', 'apa102_write', 'freemem', 'meminfo', 'check_fw', 'malloc', 'free',
+         'esf_free_bufs', 'set_native_code_location', 'SLEEP_NONE', 'SLEEP_LIGHT', 'SLEEP_MODEM'),
+        ('__class__', '__name__', 'SLEEP_LIGHT', 'SLEEP_MODEM', 'SLEEP_NONE', '__dict__', 'apa102_write', 'check_fw',
+         'deepsleep', 'esf_free_bufs', 'flash_erase', 'flash_id', 'flash_read', 'flash_size', 'flash_user_start',
+         'flash_write', 'free', 'freemem', 'malloc', 'meminfo', 'osdebug', 'set_native_code_location', 'sleep_type'))
+except ImportError:
+    pass

@@ -95,6 +95,8 @@ describe('esp (research §15; MP@v1.27.0:ports/esp8266/modesp.c)', () => {
     await run('esp.sleep_type(1, 2)', TB('TypeError: function expected at most 1 arguments, got 2'));
     // os_malloc takes from the SDK heap that freemem() reports; os_free gives it back
     await run('f = esp.freemem(); a = esp.malloc(100); a > 0x3ffe8000, f > esp.freemem(), esp.free(a), esp.freemem() == f', '(True, True, None, True)\r\n');
+    // os_malloc returns NULL when the SDK heap cannot hold the block
+    await run('esp.malloc(100000)', '0\r\n');
     // esp_set_native_code_location: (None, None) selects iram1; flash must end below 1 MB
     await run('esp.set_native_code_location(None, None), esp.set_native_code_location(0x80000, 0x10000)', '(None, None)\r\n');
     await run('esp.set_native_code_location(0xff000, 0x2000)', TB('ValueError: flash location must be below 1MByte'));
@@ -155,6 +157,7 @@ describe('machine.UART (research §12.2; MP@v1.27.0:ports/esp8266/machine_uart.c
     // uart_rx_wait runs mp_event_handle_nowait: Ctrl-C ends a long wait
     board.type('u.init(timeout=5000); u.read(1)\r');
     await board.waitFor('u.read(1)\r\n');
+    await new Promise((r) => setTimeout(r, 200)); // let the read start waiting
     board.type('\x03');
     await board.waitFor('KeyboardInterrupt: \r\n>>> ');
     expect(board.recent).toBe(`Traceback (most recent call last):\r\n  File "<stdin>", line 1, in <module>\r\nKeyboardInterrupt: \r\n>>> `);

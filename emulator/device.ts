@@ -497,6 +497,8 @@ export class Device {
     this.flushMessages(true);
     const end = us < 0 ? this.sleepEndUs : clock.nowUs() + us;
     this.sleepEndUs = end;
+    // a Ctrl-C already turned into a pending KeyboardInterrupt (by a poll or by the host) ends the sleep now
+    if (this.interp?.takePendingInterrupt()) return 1;
     if (clock.sleepMode === 'instant') {
       if (this.pollInput(true)) return 1;
       const due = this.board.timers.nextDueUs();
@@ -510,7 +512,7 @@ export class Device {
     const channel = this.channel;
     for (;;) {
       const seen = channel?.wakeValue() ?? 0;
-      if (this.pollInput(true)) return 1;
+      if (this.pollInput(true) || this.interp?.takePendingInterrupt()) return 1;
       if (this.eventsPending()) return 2;
       const left = end - clock.nowUs();
       if (left <= 0) return 0;
@@ -540,7 +542,7 @@ export class Device {
       const c = uart.read();
       if (c === -1) {
         const seen = channel.wakeValue();
-        if (this.pollInput(true)) return null;
+        if (this.pollInput(true) || this.interp?.takePendingInterrupt()) return null;
         if (uart.available() === 0) channel.wait(seen, 100);
         continue;
       }

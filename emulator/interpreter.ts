@@ -193,6 +193,17 @@ export class Interpreter {
     this.exports.mp_sched_keyboard_interrupt();
   }
 
+  /**
+   * Takes a KeyboardInterrupt that is scheduled but not yet raised (so a blocking firmware call
+   * can raise it at once instead of sleeping on). Returns whether there was one.
+   */
+  takePendingInterrupt(): boolean {
+    const pending = this.layout?.kbdInterruptStores.find((s) => !s.guard && s.value !== 0);
+    if (!pending) return false;
+    const words = new Int32Array(this.memory.buffer);
+    return Atomics.compareExchange(words, pending.addr >> 2, pending.value, 0) === pending.value;
+  }
+
   /** Withdraws a KeyboardInterrupt that was scheduled but not yet raised. */
   clearPendingInterrupt(): void {
     const pending = this.layout?.kbdInterruptStores.find((s) => !s.guard && s.value !== 0);

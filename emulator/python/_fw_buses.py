@@ -15,6 +15,7 @@
 #   pulled high (e.g. GPIO0 or GPIO2 with their board pull-ups as SoftSPI MISO).
 import _esp_hal as _hal
 from binascii import hexlify as _hexlify, unhexlify as _unhexlify
+from uctypes import addressof as _addressof, bytearray_at as _bytearray_at
 import _fw_machine as _m
 
 _VALID = (0, 1, 2, 3, 4, 5, 9, 10, 12, 13, 14, 15, 16)
@@ -95,15 +96,13 @@ def _wlen(obj):
 def _fill(obj, n, value):
     # memset over a writable buffer of n bytes
     if n:
-        from uctypes import addressof, bytearray_at
-        bytearray_at(addressof(obj), n)[0:n] = bytes((value,)) * n
+        _bytearray_at(_addressof(obj), n)[0:n] = bytes((value,)) * n
 
 
 def _store(obj, data):
     n = len(data)
     if n:
-        from uctypes import addressof, bytearray_at
-        bytearray_at(addressof(obj), n)[0:n] = data
+        _bytearray_at(_addressof(obj), n)[0:n] = data
 
 
 def _take_pad(pin):
@@ -153,16 +152,22 @@ def _sleep_us(us):
 
 def _rx_wait(timeout_ms):
     # uart_rx_wait(timeout_us): polls the ring buffer, handling events, until the timeout
-    if _rx_any():
-        return True
     us = timeout_ms * 1000
+    if _uart0_attached():
+        # the REPL owns RX: nothing can arrive for the UART, so sleep the whole timeout at once
+        # (no other bridge call first: one that polls input could take a Ctrl-C the sleep must see)
+        if us > 0:
+            _sleep_us(us)
+        return False
+    if _hal.uart_any() > 0:
+        return True
     start = _hal.ticks_us()
     while True:
         left = us - ((_hal.ticks_us() - start) & 0x3fffffff)
         if left <= 0:
             return False
         _sleep_us(min(left, 1000))
-        if _rx_any():
+        if _hal.uart_any() > 0:
             return True
 
 

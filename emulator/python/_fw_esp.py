@@ -24,10 +24,11 @@ _USER_START = 0x100000  # _firmware_size: irom0 0x40209000 + (1M - 36K) - 0x4020
 # comparable esp8266 build (data 1016, rodata 2332, bss 67640 bytes; DRAM ends at 0x3fffc000).
 _LAYOUT = (('data  ', 0x3ffe8000, 0x3ffe83f8), ('rodata', 0x3ffe8400, 0x3ffe8d1c),
            ('bss   ', 0x3ffe8d20, 0x3fff9558), ('heap  ', 0x3fff9558, 0x3fffc000))
-_SDK_FREE = 8936
+_SDK_FREE = 8936  # what the SDK and its WiFi stack leave free at the REPL
+_HEAP_END = 0x3fffc000
+_HEAP_FREE_START = _HEAP_END - _SDK_FREE
 _state = {'os': -1, 'sleep': SLEEP_MODEM, 'native': None}  # default sleep type [UNV]
-_allocs = {}
-_next_addr = [0x3fff9e00]
+_allocs = {}  # pointer -> block size
 
 
 def _u32(x):
@@ -35,30 +36,12 @@ def _u32(x):
 
 
 def _wbuf(obj):
-    # mp_get_buffer_raise(obj, MP_BUFFER_WRITE): a writable byte view of the buffer
-    t = type(obj)
-    if t is bytes or t is str:
-        raise TypeError('object with buffer protocol required')
-    try:
-        mv = memoryview(obj)
-        if t is memoryview:
-            mv[0:0] = b''  # read-only memoryviews refuse this
-    except TypeError:
-        raise TypeError('object with buffer protocol required')
-    n = len(obj) if t is bytearray else len(bytes(obj))
-    if n == 0:
-        return bytearray(0)
-    return _bytearray_at(_addressof(obj), n)
+    # mp_get_buffer_raise(obj, MP_BUFFER_WRITE): a writable byte view over the whole buffer
+    n = _b._wlen(obj)
+    return _bytearray_at(_addressof(obj), n) if n else bytearray(0)
 
 
-def _rbytes(obj):
-    # mp_get_buffer_raise(obj, MP_BUFFER_READ): the buffer's bytes
-    if type(obj) is str:
-        return obj.encode()
-    try:
-        return bytes(memoryview(obj))
-    except TypeError:
-        raise TypeError('object with buffer protocol required')
+_rbytes = _b._rbytes  # mp_get_buffer_raise(obj, MP_BUFFER_READ): the buffer's bytes
 
 
 def _read_into(addr, view, n):
@@ -153,14 +136,21 @@ def meminfo():
 
 
 def malloc(size):
+    # os_malloc: first fit in the SDK heap; NULL (0) when nothing fits
     n = _m._int(size)
-    need = (n + 7) & ~7
-    if n < 0 or need > freemem():
-        return 0  # os_malloc returns NULL
-    addr = _next_addr[0]
-    _next_addr[0] += need + 8
-    _allocs[addr] = need
-    return addr
+    if n < 0:
+        return 0
+    block = ((n + 7) & ~7) + 8  # 8-byte units plus a header [UNV: the SDK allocator's exact overhead]
+    cur = _HEAP_FREE_START
+    for p in sorted(_allocs):
+        if p - 8 - cur >= block:
+            break
+        cur = p - 8 + _allocs[p]
+    else:
+        if _HEAP_END - cur < block:
+            return 0
+    _allocs[cur + 8] = block
+    return cur + 8
 
 
 def free(addr):

@@ -56,8 +56,8 @@ def dupterm(*args):
     prev = _dupterm[idx]
     _dupterm[idx] = args[0]
     if prev == '<UART0>':
-        import _fw_machine
-        prev = _fw_machine.UART(0) if hasattr(_fw_machine, 'UART') else None
+        m = __import__('_fw_machine', None, None, (), -7)
+        prev = m.UART(0) if hasattr(m, 'UART') else None
     return prev
 
 

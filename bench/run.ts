@@ -162,9 +162,42 @@ async function main() {
       await page.waitForTimeout(300);
       tight.push(await keyToPrompt(page, 'Control+C'));
     }
+
+    // 5. realistic speed: ticks_us() around code, against the ESP8266 figures (reference §7)
+    await page.keyboard.press('Control+C');
+    await page.keyboard.press('Control+E');
+    for (const line of [
+      'import time, machine', 'from machine import Pin', 'p = Pin(12, Pin.OUT)',
+      'def loop(n):', '    t = time.ticks_us()', '    for i in range(n):', '        pass', '    return time.ticks_diff(time.ticks_us(), t) / n',
+      'def square(n):', '    t = time.ticks_us()', '    for i in range(n):',
+      '        p.value(1); p.value(0); p.value(1); p.value(0); p.value(1); p.value(0); p.value(1); p.value(0); p.value(1); p.value(0)',
+      '    return time.ticks_diff(time.ticks_us(), t) / (10 * n)',
+    ]) {
+      await page.keyboard.type(line);
+      await page.keyboard.press('Enter');
+    }
+    await page.keyboard.press('Control+D');
+    const result = async (expr: string, tag: string) => {
+      await page.keyboard.type(`print("${tag}", ${expr})\r`);
+      const re = new RegExp(`${tag} ([\\d.]+)`);
+      const h = await page.waitForFunction(
+        (src) => new RegExp(src).exec(document.querySelector('.xterm-rows')?.textContent ?? '')?.[1] ?? null,
+        re.source,
+        { timeout: 60_000 },
+      );
+      return Number(await h.jsonValue());
+    };
+    const fastLoop = await result('loop(20000)', 'FASTLOOP');
+    await page.getByRole('checkbox', { name: 'ESP8266 speed' }).check();
+    await page.locator('.xterm').click();
+    const loop80 = await result('loop(5000)', 'LOOP80');
+    const pin80 = await result('square(300)', 'PIN80');
+    await page.keyboard.type('machine.freq(160000000)\r');
+    const loop160 = await result('loop(5000)', 'LOOP160');
+    const pin160 = await result('square(300)', 'PIN160');
     await context.close();
 
-    // 5. sizes, from the files the browser loaded
+    // 6. sizes, from the files the browser loaded
     const size = (paths: string[]) => {
       let raw = 0;
       let gz = 0;
@@ -188,6 +221,12 @@ async function main() {
     row('Ctrl-C → >>>, tight loop (median of 5)', fmt(median(tight)), '');
     row('page JS before the lab starts (raw / gzip)', `${kb(before.raw)} / ${kb(before.gz)}`, 'target ≤ 60 KB gzip');
     row('whole lab: JS + wasm + CSS (raw / gzip)', `${kb(lab.raw)} / ${kb(lab.gz)}`, '');
+    const ratio = (got: number, want: number) => `${got.toFixed(1)} µs (×${(got / want).toFixed(2)})`;
+    row('default speed: empty loop pass', `${fastLoop.toFixed(2)} µs`, 'as fast as the host allows');
+    row('ESP8266 speed, 80 MHz: empty loop pass', ratio(loop80, 46), 'ESP8266 ≈ 46 µs, within ±30%');
+    row('ESP8266 speed, 80 MHz: pin.value(x)', ratio(pin80, 34), 'ESP8266 ≈ 34 µs, within ±30%');
+    row('ESP8266 speed, 160 MHz: empty loop pass', ratio(loop160, 23), 'ESP8266 ≈ 23 µs, within ±30%');
+    row('ESP8266 speed, 160 MHz: pin.value(x)', ratio(pin160, 17), 'half the 80 MHz cost');
     console.log(`\nfiles before the lab: ${scriptsBeforeLab.join(' ')}`);
     console.log(`files of the whole lab: ${labAssets.join(' ')}`);
   } finally {

@@ -56,3 +56,22 @@ test('the differences page is linked from every page and readable', async ({ pag
   await expect(page.locator('h1')).toHaveText('How the virtual ESP-07 differs from a real one');
   await expect(page.locator('dt', { hasText: 'Floating point' })).toBeVisible();
 });
+
+test('the ESP8266 speed setting makes ticks_us() read what the chip would', async ({ page }) => {
+  await openLessonAndBoot(page);
+  await page.locator('.xterm').click();
+  await page.keyboard.press('Control+E');
+  for (const line of ['import time', 'def loop(n):', '    t = time.ticks_us()', '    for i in range(n):', '        pass', '    return time.ticks_diff(time.ticks_us(), t) // n']) {
+    await page.keyboard.type(line);
+    await page.keyboard.press('Enter');
+  }
+  await page.keyboard.press('Control+D');
+  await typeLine(page, 'print("fast", loop(10000))');
+  const fast = Number(/fast (\d+)/.exec(await waitForTerminal(page, (t) => /fast \d+\n>>>$/.test(t), 'fast loop'))?.[1]);
+  expect(fast).toBeLessThan(10);
+  await page.getByRole('checkbox', { name: 'ESP8266 speed' }).check();
+  await typeLine(page, 'print("esp", loop(10000))');
+  const esp = Number(/esp (\d+)/.exec(await waitForTerminal(page, (t) => /esp \d+\n>>>$/.test(t), 'realistic loop'))?.[1]);
+  expect(esp).toBeGreaterThanOrEqual(46 * 0.7);
+  expect(esp).toBeLessThanOrEqual(46 * 1.3);
+});

@@ -38,6 +38,23 @@ describe('VirtualClock', () => {
     expect(() => c.setRate(-2)).toThrow(RangeError);
   });
 
+  it('credit takes back unread time but reads never go backwards', () => {
+    const h = fakeHost();
+    const c = new VirtualClock(h.now);
+    c.advance(1000);
+    expect(c.nowUs()).toBe(1000);
+    c.advance(500);
+    c.credit(400);
+    expect(c.nowUs()).toBe(1100);
+    c.credit(300);
+    expect(c.nowUs()).toBe(1100); // below the last read: held
+    h.step(0.2); // 200 µs of host time: 1000, still below the last read
+    expect(c.nowUs()).toBe(1100);
+    h.step(0.2);
+    expect(c.nowUs()).toBeCloseTo(1200, 6);
+    expect(() => c.credit(-1)).toThrow(RangeError);
+  });
+
   it('reset returns to power-on time', () => {
     const h = fakeHost();
     const c = new VirtualClock(h.now);

@@ -33,9 +33,24 @@ export class VirtualClock {
     this.sleepMode = sleepMode;
   }
 
-  /** Virtual time since power-on, in µs (float). */
+  /** Virtual time since power-on, in µs (float). Never decreases from one read to the next. */
   nowUs(): number {
-    return this.baseUs + (this.hostNowMs() - this.anchorMs) * 1000 * this.rate;
+    const t = this.baseUs + (this.hostNowMs() - this.anchorMs) * 1000 * this.rate;
+    if (t > this.lastReadUs) this.lastReadUs = t;
+    return this.lastReadUs;
+  }
+
+  private lastReadUs = 0;
+
+  /**
+   * Takes back `us` µs of virtual time that has not been read yet (the realistic-speed clock uses
+   * it to remove host overhead it counted). Reads stay monotonic: the clock never goes below its
+   * last read.
+   * @throws RangeError if us is negative or not finite
+   */
+  credit(us: number): void {
+    if (!Number.isFinite(us) || us < 0) throw new RangeError(`cannot credit ${us} µs`);
+    this.baseUs -= us;
   }
 
   /** Virtual time since power-on, in whole ms. */
@@ -80,6 +95,7 @@ export class VirtualClock {
   /** Restarts virtual time at 0 (power-on). Rate and sleep mode are kept. */
   reset(): void {
     this.baseUs = 0;
+    this.lastReadUs = 0;
     this.anchorMs = this.hostNowMs();
   }
 

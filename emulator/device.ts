@@ -34,6 +34,8 @@ export const ESP8266_GENERIC: FirmwareBuild = { version: 'v1.27.0 on 2025-12-09'
 const WASM_BANNER = /^MicroPython v[^;]+; JS with Emscripten$/;
 /** Directory our firmware's Python sources are loaded from (then removed). */
 const FW_DIR = '/_fw';
+/** Firmware modules compiled on first use rather than at every boot (large, rarely needed). */
+const LAZY_FIRMWARE = new Set(['_fw_esp.py', '_fw_buses.py']);
 
 export interface DeviceOptions {
   wasm: PreparedWasm;
@@ -46,7 +48,23 @@ export interface DeviceOptions {
   build?: FirmwareBuild;
   /** Flash contents, shared with the host so they survive the thread being replaced. */
   flashStorage?: ArrayBufferLike;
+  /** Start with the realistic-speed clock (see {@link Device.setRealisticSpeed}). */
+  realisticSpeed?: boolean;
 }
+
+/**
+ * ESP8266 timings the realistic-speed clock reproduces, in µs at 80 MHz (half at 160 MHz):
+ * an empty `for` loop pass (~46 µs: 460 ms for 10 000 iterations, reference §7) and a
+ * `Pin.value()` call (~34 µs per call in a `while True: p.value(1); p.value(0)` loop, reference §7;
+ * the loop's own share is not part of this fixed cost).
+ */
+export const ESP_LOOP_US = 46;
+export const ESP_PIN_CALL_US = 34;
+export const ESP_TICKS_CALL_US = 8;
+/** Runtime calls (invoke_* trampolines) the VM makes per empty loop pass, `for` or `while` (counted). */
+const CALLS_PER_LOOP_PASS = 3;
+/** ESP8266 µs per runtime call at 80 MHz: an empty loop pass costs ESP_LOOP_US. */
+const ESP_US_PER_CALL = ESP_LOOP_US / CALLS_PER_LOOP_PASS;
 
 /** Event codes handed to the firmware's `_service()`: a pin number for an IRQ, TIMER_EVENT + id for a timer. */
 const TIMER_EVENT = 1000;
@@ -80,7 +98,11 @@ export const ESP_HEAP_BYTES = 37952;
  * Heap in use at the REPL right after boot on a 4 MB board (35 936 free reported for v1.28.0,
  * reference §1.5): what `_boot.py`, `sys.path`, the filesystem objects … hold on the chip.
  */
-export const ESP_BOOT_USED = ESP_HEAP_BYTES - 35936; // MICROPY_PY_TIME_TICKS_PERIOD on the esp8266 port (31-bit small ints)
+export const ESP_BOOT_USED = ESP_HEAP_BYTES - 35936;
+/** Bytes the firmware may still allocate to raise a MemoryError for a failed request. */
+const EXCEPTION_GRACE_BYTES = 256;
+/** Bytes the prompt may use to read and compile the next line after a MemoryError. */
+const REPL_GRACE_BYTES = 2048; // MICROPY_PY_TIME_TICKS_PERIOD on the esp8266 port (31-bit small ints)
 const UNIX_2000_MS = 946_684_800_000;
 
 export class Device {
@@ -107,10 +129,24 @@ export class Device {
   private idleTimer: ReturnType<typeof setTimeout> | null = null;
   /** Why the chip last reset, as `machine.reset_cause()` reports it (SDK rst_info.reason). */
   private resetCause = 0;
+  /** Realistic speed: running code advances the clock by the work it does (see setRealisticSpeed). */
+  private realistic = false;
+  private cpuMhz = 80;
+  private executing = false;
+  /** Runtime calls counted so far, and those already turned into virtual time. */
+  private calls = 0;
+  private callsApplied = 0;
+  /** Inside a firmware call: its runtime calls are not ESP8266 time (its fixed cost is). */
+  private inFirmware = false;
+  /** Runtime calls a firmware pin call makes before it can stop counting (counted at boot). */
+  private pinCallPrefix = -1;
   /** Live-heap measurement of the current interpreter, or null when unavailable. */
   private heapMeter: HeapMeter | null = null;
   /** Live bytes of the firmware's own objects after boot (they live in flash on the chip). */
   private heapBase = 0;
+  /** Nesting of firmware modules being compiled on first use, and live bytes before the outermost. */
+  private fwLoading = 0;
+  private fwLoadBefore = 0;
 
   constructor(opts: DeviceOptions) {
     this.opts = opts;
@@ -204,16 +240,22 @@ export class Device {
     }
     this.interp = null;
     this.heapMeter = null;
+    this.fwLoading = 0;
     const interp = await Interpreter.create(this.opts.wasm, {
       stdout: (b) => this.onStdout(b),
       ticksMs: () => this.board.clock.nowMs(),
       unixMs: () => UNIX_2000_MS + this.board.clock.nowMs(),
       heapCheck: (n) => this.heapCheck(n),
+      onRuntimeCall: () => {
+        this.calls++;
+      },
     });
     this.neutraliseJsBridge();
     this.installFirmware(interp);
     this.interp = interp;
-    this.startHeapBudget(interp);
+    this.realistic = this.opts.realisticSpeed === true;
+    if (hard) this.cpuMhz = 80;
+    this.applyRate();
     if (hard) this.uartText('\r\n');
     this.muted = wasRaw && !hard;
     interp.mp.replInit();
@@ -225,6 +267,10 @@ export class Device {
     }
     this.filter.flush();
     this.flushMessages(true);
+    // Measured after the banner is on its way (no input is handled before they finish): the
+    // firmware's own heap use, and the pin-call prefix of the realistic-speed clock.
+    this.startHeapBudget(interp);
+    if (this.pinCallPrefix < 0) this.countPinCallPrefix(interp);
     const memory = interp.memory.buffer instanceof SharedArrayBuffer ? interp.memory.buffer : null;
     this.opts.post({ t: 'ready', wasm: this.opts.wasm.module, memory, layout: memory ? interp.layout : null, utf8Prompt: this.opts.wasm.utf8Prompt, heapBudget: this.heapMeter !== null });
   }
@@ -233,7 +279,7 @@ export class Device {
     const { mp } = interp;
     mp.registerJsModule('_esp_hal', this.hal);
     mp.FS.mkdir(FW_DIR);
-    const names = Object.keys(this.opts.firmware);
+    const names = Object.keys(this.opts.firmware).filter((n) => !LAZY_FIRMWARE.has(n));
     for (const name of names) mp.FS.writeFile(`${FW_DIR}/${name}`, this.opts.firmware[name] as string);
     try {
       // __import__ binds no names in __main__ (dir() at the prompt stays as on the board)
@@ -244,14 +290,107 @@ export class Device {
     }
   }
 
+  // ---- realistic speed ----------------------------------------------------------------------
+
+  /**
+   * Turns the realistic-speed clock on or off. While code runs, virtual time then advances by the
+   * work the interpreter does, counted in runtime calls (an empty loop pass makes 3 and costs
+   * 46 µs on an ESP8266 at 80 MHz), and firmware calls cost their fixed ESP8266 time; sleeps and
+   * the prompt run in real time. At 160 MHz everything costs half. Counting, not host timing,
+   * keeps the figures the same on every computer.
+   */
+  setRealisticSpeed(on: boolean): void {
+    this.opts.realisticSpeed = on;
+    this.realistic = on;
+    this.callsApplied = this.calls;
+    this.applyRate();
+  }
+
+  /**
+   * Counts the runtime calls a `Pin.value()` call makes before the firmware stops counting
+   * (the interpreter's call into our Python method): it is part of the pin call's fixed cost,
+   * not extra. GPIO16 is written in input mode, where writes change nothing.
+   */
+  private countPinCallPrefix(interp: Interpreter): void {
+    const m = 100;
+    interp.mp.runPython(`def _cal():\n    p = __import__('_fw_machine', None, None, (), -7).Pin(16)\n    for i in range(${m}):\n        p.value(0)\n`);
+    const wasRealistic = this.realistic;
+    this.realistic = true;
+    this.executing = true;
+    this.pinCallPrefix = 0;
+    this.callsApplied = this.calls;
+    const v0 = this.board.clock.nowUs();
+    this.board.clock.setRate(0);
+    let counted = 0;
+    try {
+      interp.mp.runPython('_cal()');
+      this.syncCalls();
+      counted = (this.board.clock.nowUs() - v0) / ESP_US_PER_CALL;
+    } finally {
+      this.executing = false;
+      this.realistic = wasRealistic;
+      interp.mp.runPython('del _cal');
+    }
+    // per pass: the loop's own calls, then the pin call's prefix, then its fixed cost
+    const perPass = counted / m;
+    const fixed = ESP_PIN_CALL_US / ESP_US_PER_CALL;
+    this.pinCallPrefix = Math.max(0, Math.round(perPass - CALLS_PER_LOOP_PASS - fixed));
+    this.board.clock.setRate(1);
+  }
+
+  private applyRate(): void {
+    if (this.board.clock.sleepMode === 'instant' && !this.realistic) return;
+    this.board.clock.setRate(this.realistic && this.executing ? 0 : 1);
+  }
+
+  private setExecuting(on: boolean): void {
+    if (this.realistic && !on) this.syncCalls();
+    this.inFirmware = false;
+    this.executing = on;
+    if (this.realistic) {
+      if (on) this.callsApplied = this.calls;
+      this.board.clock.setRate(on ? 0 : 1);
+    }
+  }
+
+  /** Turns the runtime calls counted since the last sync into virtual time. */
+  private syncCalls(): void {
+    if (!this.realistic || !this.executing) return;
+    const n = this.inFirmware ? 0 : this.calls - this.callsApplied;
+    this.callsApplied = this.calls;
+    if (n > 0) this.board.clock.advance(n * ESP_US_PER_CALL * (80 / this.cpuMhz));
+  }
+
+  /** A firmware call begins: its own runtime calls are not ESP8266 time. */
+  private fwEnter(): void {
+    if (!this.realistic || !this.executing) return;
+    this.syncCalls();
+    this.inFirmware = true;
+  }
+
+  /**
+   * A firmware call ends: it costs `espUs` µs (at 80 MHz) of ESP8266 time, less the runtime
+   * calls the interpreter made to get into it (already counted).
+   */
+  private fwLeave(espUs: number): void {
+    if (!this.realistic || !this.executing) return;
+    this.inFirmware = false;
+    this.callsApplied = this.calls;
+    const scale = 80 / this.cpuMhz;
+    const prefixUs = Math.max(0, this.pinCallPrefix) * ESP_US_PER_CALL;
+    if (espUs >= prefixUs) this.board.clock.advance((espUs - prefixUs) * scale);
+    else this.board.clock.credit((prefixUs - espUs) * scale);
+  }
+
   // ---- the ESP8266's 38 KB heap -------------------------------------------------------------
 
   /** Measures the firmware's own objects, then holds the program to the ESP8266's heap. */
   private startHeapBudget(interp: Interpreter): void {
     if (!interp.heap) return;
     try {
-      interp.mp.runPython('__import__("gc").collect()'); // collects when the call returns
-      const meter = HeapMeter.locate(() => interp.memory.buffer, 1 << 21, INITIAL_HEAP_BYTES);
+      // the heap's area lies in the interpreter state, near the interrupt words when they are known
+      const hint = interp.layout?.interruptCharAddr;
+      const meter = HeapMeter.locate(() => interp.memory.buffer, 1 << 21, INITIAL_HEAP_BYTES, hint);
       // the loader's default Python stack: 2048 words (micropython.mjs loadMicroPython pystack)
       const pystack = findPystack(interp.memory.buffer, 1 << 21, 2048 * 4);
       meter.deadRanges = () => {
@@ -271,8 +410,17 @@ export class Device {
     }
   }
 
-  /** Bytes the program holds, as the ESP8266's `gc.mem_alloc()` would count them. */
+  /**
+   * Bytes the program holds, as the ESP8266's `gc.mem_alloc()` would count them (reported within
+   * the heap; the budget counts the measured figure, which in-place growth can push a little over).
+   * `heapCheck` needs the unclamped figure: see {@link measuredHeapUse}.
+   */
   private heapUsed(): { used: number; oneBlocks: number; twoBlocks: number; maxBlocks: number } {
+    const m = this.measuredHeapUse();
+    return { ...m, used: Math.min(m.used, ESP_HEAP_BYTES) };
+  }
+
+  private measuredHeapUse(): { used: number; oneBlocks: number; twoBlocks: number; maxBlocks: number } {
     if (!this.heapMeter) return { used: ESP_BOOT_USED, oneBlocks: 0, twoBlocks: 0, maxBlocks: 0 };
     const s = this.heapMeter.measure();
     const used = Math.max(ESP_BOOT_USED, s.liveBytes - this.heapBase + ESP_BOOT_USED);
@@ -280,10 +428,37 @@ export class Device {
     return { used, oneBlocks: s.oneBlocks, twoBlocks: s.twoBlocks, maxBlocks: s.maxBlocks };
   }
 
-  /** Inside `gc_alloc`: whether `n` more bytes fit, given what the program really holds. */
+  /**
+   * Inside `gc_alloc`: whether `n` more bytes fit, given what the program really holds.
+   * When a large request fails, the few small allocations that build its MemoryError still fit,
+   * as on the chip, where a failed large block usually leaves some small free blocks.
+   */
   private heapCheck(n: number): boolean {
-    return this.heapUsed().used + n <= ESP_HEAP_BYTES;
+    if (n <= this.heapGrace) {
+      this.heapGrace -= n;
+      return true;
+    }
+    const used = this.measuredHeapUse().used;
+    const fits = used + n <= ESP_HEAP_BYTES;
+    this.heapGrace = fits ? 0 : EXCEPTION_GRACE_BYTES;
+    if (!fits) this.heapRefused = true;
+    else if (used + n <= ESP_HEAP_BYTES - REPL_GRACE_BYTES) this.heapRefused = false; // room again
+    return fits;
   }
+
+  /** A MemoryError happened in the last execution. */
+  private heapRefused = false;
+
+  /**
+   * Back at the prompt after a MemoryError: room for the next line to be read and compiled, so
+   * `l = None` can free memory (in-place list growth through gc_realloc is not budgeted and can
+   * overshoot the heap slightly; see emulator/wasm-heap-patch.ts).
+   */
+  private heapAfterError(): void {
+    if (this.heapRefused) this.heapGrace = REPL_GRACE_BYTES;
+  }
+
+  private heapGrace = 0;
 
   /** The interpreter's `js` module is the thread's global object: give it an empty object instead. */
   private neutraliseJsBridge(): void {
@@ -369,6 +544,7 @@ export class Device {
     let c: number;
     while (this.interp && (c = this.board.uart0.read()) !== -1) {
       const result = this.feed(this.interp, c);
+      this.heapAfterError();
       if (result === 'soft') {
         this.uartText('MPY: soft reboot\r\n');
         await this.boot(false);
@@ -383,6 +559,7 @@ export class Device {
 
   private feed(interp: Interpreter, c: number): 'ok' | 'soft' | 'hard' {
     this.channel?.setBusy(true);
+    this.setExecuting(true);
     try {
       return interp.processChar(c) === 0 ? 'ok' : 'soft';
     } catch (e) {
@@ -391,6 +568,7 @@ export class Device {
       }
       return 'hard';
     } finally {
+      this.setExecuting(false);
       this.filter.flush();
       this.channel?.setBusy(false);
     }
@@ -495,10 +673,25 @@ export class Device {
     const clock = this.board.clock;
     this.filter.flush();
     this.flushMessages(true);
+    this.syncCalls();
+    this.inFirmware = false;
     const end = us < 0 ? this.sleepEndUs : clock.nowUs() + us;
     this.sleepEndUs = end;
     // a Ctrl-C already turned into a pending KeyboardInterrupt (by a poll or by the host) ends the sleep now
     if (this.interp?.takePendingInterrupt()) return 1;
+    if (this.realistic && this.executing) this.board.clock.setRate(1); // waiting is real time
+    try {
+      return this.sleepLoop(end);
+    } finally {
+      if (this.realistic && this.executing) {
+        this.board.clock.setRate(0);
+        this.callsApplied = this.calls;
+      }
+    }
+  }
+
+  private sleepLoop(end: number): number {
+    const clock = this.board.clock;
     if (clock.sleepMode === 'instant') {
       if (this.pollInput(true)) return 1;
       const due = this.board.timers.nextDueUs();
@@ -573,8 +766,21 @@ export class Device {
     };
     return {
       sleep_us: (us: number) => this.sleepUs(Number(us)),
-      ticks_ms: () => { this.pollSoon(); return Math.floor(clock.nowUs() / 1000) % TICKS_PERIOD; },
-      ticks_us: () => { this.pollSoon(); return Math.floor(clock.nowUs()) % TICKS_PERIOD; },
+      fw_enter: () => this.fwEnter(),
+      set_freq: (mhz: number) => {
+        this.syncCalls();
+        this.cpuMhz = mhz === 160 ? 160 : 80;
+      },
+      ticks_ms: () => {
+        this.pollSoon();
+        this.fwLeave(ESP_TICKS_CALL_US);
+        return Math.floor(clock.nowUs() / 1000) % TICKS_PERIOD;
+      },
+      ticks_us: () => {
+        this.pollSoon();
+        this.fwLeave(ESP_TICKS_CALL_US);
+        return Math.floor(clock.nowUs()) % TICKS_PERIOD;
+      },
       ticks_cpu: () => Math.floor(clock.nowUs() * 80) % TICKS_PERIOD,
       rtc_ms: () => clock.nowMs(),
       pin_config: (pin: number, mode: number, pull: number, value: number) => {
@@ -584,13 +790,16 @@ export class Device {
       pin_write: (pin: number, value: number) => {
         gpio.write(pin, value ? 1 : 0);
         afterPinChange();
+        this.fwLeave(ESP_PIN_CALL_US);
       },
       pin_toggle: (pin: number) => {
         gpio.write(pin, gpio.state(pin) === 'high' ? 0 : 1);
         afterPinChange();
+        this.fwLeave(ESP_PIN_CALL_US);
       },
       pin_read: (pin: number) => {
         this.pollSoon();
+        this.fwLeave(ESP_PIN_CALL_US);
         // bit 1 tells the firmware a callback is due (it then runs `_service()`)
         return gpio.read(pin) | (this.eventsPending() ? 2 : 0);
       },
@@ -662,6 +871,41 @@ export class Device {
         this.board.flash.eraseSector(sector);
       },
       readline: () => this.readLine(),
+      fw_stage: (name: string) => {
+        const fs = this.interp?.mp.FS;
+        const source = this.opts.firmware[`${name}.py`];
+        if (!fs || source === undefined) return;
+        // Firmware lives in flash on the chip: compiling it is not the program's memory.
+        if (this.fwLoading++ === 0) {
+          this.fwLoadBefore = this.heapMeter ? this.heapMeter.measure().liveBytes : 0;
+          if (this.interp?.heap) this.interp.heap.budget.value = 0;
+        }
+        try {
+          fs.mkdir(FW_DIR);
+        } catch {
+          /* exists */
+        }
+        fs.writeFile(`${FW_DIR}/${name}.py`, source);
+      },
+      fw_unstage: (name: string) => {
+        const fs = this.interp?.mp.FS;
+        if (!fs) return;
+        try {
+          fs.unlink(`${FW_DIR}/${name}.py`);
+        } catch {
+          /* already gone */
+        }
+        try {
+          if (fs.readdir(FW_DIR).filter((n) => n !== '.' && n !== '..').length === 0) fs.rmdir(FW_DIR);
+        } catch {
+          /* already gone */
+        }
+        if (--this.fwLoading === 0) {
+          // the loaded module's objects join the firmware's own (they are in flash on the chip)
+          if (this.heapMeter) this.heapBase += Math.max(0, this.heapMeter.measure().liveBytes - this.fwLoadBefore);
+          if (this.interp?.heap && this.heapMeter) this.interp.heap.budget.value = ESP_HEAP_BYTES;
+        }
+      },
       uart_write: (hex: string) => {
         // machine.UART(0).write(): straight onto UART0 TX (the REPL's line)
         this.filter.flush();

@@ -128,15 +128,19 @@ export class HeapMeter {
    * @param heapBytes the size the first heap was created with, to tell it from look-alikes
    * @throws Error when the area cannot be found
    */
-  static locate(memory: () => ArrayBufferLike, searchEnd: number, heapBytes?: number): HeapMeter {
+  static locate(memory: () => ArrayBufferLike, searchEnd: number, heapBytes?: number, hint?: number): HeapMeter {
     const w = new Int32Array(memory());
     const end = Math.min(searchEnd >> 2, w.length - 8);
-    for (const finaliser of [true, false]) {
-      for (let i = 1; i < end; i++) {
-        const a = readArea(w, i, finaliser);
-        if (!a) continue;
-        if (heapBytes !== undefined && Math.abs(a.poolEnd - a.atbStart - heapBytes) > 64) continue;
-        return new HeapMeter(memory, i * 4, finaliser);
+    const windows: [number, number][] = hint !== undefined ? [[Math.max(1, (hint >> 2) - 4096), Math.min(end, (hint >> 2) + 16384)], [1, end]] : [[1, end]];
+    for (const [from, to] of windows) {
+      for (const finaliser of [true, false]) {
+        for (let i = from; i < to; i++) {
+          if ((w[i + 2] as number) <= 0 || (w[i + 1] as number) <= 0) continue; // cheap filter: atb start and length
+          const a = readArea(w, i, finaliser);
+          if (!a) continue;
+          if (heapBytes !== undefined && Math.abs(a.poolEnd - a.atbStart - heapBytes) > 64) continue;
+          return new HeapMeter(memory, i * 4, finaliser);
+        }
       }
     }
     throw new Error('GC heap area not found');

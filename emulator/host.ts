@@ -35,6 +35,8 @@ export interface BoardHostOptions {
   sleepMode?: SleepMode;
   /** How long running code may take to answer Ctrl-C before a hard reset, in ms (default 1000). */
   interruptTimeoutMs?: number;
+  /** Start with the realistic-speed clock (ESP8266 timing of running code). */
+  realisticSpeed?: boolean;
 }
 
 export interface BoardHostEvents {
@@ -77,6 +79,7 @@ export class BoardHost {
       shared: canShare,
       sleepMode: 'realtime',
       interruptTimeoutMs: 1000,
+      realisticSpeed: false,
       ...opts,
     };
   }
@@ -172,6 +175,20 @@ export class BoardHost {
     else this.worker?.postMessage({ t: 'adc', raw: this.adcRaw });
   }
 
+  /**
+   * Realistic speed on or off: running code takes the time an ESP8266 at 80 MHz (or 160 MHz
+   * after `machine.freq(160000000)`) would take, as `time.ticks_us()` sees it.
+   */
+  setRealisticSpeed(on: boolean): void {
+    this.opts.realisticSpeed = on;
+    this.worker?.postMessage({ t: 'speed', realistic: on });
+  }
+
+  /** Whether the realistic-speed clock is on. */
+  get realisticSpeed(): boolean {
+    return this.opts.realisticSpeed;
+  }
+
   private adcRaw = 0;
   private flash: ArrayBufferLike | null = null;
 
@@ -206,7 +223,7 @@ export class BoardHost {
     });
     // The flash lives with the host: shared, it outlives every emulator thread (hard resets).
     this.flash ??= SpiFlash.createStorage(FLASH_SIZES['4M'], this.opts.shared);
-    worker.postMessage({ t: 'init', channel: buffer, compiled: this.compiled, cause, flashHeld: this.flashHeld, sleepMode: this.opts.sleepMode, flash: this.flash });
+    worker.postMessage({ t: 'init', channel: buffer, compiled: this.compiled, cause, flashHeld: this.flashHeld, sleepMode: this.opts.sleepMode, flash: this.flash, realisticSpeed: this.opts.realisticSpeed });
     if (this.channel) void this.readOutput(this.channel, gen);
   }
 

@@ -74,6 +74,11 @@ export interface InterpreterHooks {
    * allocation: must not call into the interpreter). Returns true to allow.
    */
   heapCheck(n: number): boolean;
+  /**
+   * Called for every runtime call the VM makes through emscripten's setjmp trampolines
+   * (`invoke_*` imports): a deterministic measure of work, used by the realistic-speed clock.
+   */
+  onRuntimeCall?(): void;
 }
 
 /** The heap-budget globals of a patched interpreter. */
@@ -137,6 +142,17 @@ export class Interpreter {
       const original = { instantiate: WebAssembly.instantiate, streaming: WebAssembly.instantiateStreaming };
       const hook = async (_source: unknown, imports?: WebAssembly.Imports) => {
         const env = (imports?.env ?? {}) as Record<string, unknown>;
+        const count = hooks.onRuntimeCall;
+        if (count) {
+          for (const name of Object.keys(env)) {
+            const f = env[name];
+            if (!name.startsWith('invoke_') || typeof f !== 'function') continue;
+            env[name] = function (this: unknown, ...a: unknown[]) {
+              count();
+              return (f as (...x: unknown[]) => unknown).apply(this, a);
+            };
+          }
+        }
         env.mp_js_ticks_ms = () => hooks.ticksMs();
         env.mp_js_time_ms = () => hooks.unixMs();
         // The heap-budget check calls this import with a non-zero request (wasm-heap-patch.ts).

@@ -23,7 +23,7 @@ export interface CompiledInterpreter {
 /** Host → emulator. */
 export type HostMessage =
   /** First message: the shared channel (or null for message mode) and the board settings. */
-  | { t: 'init'; channel: SharedArrayBuffer | null; compiled: CompiledInterpreter | null; cause: StartCause; flashHeld: boolean; sleepMode: SleepMode; flash: ArrayBufferLike | null }
+  | { t: 'init'; channel: SharedArrayBuffer | null; compiled: CompiledInterpreter | null; cause: StartCause; flashHeld: boolean; sleepMode: SleepMode; flash: ArrayBufferLike | null; realisticSpeed: boolean }
   /** Serial input, in message mode only. */
   | { t: 'in'; data: Uint8Array }
   /** Hard reset while idle (a busy emulator is restarted by the host instead). */
@@ -31,7 +31,9 @@ export type HostMessage =
   /** Flash button, in message mode only. */
   | { t: 'flash'; held: boolean }
   /** ADC input (slider), raw 0–1024, in message mode only. */
-  | { t: 'adc'; raw: number };
+  | { t: 'adc'; raw: number }
+  /** Realistic-speed clock on or off (applied when the emulator is idle). */
+  | { t: 'speed'; realistic: boolean };
 
 /** Emulator → host. */
 export type DeviceMessage =

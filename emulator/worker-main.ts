@@ -44,6 +44,9 @@ export function serveDevice(port: DevicePort, env: DeviceEnvironment): void {
       case 'adc':
         device?.setAdc(msg.raw);
         break;
+      case 'speed':
+        device?.setRealisticSpeed(msg.realistic);
+        break;
     }
   });
 
@@ -60,6 +63,7 @@ export function serveDevice(port: DevicePort, env: DeviceEnvironment): void {
         channel: msg.channel ? new ChannelDevice(msg.channel) : null,
         post: (m, transfer) => port.post(m, transfer),
         sleepMode: msg.sleepMode,
+        realisticSpeed: msg.realisticSpeed,
         ...(msg.flash ? { flashStorage: msg.flash } : {}),
       });
       await device.run(msg.cause, msg.flashHeld);

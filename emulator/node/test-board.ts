@@ -10,6 +10,7 @@ export interface TestBoardOptions {
   shared?: boolean;
   sleepMode?: SleepMode;
   interruptTimeoutMs?: number;
+  realisticSpeed?: boolean;
 }
 
 export class TestBoard {

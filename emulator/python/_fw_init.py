@@ -10,7 +10,6 @@ import _fw_sys
 import _fw_gc
 import _fw_micropython
 import _fw_os
-import _fw_esp
 import _fw_help
 import _fw_math
 
@@ -21,16 +20,21 @@ _FIRMWARE = {
     'gc': _fw_gc,
     'micropython': _fw_micropython,
     'os': _fw_os, 'uos': _fw_os,
-    'esp': _fw_esp,
     'math': _fw_math,
 }
-for _name in ('time', 'machine', 'sys', 'gc', 'micropython', 'os', 'esp', 'math'):
-    _m = _FIRMWARE[_name]
-    setattr(_m, '__name__', _name)
+
+
+def _publish(m, name):
+    setattr(m, '__name__', name)
     try:
-        delattr(_m, '__file__')
+        delattr(m, '__file__')
     except AttributeError:
         pass
+    return m
+
+
+for _name in ('time', 'machine', 'sys', 'gc', 'micropython', 'os', 'math'):
+    _publish(_FIRMWARE[_name], _name)
 _HIDDEN = ('js', 'jsffi', 'pyscript', '_esp_hal', '_fw_time', '_fw_machine', '_fw_sys', '_fw_init', '_fw_gc', '_fw_micropython',
            '_fw_os', '_fw_help', '_fw_math', '_fw_esp', '_fw_buses',
            # in the WebAssembly build but not in the esp8266 one (emulator/fidelity/v1.27-surface.md §3)
@@ -40,20 +44,58 @@ _HIDDEN = ('js', 'jsffi', 'pyscript', '_esp_hal', '_fw_time', '_fw_machine', '_f
            # u-names the esp8266 build does not alias (§3.3)
            'ugc', 'umath', 'umicropython', 'ubtree', 'uframebuf', 'udeflate', 'utls', 'uvfs', 'unetwork', 'uesp',
            'ulwip', 'ussl', 'uzlib', 'ubuiltins', 'ucmath', 'ujs', 'ujsffi')
-_PRIVATE = {'_fw_machine': _fw_machine, '_fw_time': _fw_time}
+_PRIVATE = {'_fw_machine': _fw_machine, '_fw_time': _fw_time, '_fw_help': _fw_help, '_fw_sys': _fw_sys,
+            '_fw_gc': _fw_gc, '_fw_os': _fw_os, '_esp_hal': _esp_hal}
+# firmware modules compiled on first use: name -> public name (or None)
+_LAZY = {'_fw_esp': 'esp', '_fw_buses': None}
+_loading = [0]
 for _name in _HIDDEN:
     if _name in sys.modules:
         del sys.modules[_name]
 _real_import = builtins.__import__
 
 
+def _lazy(modname):
+    # compiles a firmware module on first use, from a file the emulator stages for the moment
+    m = _PRIVATE.get(modname)
+    if m is not None:
+        return m
+    if modname in sys.modules:  # being imported right now (it imports itself)
+        return sys.modules[modname]
+    _esp_hal.fw_stage(modname)
+    sys.path.insert(0, '/_fw')
+    _loading[0] += 1
+    try:
+        m = _real_import(modname)
+    finally:
+        _loading[0] -= 1
+        sys.path.remove('/_fw')
+        _esp_hal.fw_unstage(modname)
+        if modname in sys.modules:
+            del sys.modules[modname]
+    _PRIVATE[modname] = m
+    public = _LAZY.get(modname)
+    if public:
+        _FIRMWARE[public] = _publish(m, public)
+    return m
+
+
 def __import__(name, globals=None, locals=None, fromlist=(), level=0):
     if level == -7:  # the firmware reaching its own modules (never used by programs)
-        return _PRIVATE[name]
+        return _PRIVATE[name] if name in _PRIVATE else _lazy(name)
     if level == 0:
+        if _loading[0]:  # a firmware module being compiled imports its siblings
+            if name in _PRIVATE:
+                return _PRIVATE[name]
+            if name in _LAZY:
+                return _lazy(name)
         m = _FIRMWARE.get(name)
         if m is not None:
+            if m is _fw_machine and _buses_pending[0]:
+                _load_buses()
             return m
+        if name == 'esp':
+            return _lazy('_fw_esp')
         if name in _HIDDEN or name.split('.')[0] in _HIDDEN:
             raise ImportError("no module named '%s'" % name)
     return _real_import(name, globals, locals, fromlist, level)
@@ -120,6 +162,16 @@ _fw_help.register_instances(_fw_machine.Pin, ('__class__', 'value', 'IN', 'IRQ_F
 _fw_help.register_instances(_fw_machine._PinIRQ, ('__class__', 'trigger'))
 for _cls in (_fw_machine.Signal, _fw_machine.ADC, _fw_machine.PWM, _fw_machine.Timer):
     _fw_help.register_instances(_cls, tuple(n for n in _fw_help.dir_of(_cls) if n not in ('__name__', '__bases__', '__dict__')))
+_buses_pending = [True]
+
+
+def _load_buses():
+    _buses_pending[0] = False
+    b = _lazy('_fw_buses')
+    for n in ('UART', 'I2C', 'SoftI2C', 'SPI', 'SoftSPI', 'WDT'):
+        setattr(_fw_machine, n, getattr(b, n))
+
+
 builtins.help = _fw_help.make_help(builtins.help)
 builtins.dir = _fw_help.make_dir(builtins.dir)
 sys.path[:] = ['', '.frozen', '/lib', '/']

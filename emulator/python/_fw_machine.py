@@ -9,6 +9,7 @@ _pin_write = _hal.pin_write
 _pin_read = _hal.pin_read
 _pin_toggle = _hal.pin_toggle
 _next_event = _hal.next_event
+_enter = _hal.fw_enter  # realistic speed: a firmware call's host time is not ESP8266 time
 _VALID = (0, 1, 2, 3, 4, 5, 9, 10, 12, 13, 14, 15, 16)
 _REQUIRED = object()
 _ABSENT = object()
@@ -163,16 +164,23 @@ class Pin:
             _hal.pin_function(self._id)  # PIN_FUNC_SELECT: the pad leaves UART0
         _pin_config(self._id, mode, pull & 1, value)
 
-    def value(self, *args, **kw):
-        _check_num(len(args) + 1, 1, 2, kw)
+    # value() and __call__ take no keyword arguments (a keyword gives the interpreter's
+    # "unexpected keyword argument" rather than the firmware's "function doesn't take keyword
+    # arguments"): no **kw keeps these hot calls cheap for the realistic-speed clock.
+    def value(self, *args):
+        _enter()
         if args:
+            if len(args) > 1:
+                _check_num(len(args) + 1, 1, 2, None)
             _pin_write(self._id, 1 if args[0] else 0)
             return None
         return _read(self._id)
 
-    def __call__(self, *args, **kw):
-        _check_num(len(args), 0, 1, kw)
+    def __call__(self, *args):
+        _enter()
         if args:
+            if len(args) > 1:
+                _check_num(len(args), 0, 1, None)
             _pin_write(self._id, 1 if args[0] else 0)
             return None
         return _read(self._id)
@@ -199,12 +207,15 @@ class Pin:
         return irq
 
     def on(self):
+        _enter()
         _pin_write(self._id, 1)
 
     def off(self):
+        _enter()
         _pin_write(self._id, 0)
 
     def toggle(self):
+        _enter()
         _pin_toggle(self._id)
 
     def __repr__(self):
@@ -425,6 +436,7 @@ def freq(*args, **kw):
         if f != 80000000 and f != 160000000:
             raise ValueError('frequency can only be either 80Mhz or 160MHz')
         _freq[0] = f
+        _hal.set_freq(f // 1000000)
         return None
     return _freq[0]
 
@@ -499,4 +511,5 @@ SOFT_RESET = 4
 DEEPSLEEP_RESET = 5
 HARD_RESET = 6
 DEEPSLEEP = 4
-from _fw_buses import UART, I2C, SoftI2C, SPI, SoftSPI, WDT
+# The bus classes (UART, I2C, SoftI2C, SPI, SoftSPI, WDT) are added by _fw_init when `machine`
+# is first imported: compiling them at every boot would slow the prompt down.

@@ -41,11 +41,16 @@ def sleep_us(us):
         _wait(us)
 
 
+_enter = _hal.fw_enter
+
+
 def ticks_ms():
+    _enter()
     return _hal.ticks_ms()
 
 
 def ticks_us():
+    _enter()
     return _hal.ticks_us()
 
 

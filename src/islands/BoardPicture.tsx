@@ -121,6 +121,7 @@ export function BoardPicture({ board }: { board: BoardHost }) {
   const [flashDown, setFlashDown] = useState(false);
   const [info, setInfo] = useState<Pad | null>(null);
   const [adc, setAdc] = useState(0);
+  const [realistic, setRealistic] = useState(board.realisticSpeed);
   const pressedBy = useRef<'key' | 'pointer' | null>(null);
   useEffect(() => board.on('view', setView), [board]);
   const lit = view.led;
@@ -209,6 +210,18 @@ export function BoardPicture({ board }: { board: BoardHost }) {
         >
           Flash (hold)
         </button>
+        <label class="speed-control" title="Running code takes the time an ESP8266 would (time.ticks_us() shows it)">
+          <input
+            type="checkbox"
+            checked={realistic}
+            onChange={(e) => {
+              const on = (e.currentTarget as HTMLInputElement).checked;
+              setRealistic(on);
+              board.setRealisticSpeed(on);
+            }}
+          />
+          <span>ESP8266 speed</span>
+        </label>
         <label class="adc-control">
           <span>ADC (TOUT)</span>
           <input

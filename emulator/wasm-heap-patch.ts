@@ -23,83 +23,11 @@
  * Specification 2.0, §5.
  */
 
+import { Reader, encodeName as str, encodeU32 as u32, importedFunctions, sectionList, type Section } from './wasm-binary.ts';
+
 export const HEAP_GLOBALS = { budget: 'esp_heap_budget', counted: 'esp_heap_counted', request: 'esp_heap_request' } as const;
 
 const MESSAGE = 'memory allocation failed, allocating %u bytes';
-
-class Reader {
-  pos: number;
-  readonly b: Uint8Array;
-  constructor(b: Uint8Array, pos = 0) {
-    this.b = b;
-    this.pos = pos;
-  }
-  byte(): number {
-    const v = this.b[this.pos++];
-    if (v === undefined) throw new Error('wasm: unexpected end');
-    return v;
-  }
-  u32(): number {
-    let result = 0;
-    let shift = 0;
-    for (;;) {
-      const b = this.byte();
-      result += (b & 0x7f) * 2 ** shift;
-      if (!(b & 0x80)) return result;
-      shift += 7;
-    }
-  }
-  name(): string {
-    const n = this.u32();
-    const s = new TextDecoder().decode(this.b.subarray(this.pos, this.pos + n));
-    this.pos += n;
-    return s;
-  }
-}
-
-function u32(v: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = v & 0x7f;
-    v = Math.floor(v / 128);
-    if (v !== 0) b |= 0x80;
-    out.push(b);
-  } while (v !== 0);
-  return out;
-}
-
-function s32(v: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = v & 0x7f;
-    v >>= 7;
-    if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-}
-
-function str(s: string): number[] {
-  const b = [...new TextEncoder().encode(s)];
-  return [...u32(b.length), ...b];
-}
-
-interface Section { id: number; start: number; payload: number; end: number }
-
-function sectionList(bytes: Uint8Array): Section[] {
-  const out: Section[] = [];
-  const r = new Reader(bytes, 8);
-  while (r.pos < bytes.length) {
-    const start = r.pos;
-    const id = r.byte();
-    const size = r.u32();
-    out.push({ id, start, payload: r.pos, end: r.pos + size });
-    r.pos += size;
-  }
-  return out;
-}
 
 interface Body { index: number; start: number; end: number; codeStart: number }
 
@@ -116,24 +44,6 @@ function functionBodies(bytes: Uint8Array, code: Section): Body[] {
     r.pos = start + size;
   }
   return out;
-}
-
-function importedFunctions(bytes: Uint8Array, imp: Section | undefined): { count: number; byName: Map<string, number> } {
-  const byName = new Map<string, number>();
-  let count = 0;
-  if (!imp) return { count, byName };
-  const r = new Reader(bytes, imp.payload);
-  for (let n = r.u32(); n > 0; n--) {
-    const mod = r.name();
-    const name = r.name();
-    const kind = r.byte();
-    if (kind === 0) { r.u32(); byName.set(`${mod}.${name}`, count++); }
-    else if (kind === 1) { r.byte(); const f = r.byte(); r.u32(); if (f & 1) r.u32(); }
-    else if (kind === 2) { const f = r.byte(); r.u32(); if (f & 1) r.u32(); }
-    else if (kind === 3) { r.byte(); r.byte(); }
-    else throw new Error(`wasm: import kind ${kind}`);
-  }
-  return { count, byName };
 }
 
 function findBytes(hay: Uint8Array, needle: number[], from: number, to: number): number[] {
@@ -206,7 +116,7 @@ export function findGcAlloc(bytes: Uint8Array): { definedIndex: number; function
   const secs = sectionList(bytes);
   const code = secs.find((s) => s.id === 10);
   if (!code) throw new Error('wasm: no code section');
-  const imports = importedFunctions(bytes, secs.find((s) => s.id === 2));
+  const imports = importedFunctions(bytes);
   const bodies = functionBodies(bytes, code);
   const addr = dataAddress(bytes, MESSAGE);
   if (addr < 0) throw new Error('wasm: MemoryError message not found');
@@ -235,7 +145,7 @@ export function findGcAlloc(bytes: Uint8Array): { definedIndex: number; function
  */
 export function patchHeapBudget(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   const secs = sectionList(bytes);
-  const imports = importedFunctions(bytes, secs.find((s) => s.id === 2));
+  const imports = importedFunctions(bytes);
   const hostCheck = imports.byName.get('env.mp_js_random_u32');
   if (hostCheck === undefined) throw new Error('wasm: no mp_js_random_u32 import');
   const { definedIndex } = findGcAlloc(bytes);

@@ -11,6 +11,8 @@
  * `block` and `br_if` are understood; anything else makes the extraction fail, and the caller
  * falls back to a slower interrupt path. Binary format: WebAssembly Core Specification 2.0, §5.
  */
+import { Reader, importedFunctions, sectionList } from './wasm-binary.ts';
+
 export interface MemoryStore {
   /** Byte address. */
   addr: number;
@@ -29,81 +31,13 @@ export interface InterruptLayout {
   kbdInterruptStores: MemoryStore[];
 }
 
-class Reader {
-  pos: number;
-  readonly b: Uint8Array;
-  constructor(b: Uint8Array, pos = 0) {
-    this.b = b;
-    this.pos = pos;
-  }
-  byte(): number {
-    const v = this.b[this.pos++];
-    if (v === undefined) throw new Error('wasm: unexpected end');
-    return v;
-  }
-  u32(): number {
-    let result = 0;
-    let shift = 0;
-    for (;;) {
-      const b = this.byte();
-      result += (b & 0x7f) * 2 ** shift;
-      if (!(b & 0x80)) return result;
-      shift += 7;
-    }
-  }
-  s32(): number {
-    let result = 0;
-    let shift = 0;
-    let b: number;
-    do {
-      b = this.byte();
-      result |= (b & 0x7f) << shift;
-      shift += 7;
-    } while (b & 0x80 && shift < 35);
-    if (shift < 32 && b & 0x40) result |= -1 << shift;
-    return result;
-  }
-  name(): string {
-    const n = this.u32();
-    const s = new TextDecoder().decode(this.b.subarray(this.pos, this.pos + n));
-    this.pos += n;
-    return s;
-  }
-}
-
-function sections(bytes: Uint8Array): Map<number, Uint8Array> {
-  const out = new Map<number, Uint8Array>();
-  const r = new Reader(bytes, 8);
-  while (r.pos < bytes.length) {
-    const id = r.byte();
-    const size = r.u32();
-    if (id !== 0) out.set(id, bytes.subarray(r.pos, r.pos + size));
-    r.pos += size;
-  }
-  return out;
-}
-
 /** Returns the body (locals + code) of an exported function. @throws Error if absent */
 export function exportedFunctionBody(bytes: Uint8Array, name: string): Uint8Array {
-  const secs = sections(bytes);
-  let imported = 0;
-  const imp = secs.get(2);
-  if (imp) {
-    const r = new Reader(imp);
-    for (let n = r.u32(); n > 0; n--) {
-      r.name();
-      r.name();
-      const kind = r.byte();
-      if (kind === 0) { r.u32(); imported++; }
-      else if (kind === 1) { r.byte(); const f = r.byte(); r.u32(); if (f & 1) r.u32(); }
-      else if (kind === 2) { const f = r.byte(); r.u32(); if (f & 1) r.u32(); }
-      else if (kind === 3) { r.byte(); r.byte(); }
-      else throw new Error(`wasm: import kind ${kind}`);
-    }
-  }
-  const exp = secs.get(7);
+  const secs = sectionList(bytes);
+  const imported = importedFunctions(bytes).count;
+  const exp = secs.find((x) => x.id === 7);
   if (!exp) throw new Error('wasm: no export section');
-  const er = new Reader(exp);
+  const er = new Reader(bytes, exp.payload);
   let index = -1;
   for (let n = er.u32(); n > 0; n--) {
     const nm = er.name();
@@ -112,9 +46,9 @@ export function exportedFunctionBody(bytes: Uint8Array, name: string): Uint8Arra
     if (kind === 0 && nm === name) index = idx;
   }
   if (index < imported) throw new Error(`wasm: no exported function ${name}`);
-  const code = secs.get(10);
+  const code = secs.find((x) => x.id === 10);
   if (!code) throw new Error('wasm: no code section');
-  const cr = new Reader(code);
+  const cr = new Reader(bytes, code.payload);
   const count = cr.u32();
   const target = index - imported;
   if (target >= count) throw new Error('wasm: bad function index');
@@ -123,7 +57,7 @@ export function exportedFunctionBody(bytes: Uint8Array, name: string): Uint8Arra
     cr.pos += size;
   }
   const size = cr.u32();
-  return code.subarray(cr.pos, cr.pos + size);
+  return bytes.subarray(cr.pos, cr.pos + size);
 }
 
 type Sym = { k: 'const'; v: number } | { k: 'load'; addr: number; width: 2 | 4 } | { k: 'ne'; a: Sym; b: Sym };

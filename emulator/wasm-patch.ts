@@ -23,54 +23,25 @@ export interface MemoryLimits {
   maximum: number | undefined;
 }
 
+import { Reader, encodeU32, sectionList } from './wasm-binary.ts';
+
 const MEMORY_SECTION = 5;
 
-function readU32(bytes: Uint8Array, pos: number): [value: number, next: number] {
-  let result = 0;
-  let shift = 0;
-  for (;;) {
-    const b = bytes[pos++];
-    if (b === undefined) throw new Error('wasm: truncated LEB128');
-    result += (b & 0x7f) * 2 ** shift;
-    if ((b & 0x80) === 0) return [result, pos];
-    shift += 7;
-    if (shift > 35) throw new Error('wasm: LEB128 too long');
-  }
-}
-
-function writeU32(value: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = value & 0x7f;
-    value = Math.floor(value / 128);
-    if (value !== 0) b |= 0x80;
-    out.push(b);
-  } while (value !== 0);
-  return out;
-}
-
 function findMemorySection(bytes: Uint8Array): { start: number; payload: number; end: number } {
-  if (bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) {
-    throw new Error('wasm: bad magic');
-  }
-  let pos = 8;
-  while (pos < bytes.length) {
-    const id = bytes[pos] as number;
-    const [size, payload] = readU32(bytes, pos + 1);
-    if (id === MEMORY_SECTION) return { start: pos, payload, end: payload + size };
-    pos = payload + size;
-  }
-  throw new Error('wasm: no memory section (memory is imported?)');
+  const sec = sectionList(bytes).find((x) => x.id === MEMORY_SECTION);
+  if (!sec) throw new Error('wasm: no memory section (memory is imported?)');
+  return sec;
 }
 
 /** Reads the limits of the module's single defined memory. @throws Error if the module has none */
 export function readMemoryLimits(bytes: Uint8Array): MemoryLimits {
   const sec = findMemorySection(bytes);
-  const [count, p] = readU32(bytes, sec.payload);
+  const r = new Reader(bytes, sec.payload);
+  const count = r.u32();
   if (count !== 1) throw new Error(`wasm: ${count} memories`);
-  const flag = bytes[p] as number;
-  const [initial, p2] = readU32(bytes, p + 1);
-  const maximum = flag & 1 ? readU32(bytes, p2)[0] : undefined;
+  const flag = r.byte();
+  const initial = r.u32();
+  const maximum = flag & 1 ? r.u32() : undefined;
   return { shared: (flag & 2) !== 0, initial, maximum };
 }
 
@@ -88,8 +59,8 @@ export function patchMemory(bytes: Uint8Array, patch: MemoryPatch): Uint8Array<A
   }
   if (shared && maximum === undefined) throw new Error('wasm: a shared memory needs a maximum');
   const flag = (maximum !== undefined ? 1 : 0) | (shared ? 2 : 0);
-  const payload = [...writeU32(1), flag, ...writeU32(limits.initial), ...(maximum !== undefined ? writeU32(maximum) : [])];
-  const section = [MEMORY_SECTION, ...writeU32(payload.length), ...payload];
+  const payload = [...encodeU32(1), flag, ...encodeU32(limits.initial), ...(maximum !== undefined ? encodeU32(maximum) : [])];
+  const section = [MEMORY_SECTION, ...encodeU32(payload.length), ...payload];
   const out = new Uint8Array(bytes.length - (sec.end - sec.start) + section.length);
   out.set(bytes.subarray(0, sec.start), 0);
   out.set(section, sec.start);

@@ -1,0 +1,128 @@
+/**
+ * Reading and writing the WebAssembly binary format, as much as our load-time patches need:
+ * LEB128 integers, names, the section list and the function imports.
+ * WebAssembly Core Specification 2.0, §5.2 (values), §5.5 (sections).
+ */
+export class Reader {
+  pos: number;
+  readonly b: Uint8Array;
+
+  constructor(b: Uint8Array, pos = 0) {
+    this.b = b;
+    this.pos = pos;
+  }
+
+  /** @throws Error past the end */
+  byte(): number {
+    const v = this.b[this.pos++];
+    if (v === undefined) throw new Error('wasm: unexpected end');
+    return v;
+  }
+
+  /** Unsigned LEB128 (also padded encodings, as the linker writes relocatable immediates). */
+  u32(): number {
+    let result = 0;
+    let shift = 0;
+    for (;;) {
+      const b = this.byte();
+      result += (b & 0x7f) * 2 ** shift;
+      if (!(b & 0x80)) return result;
+      shift += 7;
+      if (shift > 35) throw new Error('wasm: LEB128 too long');
+    }
+  }
+
+  /** Signed LEB128, 32-bit. */
+  s32(): number {
+    let result = 0;
+    let shift = 0;
+    let b: number;
+    do {
+      b = this.byte();
+      result |= (b & 0x7f) << shift;
+      shift += 7;
+    } while (b & 0x80 && shift < 35);
+    if (shift < 32 && b & 0x40) result |= -1 << shift;
+    return result;
+  }
+
+  /** A length-prefixed UTF-8 name. */
+  name(): string {
+    const n = this.u32();
+    const s = new TextDecoder().decode(this.b.subarray(this.pos, this.pos + n));
+    this.pos += n;
+    return s;
+  }
+}
+
+/** Unsigned LEB128 encoding, shortest form. */
+export function encodeU32(v: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = v & 0x7f;
+    v = Math.floor(v / 128);
+    if (v !== 0) b |= 0x80;
+    out.push(b);
+  } while (v !== 0);
+  return out;
+}
+
+/** A length-prefixed UTF-8 name. */
+export function encodeName(s: string): number[] {
+  const b = [...new TextEncoder().encode(s)];
+  return [...encodeU32(b.length), ...b];
+}
+
+export interface Section {
+  id: number;
+  /** Offset of the section id byte. */
+  start: number;
+  /** Offset of the first payload byte. */
+  payload: number;
+  /** Offset just past the payload. */
+  end: number;
+}
+
+/** The module's sections in order. @throws Error for a non-wasm file */
+export function sectionList(bytes: Uint8Array): Section[] {
+  if (bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) throw new Error('wasm: bad magic');
+  const out: Section[] = [];
+  const r = new Reader(bytes, 8);
+  while (r.pos < bytes.length) {
+    const start = r.pos;
+    const id = r.byte();
+    const size = r.u32();
+    out.push({ id, start, payload: r.pos, end: r.pos + size });
+    r.pos += size;
+  }
+  return out;
+}
+
+/** Function imports: how many, and their indices by `module.name`. */
+export function importedFunctions(bytes: Uint8Array): { count: number; byName: Map<string, number> } {
+  const imp = sectionList(bytes).find((s) => s.id === 2);
+  const byName = new Map<string, number>();
+  let count = 0;
+  if (!imp) return { count, byName };
+  const r = new Reader(bytes, imp.payload);
+  for (let n = r.u32(); n > 0; n--) {
+    const mod = r.name();
+    const name = r.name();
+    const kind = r.byte();
+    if (kind === 0) {
+      r.u32();
+      byName.set(`${mod}.${name}`, count++);
+    } else if (kind === 1) {
+      r.byte();
+      if (r.byte() & 1) r.u32();
+      r.u32();
+    } else if (kind === 2) {
+      if (r.byte() & 1) r.u32();
+      r.u32();
+    } else if (kind === 3) {
+      r.byte();
+      r.byte();
+    } else throw new Error(`wasm: import kind ${kind}`);
+  }
+  return { count, byName };
+}

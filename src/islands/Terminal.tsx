@@ -47,6 +47,7 @@ export function Terminal({ board }: { board: BoardHost }) {
         scrollback: 5000,
         fontFamily: 'ui-monospace, "DejaVu Sans Mono", "Liberation Mono", Menlo, Consolas, monospace',
         fontSize: 14,
+        lineHeight: 1.2, // at 1.0 the DOM renderer clips underscores with common monospace fonts
         theme: { background: '#10151c', foreground: '#e6edf3', cursor: '#f4a261' },
       });
       const fit = new FitAddon();

@@ -75,3 +75,24 @@ test('the ESP8266 speed setting makes ticks_us() read what the chip would', asyn
   expect(esp).toBeGreaterThanOrEqual(46 * 0.7);
   expect(esp).toBeLessThanOrEqual(46 * 1.3);
 });
+
+test('the ROM line is garbage at 115200 and readable at 74880; Flash + Reset enters download mode', async ({ page }) => {
+  await openLessonAndBoot(page);
+  // at 115200 the boot ROM's 74880-baud line arrived as garbage before the banner
+  expect(await page.locator('.xterm-rows').textContent()).not.toContain('ets Jan');
+  await page.getByRole('combobox', { name: 'Terminal baud rate' }).selectOption('74880');
+  const flash = page.getByRole('button', { name: 'Flash (hold)' });
+  // hold Flash from the keyboard (a mouse has one pointer), click Reset, then let go
+  await flash.focus();
+  await page.keyboard.down('Space');
+  await expect(flash).toHaveAttribute('aria-pressed', 'true');
+  await page.getByRole('button', { name: 'Reset', exact: true }).click();
+  await expect(page.locator('.xterm-rows')).toContainText('ets Jan  8 2013,rst cause:2, boot mode:(1,6)');
+  await page.locator('.lab').screenshot({ path: 'screenshots/download-mode.png' });
+  await page.keyboard.up('Space');
+  await expect(flash).toHaveAttribute('aria-pressed', 'false');
+  // back to the REPL's rate, reset without Flash: MicroPython boots
+  await page.getByRole('combobox', { name: 'Terminal baud rate' }).selectOption('115200');
+  await page.getByRole('button', { name: 'Reset', exact: true }).click();
+  await waitForTerminal(page, (t) => (t.match(/MicroPython v1\.27\.0/g) ?? []).length >= 1 && lastLine(t) === '>>>', 'banner after normal boot');
+});

@@ -44,16 +44,27 @@ describe('serial channel', () => {
     const seq = host.outSeq();
     expect(dev.writeOutput(new TextEncoder().encode('>>> '), 115200)).toBe(0);
     expect(host.outSeq()).not.toBe(seq);
-    const out = host.takeOutput();
-    expect(new TextDecoder().decode(out.data)).toBe('>>> ');
-    expect(out.baud).toBe(115200);
+    const [out] = host.takeOutput();
+    expect(new TextDecoder().decode(out!.data)).toBe('>>> ');
+    expect(out!.baud).toBe(115200);
+  });
+
+  it('keeps each run of output with the baud it was sent at, 0xFF bytes included', () => {
+    const { host, dev } = pair();
+    dev.writeOutput(Uint8Array.of(0x20, 0xff, 0x65), 74880);
+    dev.writeOutput(Uint8Array.of(0x0d, 0x0a), 115200);
+    dev.writeOutput(Uint8Array.of(0x3e), 115200);
+    expect(host.takeOutput().map((r) => ({ data: [...r.data], baud: r.baud }))).toEqual([
+      { data: [0x20, 0xff, 0x65], baud: 74880 },
+      { data: [0x0d, 0x0a, 0x3e], baud: 115200 },
+    ]);
   });
 
   it('drops output that finds no room within the wait, and reports how much', () => {
     const { dev, host } = pair();
     const big = new Uint8Array(OUT_RING_BYTES + 10);
     expect(dev.writeOutput(big, 115200, 5)).toBe(10);
-    expect(host.takeOutput().data.length).toBe(OUT_RING_BYTES);
+    expect(host.takeOutput()[0]!.data.length).toBe(OUT_RING_BYTES);
   });
 
   it('publishes the board view', () => {

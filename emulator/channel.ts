@@ -29,8 +29,11 @@ export const CTL_BUTTONS = 5;
 export const CTL_OUT_SEQ = 6;
 const CTL_OUT_HEAD = 7;
 const CTL_OUT_TAIL = 8;
-/** Baud rate of the bytes in the output ring, in bits per second. */
+/** Unused (the output ring carries baud changes in-band; see {@link ChannelDevice.writeOutput}). */
 export const CTL_OUT_BAUD = 9;
+/** Escape byte in the output ring: 0xFF 0xFF is a literal 0xFF; 0xFF 0x01 b0 b1 b2 b3 sets the baud (LE). */
+const ESC = 0xff;
+const ESC_BAUD = 0x01;
 const CTL_LED = 10;
 const CTL_FLASH_HELD = 11;
 /** Number of Ctrl-C bytes delivered, by either side; the k-th is claimed by moving it k-1 → k. */
@@ -176,11 +179,42 @@ export class ChannelHost {
     this.wake();
   }
 
-  /** Takes everything in the output ring (UART0 TX bytes). */
-  takeOutput(): { data: Uint8Array; baud: number } {
-    const data = this.output.take();
-    if (data.length) Atomics.notify(this.ctl, CTL_OUT_TAIL); // room for a blocked writer
-    return { data, baud: Atomics.load(this.ctl, CTL_OUT_BAUD) };
+  private outBaud = 115200;
+  private escape: number[] | null = null;
+
+  /**
+   * Takes everything in the output ring (UART0 TX bytes), as runs of bytes sent at one baud rate.
+   */
+  takeOutput(): { data: Uint8Array; baud: number }[] {
+    const raw = this.output.take();
+    if (raw.length) Atomics.notify(this.ctl, CTL_OUT_TAIL); // room for a blocked writer
+    const runs: { data: Uint8Array; baud: number }[] = [];
+    let cur: number[] = [];
+    const close = () => {
+      if (cur.length) runs.push({ data: Uint8Array.from(cur), baud: this.outBaud });
+      cur = [];
+    };
+    for (const b of raw) {
+      if (this.escape) {
+        this.escape.push(b);
+        const e = this.escape;
+        if (e[0] === ESC) {
+          cur.push(ESC);
+          this.escape = null;
+        } else if (e[0] === ESC_BAUD && e.length === 5) {
+          close();
+          this.outBaud = ((e[1] as number) | ((e[2] as number) << 8) | ((e[3] as number) << 16) | ((e[4] as number) << 24)) >>> 0;
+          this.escape = null;
+        } else if (e[0] !== ESC_BAUD) {
+          this.escape = null; // unknown escape: dropped
+        }
+        continue;
+      }
+      if (b === ESC) this.escape = [];
+      else cur.push(b);
+    }
+    close();
+    return runs;
   }
 
   /** The board view the emulator last published. */
@@ -232,6 +266,7 @@ export class ChannelDevice {
   private readonly input: Ring;
   private readonly output: Ring;
   private ctrlCSeen = 0;
+  private outBaud = 115200;
 
   constructor(buffer: SharedArrayBuffer) {
     this.buffer = buffer;
@@ -294,8 +329,17 @@ export class ChannelDevice {
    * `maxWaitMs` in total; bytes that still do not fit are dropped.
    * @returns the number of bytes dropped
    */
-  writeOutput(data: Uint8Array, baud: number, maxWaitMs = 1000): number {
-    Atomics.store(this.ctl, CTL_OUT_BAUD, baud);
+  writeOutput(bytes: Uint8Array, baud: number, maxWaitMs = 1000): number {
+    const enc: number[] = [];
+    if (baud !== this.outBaud) {
+      enc.push(ESC, ESC_BAUD, baud & 0xff, (baud >> 8) & 0xff, (baud >> 16) & 0xff, (baud >>> 24) & 0xff);
+      this.outBaud = baud;
+    }
+    for (const b of bytes) {
+      if (b === ESC) enc.push(ESC, ESC);
+      else enc.push(b);
+    }
+    const data = Uint8Array.from(enc);
     let done = 0;
     const deadline = performance.now() + maxWaitMs;
     for (;;) {
@@ -303,7 +347,7 @@ export class ChannelDevice {
       this.bumpSeq();
       if (done >= data.length) return 0;
       const left = deadline - performance.now();
-      if (left <= 0) return data.length - done;
+      if (left <= 0) return Math.ceil((data.length - done) * (bytes.length / Math.max(1, data.length)));
       Atomics.wait(this.ctl, CTL_OUT_TAIL, Atomics.load(this.ctl, CTL_OUT_TAIL), Math.min(left, 50));
     }
   }

@@ -11,6 +11,7 @@
  * `MPY: soft reboot`, a hard boot starts with a blank line, then the banner).
  */
 import { Esp07Board } from './board.ts';
+import { ROM_BAUD, bootAction, bootMode, romBanner, type RomResetCause } from './boot-rom.ts';
 import type { SleepMode } from './clock.ts';
 import { ChannelDevice } from './channel.ts';
 import type { SerialChunk } from './uart.ts';
@@ -129,6 +130,10 @@ export class Device {
   private idleTimer: ReturnType<typeof setTimeout> | null = null;
   /** Why the chip last reset, as `machine.reset_cause()` reports it (SDK rst_info.reason). */
   private resetCause = 0;
+  /** Why the chip last reset, in the boot ROM's numbering (its first line). */
+  private romCause: RomResetCause = 1;
+  /** The boot ROM stayed in UART download mode (GPIO0 low at reset): no firmware runs. */
+  private downloadMode = false;
   /** Realistic speed: running code advances the clock by the work it does (see setRealisticSpeed). */
   private realistic = false;
   private cpuMhz = 80;
@@ -186,6 +191,7 @@ export class Device {
     this.board.setFlashButton(flashHeld);
     this.flashHeldNow = flashHeld;
     this.resetCause = cause === 'power' ? 0 : 6; // PWRON_RESET / HARD_RESET (reference §2.5)
+    this.romCause = cause === 'power' ? 1 : 2;
     await this.boot(cause === 'power' || cause === 'reset');
     if (this.channel) await this.sharedLoop(this.channel);
     else await this.messageLoop();
@@ -206,6 +212,7 @@ export class Device {
   /** Hard reset requested by the host while idle (the Reset button). */
   async hardReset(): Promise<void> {
     this.resetCause = 6; // HARD_RESET: the RST pin
+    this.romCause = 2;
     await this.boot(true);
   }
 
@@ -237,6 +244,21 @@ export class Device {
       this.flashHeldNow = this.channel ? this.channel.flashButtonHeld() : this.board.view().flashHeld;
       this.board.setFlashButton(this.flashHeldNow);
       this.publishView();
+      // the boot ROM samples the strapping pins and speaks first, at 74880 baud
+      const gpio = this.board.gpio;
+      const mode = bootMode({ gpio15: gpio.read(15), gpio0: gpio.read(0), gpio2: gpio.read(2) });
+      const uart = this.board.uart0;
+      uart.baud = ROM_BAUD;
+      uart.transmit(romBanner(this.romCause, mode));
+      uart.baud = 115200;
+      this.downloadMode = bootAction(mode) !== 'flash';
+      if (this.downloadMode) {
+        // UART download mode: the ROM waits for esptool; no firmware starts (the ROM loader's
+        // protocol is not emulated yet). Reset without the Flash button boots normally.
+        this.interp = null;
+        this.opts.post({ t: 'ready', wasm: this.opts.wasm.module, memory: null, layout: null, utf8Prompt: this.opts.wasm.utf8Prompt, heapBudget: false });
+        return;
+      }
     }
     this.interp = null;
     this.heapMeter = null;
@@ -550,6 +572,7 @@ export class Device {
         await this.boot(false);
       } else if (result === 'hard') {
         this.resetCause = 4; // machine.reset(): SOFT_RESET (SDK REASON_SOFT_RESTART)
+        this.romCause = 2; // the ROM shows a restart as rst cause 2 (reference §6.2)
         await this.boot(true);
       }
       this.publishView();

@@ -264,8 +264,7 @@ export class BoardHost {
   private async readOutput(channel: ChannelHost, gen: number): Promise<void> {
     while (gen === this.generation) {
       const seen = channel.outSeq();
-      const out = channel.takeOutput();
-      if (out.data.length) this.emitSerial(out.data, out.baud);
+      for (const run of channel.takeOutput()) this.emitSerial(run.data, run.baud);
       this.emitView(channel.view());
       this.retryPendingInput();
       await channel.waitOutput(seen);

@@ -320,3 +320,26 @@ describe('paste mode and raw REPL (shared/runtime/pyexec.c)', () => {
     expect(board.recent).toBe('OK1\r\n\x04\x04>');
   });
 });
+
+describe('boot ROM at 74880 baud (reference §6)', () => {
+  it('every boot starts with the ROM line: power-on, Reset button, machine.reset()', async () => {
+    board = await TestBoard.boot();
+    expect(board.textAt(74880)).toBe('\r\n ets Jan  8 2013,rst cause:1, boot mode:(3,6)\r\n\r\n');
+    board.host.reset();
+    await board.waitUntil(() => board!.textAt(74880).includes('rst cause:2'));
+    expect(board.textAt(74880)).toContain('\r\n ets Jan  8 2013,rst cause:2, boot mode:(3,6)\r\n\r\n');
+  });
+
+  it('Flash held at reset: boot mode (1,6), the ROM waits and MicroPython does not start', async () => {
+    board = await TestBoard.boot();
+    board.host.setFlash(true);
+    board.since();
+    board.host.reset();
+    await board.waitUntil(() => board!.textAt(74880).includes('boot mode:(1,6)'));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(board.recent).toBe(''); // nothing at 115200: no banner
+    board.host.setFlash(false);
+    board.host.reset();
+    await board.waitFor(BANNER);
+  });
+});

@@ -15,15 +15,19 @@ export interface TestBoardOptions {
 
 export class TestBoard {
   readonly host: BoardHost;
+  /** Bytes sent at 115200 baud (the REPL's rate): what a 115200-baud terminal shows as text. */
   private bytes: number[] = [];
+  /** Bytes sent at any other rate (the boot ROM's 74880), kept apart. */
+  private otherBaud: { data: number[]; baud: number }[] = [];
   private mark = 0;
   readonly notices: string[] = [];
   private waiters = new Set<() => void>();
 
   private constructor(opts: TestBoardOptions) {
     this.host = new BoardHost({ spawn: spawnNodeDevice, ...opts });
-    this.host.on('serial', (data) => {
-      for (const b of data) this.bytes.push(b);
+    this.host.on('serial', (data, baud) => {
+      if (baud === 115200) for (const b of data) this.bytes.push(b);
+      else this.otherBaud.push({ data: [...data], baud });
       this.poke();
     });
     this.host.on('notice', (t) => {
@@ -46,6 +50,11 @@ export class TestBoard {
   /** Everything received on the serial line so far, decoded as UTF-8. */
   get all(): string {
     return new TextDecoder().decode(Uint8Array.from(this.bytes));
+  }
+
+  /** Text sent at `baud` (e.g. 74880 for the boot ROM), in order. */
+  textAt(baud: number): string {
+    return new TextDecoder().decode(Uint8Array.from(this.otherBaud.filter((r) => r.baud === baud).flatMap((r) => r.data)));
   }
 
   /** What arrived since the last {@link since} or {@link type}. */

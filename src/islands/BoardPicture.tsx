@@ -124,6 +124,22 @@ export function BoardPicture({ board }: { board: BoardHost }) {
   const [realistic, setRealistic] = useState(board.realisticSpeed);
   const pressedBy = useRef<'key' | 'pointer' | null>(null);
   useEffect(() => board.on('view', setView), [board]);
+  // A Flash held from the keyboard stays held while the learner clicks Reset (which moves focus):
+  // it is released by the key coming up anywhere in the page, or by the window losing focus.
+  useEffect(() => {
+    const keyUp = (e: KeyboardEvent) => {
+      if ((e.key === ' ' || e.key === 'Enter') && pressedBy.current === 'key') press(false, 'key');
+    };
+    const lost = () => {
+      if (pressedBy.current !== null) press(false, pressedBy.current);
+    };
+    window.addEventListener('keyup', keyUp);
+    window.addEventListener('blur', lost);
+    return () => {
+      window.removeEventListener('keyup', keyUp);
+      window.removeEventListener('blur', lost);
+    };
+  }, [board]);
   const lit = view.led;
   const brightness = view.ledBrightness;
   const pick = (pad: Pad) => {
@@ -200,12 +216,6 @@ export function BoardPicture({ board }: { board: BoardHost }) {
               e.preventDefault();
               press(true, 'key');
             }
-          }}
-          onKeyUp={(e) => {
-            if (e.key === ' ' || e.key === 'Enter') press(false, 'key');
-          }}
-          onBlur={() => {
-            if (pressedBy.current === 'key') press(false, 'key');
           }}
         >
           Flash (hold)

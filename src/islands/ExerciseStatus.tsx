@@ -20,7 +20,8 @@ export default function ExerciseStatus({ id, check }: { id: string; check: Check
       }
     };
     const offView = board.on('view', evaluate);
-    const offSerial = onSerial((data) => {
+    const offSerial = onSerial((data, baud) => {
+      if (baud !== 115200) return; // the boot ROM's 74880-baud lines are not the REPL's output
       output = (output + decoder.decode(data, { stream: true })).slice(-OUTPUT_KEEP);
       evaluate();
     });

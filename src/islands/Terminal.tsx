@@ -5,9 +5,20 @@
 import '@xterm/xterm/css/xterm.css';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { BoardHost } from '../../emulator/host.ts';
+import { resample } from '../../emulator/serial-line.ts';
 import { onSerial } from '../lib/board';
 
 export const FOCUS_TERMINAL = 'esp8266-lab:focus-terminal';
+
+/** Rates a learner's terminal program offers (the ESP8266 ROM speaks at 74880, MicroPython at 115200). */
+const BAUD_RATES = [9600, 57600, 74880, 115200, 230400];
+
+/** Bytes received at the wrong rate, as a terminal shows them: printable ASCII, line ends, else U+FFFD. */
+function garbage(bytes: Uint8Array): string {
+  let s = '';
+  for (const b of bytes) s += (b >= 0x20 && b < 0x7f) || b === 0x0d || b === 0x0a ? String.fromCharCode(b) : '\ufffd';
+  return s;
+}
 
 const PROMPT = [0x3e, 0x3e, 0x3e, 0x20]; // ">>> "
 
@@ -26,12 +37,15 @@ function promptWatcher(): (d: Uint8Array) => boolean {
 export function Terminal({ board }: { board: BoardHost }) {
   const host = useRef<HTMLDivElement>(null);
   const [notice, setNotice] = useState('');
+  const [baud, setBaud] = useState(115200);
+  const baudRef = useRef(115200);
 
   useEffect(() => {
     let disposed = false;
     const early: Uint8Array[] = [];
     let write: (data: Uint8Array | string) => void = (d) => early.push(typeof d === 'string' ? new TextEncoder().encode(d) : d.slice());
-    const offSerial = onSerial((data) => write(data));
+    // bytes sent at another rate than the terminal's become line garbage (emulator/serial-line.ts)
+    const offSerial = onSerial((data, sentAt) => write(sentAt === baudRef.current ? data : garbage(resample(data, sentAt, baudRef.current))));
     const offNotice = board.on('notice', (text) => {
       setNotice(text);
       write(`\r\n\x1b[33m[${text}]\x1b[0m\r\n`);
@@ -90,7 +104,21 @@ export function Terminal({ board }: { board: BoardHost }) {
   return (
     <div class="terminal-wrap">
       <div class="terminal-title">
-        <span>Serial terminal · UART0 · 115200 baud</span>
+        <span>Serial terminal · UART0</span>
+        <label class="baud-control">
+          <select
+            aria-label="Terminal baud rate"
+            value={String(baud)}
+            onChange={(e) => {
+              const v = Number((e.currentTarget as HTMLSelectElement).value);
+              baudRef.current = v;
+              setBaud(v);
+            }}
+          >
+            {BAUD_RATES.map((b) => <option value={String(b)}>{b}</option>)}
+          </select>
+          <span>baud</span>
+        </label>
       </div>
       <div class="terminal" ref={host} data-testid="terminal" aria-label="Serial terminal of the virtual ESP-07" />
       <p class="lab-notice" aria-live="polite" data-testid="lab-notice">{notice}</p>

@@ -9,7 +9,7 @@ import { BoardHost, type WorkerLike } from '../../emulator/host.ts';
 const BACKLOG_LIMIT = 64 * 1024;
 
 let board: BoardHost | null = null;
-let backlog: Uint8Array[] = [];
+let backlog: { data: Uint8Array; baud: number }[] = [];
 let backlogBytes = 0;
 
 function spawnBrowserWorker(): WorkerLike {
@@ -26,10 +26,10 @@ function spawnBrowserWorker(): WorkerLike {
 export function getBoard(): BoardHost {
   if (!board) {
     board = new BoardHost({ spawn: spawnBrowserWorker });
-    board.on('serial', (data) => {
-      backlog.push(data.slice());
+    board.on('serial', (data, baud) => {
+      backlog.push({ data: data.slice(), baud });
       backlogBytes += data.length;
-      while (backlogBytes > BACKLOG_LIMIT && backlog.length > 1) backlogBytes -= backlog.shift()?.length ?? 0;
+      while (backlogBytes > BACKLOG_LIMIT && backlog.length > 1) backlogBytes -= backlog.shift()?.data.length ?? 0;
     });
     board.start();
   }
@@ -42,7 +42,7 @@ export function getBoard(): BoardHost {
  */
 export function onSerial(fn: (data: Uint8Array, baud: number) => void): () => void {
   const b = getBoard();
-  for (const chunk of backlog) fn(chunk, 115200);
+  for (const chunk of backlog) fn(chunk.data, chunk.baud);
   return b.on('serial', fn);
 }
 

@@ -10,6 +10,7 @@
  * Boot and reset behaviour follows `ports/esp8266/main.c` (soft reset prints
  * `MPY: soft reboot`, a hard boot starts with a blank line, then the banner).
  */
+import { RawPaste } from './raw-paste.ts';
 import { Esp07Board } from './board.ts';
 import { ROM_BAUD, bootAction, bootMode, romBanner, type RomResetCause } from './boot-rom.ts';
 import type { SleepMode } from './clock.ts';
@@ -114,6 +115,10 @@ export class Device {
   private readonly build: FirmwareBuild;
   private readonly channel: ChannelDevice | null;
   private rawMode = false;
+  /** Raw-paste transfers, answered in the serial layer. */
+  private readonly rawPaste = new RawPaste();
+  /** How many bytes of the raw REPL's next "OK" are still to be dropped (raw-paste). */
+  private dropOk = 0;
   private muted = false;
   private viewDirty = true;
   private lastPoll = 0;
@@ -236,6 +241,8 @@ export class Device {
 
   private async bootNow(hard: boolean): Promise<void> {
     const wasRaw = this.rawMode;
+    this.rawPaste.reset();
+    this.dropOk = 0;
     this.irqTriggers.clear();
     this.irqLevels.clear();
     this.events.length = 0;
@@ -565,15 +572,23 @@ export class Device {
   private async pump(): Promise<void> {
     let c: number;
     while (this.interp && (c = this.board.uart0.read()) !== -1) {
-      const result = this.feed(this.interp, c);
-      this.heapAfterError();
-      if (result === 'soft') {
-        this.uartText('MPY: soft reboot\r\n');
-        await this.boot(false);
-      } else if (result === 'hard') {
-        this.resetCause = 4; // machine.reset(): SOFT_RESET (SDK REASON_SOFT_RESTART)
-        this.romCause = 2; // the ROM shows a restart as rst cause 2 (reference §6.2)
-        await this.boot(true);
+      // raw-paste is answered here: the wasm build's event-driven REPL cannot (raw-paste.ts)
+      const step = this.rawPaste.input(c, this.rawMode);
+      if (step.reply) this.board.uart0.transmit(Uint8Array.from(step.reply, (ch) => ch.charCodeAt(0)));
+      if (step.dropOk) this.dropOk = 2;
+      for (const b of step.feed) {
+        const result = this.feed(this.interp, b);
+        this.heapAfterError();
+        if (result === 'soft') {
+          this.uartText('MPY: soft reboot\r\n');
+          await this.boot(false);
+          break;
+        } else if (result === 'hard') {
+          this.resetCause = 4; // machine.reset(): SOFT_RESET (SDK REASON_SOFT_RESTART)
+          this.romCause = 2; // the ROM shows a restart as rst cause 2 (reference §6.2)
+          await this.boot(true);
+          break;
+        }
       }
       this.publishView();
     }
@@ -683,6 +698,17 @@ export class Device {
 
   private onStdout(bytes: Uint8Array): void {
     if (this.muted) return;
+    if (this.dropOk > 0) {
+      // raw-paste sends no "OK": drop the one the raw REPL prints on receiving the source
+      let i = 0;
+      while (this.dropOk > 0 && i < bytes.length && bytes[i] === 'OK'.charCodeAt(2 - this.dropOk)) {
+        i++;
+        this.dropOk--;
+      }
+      if (i < bytes.length) this.dropOk = 0;
+      bytes = bytes.subarray(i);
+      if (bytes.length === 0) return;
+    }
     this.filter.write(bytes);
     if (bytes.includes(0x0a)) this.pollSoon();
   }

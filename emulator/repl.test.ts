@@ -308,6 +308,31 @@ describe('paste mode and raw REPL (shared/runtime/pyexec.c)', () => {
     expect(board.recent).toContain(BANNER);
   });
 
+  it('raw-paste: the documented exchange, byte for byte (docs/reference/repl.rst)', async () => {
+    board = await TestBoard.boot();
+    board.since();
+    board.type('\x01\x05A\x01print(123)\x04');
+    await board.waitFor('\x04\x04>');
+    expect(board.recentBytes).toBe('\r\nraw REPL; CTRL-B to exit\r\n>R\x01\x80\x00\x01\x04123\r\n\x04\x04>');
+  });
+
+  it('raw-paste: a long program with flow control, an error, and the raw REPL afterwards', async () => {
+    board = await TestBoard.boot();
+    board.type('\x01');
+    await board.waitFor('CTRL-B to exit\r\n>');
+    board.since();
+    const lines = Array.from({ length: 40 }, (_, i) => `v${i} = ${i}`);
+    const src = `${lines.join('\n')}\nprint(v39 + v1)\n1/0\n`;
+    board.type(`\x05A\x01${src}\x04`);
+    await board.waitFor('\x04>');
+    const windows = Math.floor(src.length / 128);
+    expect(board.recentBytes).toBe(`R\x01\x80\x00\x01${'\x01'.repeat(windows)}\x0440\r\n\x04Traceback (most recent call last):\r\n  File "<stdin>", line 42, in <module>\r\nZeroDivisionError: divide by zero\r\n\x04>`);
+    board.since();
+    board.type('print(v2)\x04');
+    await board.waitFor('\x04>');
+    expect(board.recent).toBe('OK2\r\n\x04\x04>');
+  });
+
   it('a soft reset in the raw REPL comes back in the raw REPL', async () => {
     board = await TestBoard.boot();
     board.type('\x01');

@@ -62,6 +62,11 @@ export class TestBoard {
     return new TextDecoder().decode(Uint8Array.from(this.bytes.slice(this.mark)));
   }
 
+  /** What arrived since the last {@link since} or {@link type}, one char per byte (for binary replies). */
+  get recentBytes(): string {
+    return String.fromCharCode(...this.bytes.slice(this.mark));
+  }
+
   /** Starts a new "recent" window. */
   since(): this {
     this.mark = this.bytes.length;

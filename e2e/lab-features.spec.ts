@@ -91,6 +91,11 @@ test('the ROM line is garbage at 115200 and readable at 74880; Flash + Reset ent
   await page.locator('.lab').screenshot({ path: 'screenshots/download-mode.png' });
   await page.keyboard.up('Space');
   await expect(flash).toHaveAttribute('aria-pressed', 'false');
+  // a reset without Flash at 74880: the ROM loads the firmware image from flash
+  await page.getByRole('button', { name: 'Reset', exact: true }).click();
+  await expect(page.locator('.xterm-rows')).toContainText('load 0x40100000, len 28672, room 16');
+  await expect(page.locator('.xterm-rows')).toContainText(/csum 0x[0-9a-f]{2}/);
+  await page.locator('.lab').screenshot({ path: 'screenshots/rom-load-lines.png' });
   // back to the REPL's rate, reset without Flash: MicroPython boots
   await page.getByRole('combobox', { name: 'Terminal baud rate' }).selectOption('115200');
   await page.getByRole('button', { name: 'Reset', exact: true }).click();

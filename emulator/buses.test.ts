@@ -21,6 +21,12 @@ async function run(cmd: string, out: string): Promise<void> {
   expect(await board.line(cmd, '>>> ', 15_000)).toBe(`${cmd}\r\n${out}>>> `);
 }
 
+/** Types `cmd` and returns its output (between the echoed line and the next prompt). */
+async function runOut(cmd: string): Promise<string> {
+  const got = await board.line(cmd, '>>> ', 15_000);
+  return got.slice(cmd.length + 2, -4);
+}
+
 /** Types `text` as is (a command, Enter, then bytes for the running program) and returns what came back by the prompt. */
 async function typed(text: string): Promise<string> {
   board.type(text);
@@ -67,6 +73,12 @@ describe('esp (research §15; MP@v1.27.0:ports/esp8266/modesp.c)', () => {
 
   it('check_fw on an erased flash, then on a valid image (research §15.3)', async () => {
     await run('import esp', '');
+    // a new board comes with the firmware flashed (firmware.ts): check_fw() passes
+    expect(await runOut('esp.check_fw()')).toMatch(/^size: 655344\r\nmd5: [0-9a-f]{32}\r\nTrue\r\n$/);
+    // corrupt one byte of irom0 (clearing bits, as a NOR write can): the MD5 no longer matches
+    await run("esp.flash_write(0x20000, b'\\x00\\x00\\x00\\x00')", '');
+    expect(await runOut('esp.check_fw()')).toMatch(/^size: 655344\r\nmd5: [0-9a-f]{32}\r\nFalse\r\n$/);
+    await run('_ = [esp.flash_erase(s) for s in range(10)]', '');
     // the size word at 0x8FFC reads 0xFFFFFFFF: printf("%d") gives -1, then "Invalid size"
     await run('esp.check_fw()', 'size: -1\r\nInvalid size\r\nFalse\r\n');
     // makeimg.py layout: total length at 0x8FFC, md5 of bytes [4, length) stored at `length`

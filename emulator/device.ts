@@ -11,6 +11,8 @@
  * `MPY: soft reboot`, a hard boot starts with a blank line, then the banner).
  */
 import { RawPaste } from './raw-paste.ts';
+import { parseImage, romLoadLog } from './esp-image.ts';
+import SparkMD5 from 'spark-md5';
 import { Esp07Board } from './board.ts';
 import { ROM_BAUD, bootAction, bootMode, romBanner, type RomResetCause } from './boot-rom.ts';
 import type { SleepMode } from './clock.ts';
@@ -257,11 +259,21 @@ export class Device {
       const uart = this.board.uart0;
       uart.baud = ROM_BAUD;
       uart.transmit(romBanner(this.romCause, mode));
+      // a flash boot loads and checks the V1 image at offset 0 (esp-image.ts); without a valid one
+      // the ROM prints why and stops, as the chip does
+      let halt = bootAction(mode) !== 'flash';
+      if (!halt) {
+        const flash = this.board.flash;
+        const log = romLoadLog(parseImage((a, n) => flash.read(a, n), flash.size));
+        uart.transmit(new TextEncoder().encode(log.text));
+        halt = !log.boots;
+      }
       uart.baud = 115200;
-      this.downloadMode = bootAction(mode) !== 'flash';
-      if (this.downloadMode) {
-        // UART download mode: the ROM waits for esptool; no firmware starts (the ROM loader's
-        // protocol is not emulated yet). Reset without the Flash button boots normally.
+      this.downloadMode = bootAction(mode) === 'download';
+      if (halt) {
+        // UART download mode: the ROM waits for esptool (its loader protocol is not emulated
+        // yet); or the flash holds no bootable image. No firmware starts; a reset (with a
+        // valid image, without the Flash button) boots normally.
         this.interp = null;
         this.opts.post({ t: 'ready', wasm: this.opts.wasm.module, memory: null, layout: null, utf8Prompt: this.opts.wasm.utf8Prompt, heapBudget: false });
         return;
@@ -913,6 +925,8 @@ export class Device {
       flash_size: () => this.board.flash.size,
       flash_id: () => this.board.flash.jedecId(),
       flash_read: (addr: number, length: number) => toHex(this.board.flash.read(addr, length)),
+      // esp.check_fw()'s MD5 (the firmware uses the SDK's MD5 in C; a Python one takes seconds here)
+      flash_md5: (addr: number, length: number) => SparkMD5.ArrayBuffer.hash(this.board.flash.read(addr, length).slice().buffer as ArrayBuffer),
       flash_write: (addr: number, hex: string) => {
         this.board.flash.program(addr, fromHex(hex));
       },

@@ -14,6 +14,7 @@ import type { BoardView } from './board.ts';
 import { ChannelHost, createChannelBuffer } from './channel.ts';
 import type { SleepMode } from './clock.ts';
 import { FLASH_SIZES, SpiFlash } from './flash.ts';
+import { buildFirmware, GENERIC_4M, sealFirmware } from './firmware.ts';
 import { keyboardInterruptPending, pokeKeyboardInterrupt, runningUserCode } from './vm-interrupt.ts';
 import { parseDeviceMessage, type CompiledInterpreter, type HostMessage, type StartCause } from './protocol.ts';
 import type { InterruptLayout } from './wasm-inspect.ts';
@@ -190,6 +191,8 @@ export class BoardHost {
   }
 
   private adcRaw = 0;
+  /** Work deferred until the first prompt is up (hashing the factory firmware's MD5). */
+  private afterFirstPrompt: (() => Promise<void>) | null = null;
   private flash: ArrayBufferLike | null = null;
 
   /** Stops the emulator thread. */
@@ -222,8 +225,32 @@ export class BoardHost {
       if (gen === this.generation) this.notice(`the emulator stopped (${message}); press Reset to restart it`);
     });
     // The flash lives with the host: shared, it outlives every emulator thread (hard resets).
-    this.flash ??= SpiFlash.createStorage(FLASH_SIZES['4M'], this.opts.shared);
-    worker.postMessage({ t: 'init', channel: buffer, compiled: this.compiled, cause, flashHeld: this.flashHeld, sleepMode: this.opts.sleepMode, flash: this.flash, realisticSpeed: this.opts.realisticSpeed });
+    // A new board comes with MicroPython v1.27.0 already flashed at offset 0 (firmware.ts). Its
+    // MD5 trailer (read only by esp.check_fw()) is hashed off the start-up path: with shared
+    // memory, once the first prompt is up (the emulator sees it land in the shared flash);
+    // without, before the emulator gets its copy.
+    let sealed: Promise<void> = Promise.resolve();
+    if (!this.flash) {
+      const flash = SpiFlash.createStorage(FLASH_SIZES['4M'], this.opts.shared);
+      const fw = buildFirmware(GENERIC_4M);
+      const view = new Uint8Array(flash);
+      view.set(fw.bytes);
+      this.flash = flash;
+      const seal = () =>
+        import('spark-md5').then(({ default: SparkMD5 }) => {
+          sealFirmware(view, fw.length, (d) => {
+            const hex = SparkMD5.ArrayBuffer.hash(d.slice().buffer as ArrayBuffer);
+            return Uint8Array.from(hex.match(/../g)!, (h) => parseInt(h, 16));
+          });
+        });
+      if (this.opts.shared) this.afterFirstPrompt = seal;
+      else sealed = seal();
+    }
+    const init = () => worker.postMessage({ t: 'init', channel: buffer, compiled: this.compiled, cause, flashHeld: this.flashHeld, sleepMode: this.opts.sleepMode, flash: this.flash, realisticSpeed: this.opts.realisticSpeed });
+    if (this.opts.shared) init();
+    else void sealed.then(() => {
+      if (gen === this.generation) init();
+    });
     if (this.channel) void this.readOutput(this.channel, gen);
   }
 
@@ -247,6 +274,11 @@ export class BoardHost {
         this.layout = msg.layout;
         this.utf8Prompt = msg.utf8Prompt;
         this.awaitingReset = false;
+        if (this.afterFirstPrompt) {
+          const fn = this.afterFirstPrompt;
+          this.afterFirstPrompt = null;
+          setTimeout(() => void fn(), 0);
+        }
         for (const fn of this.listeners.ready) fn();
         break;
       case 'out':

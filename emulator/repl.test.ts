@@ -346,13 +346,52 @@ describe('paste mode and raw REPL (shared/runtime/pyexec.c)', () => {
   });
 });
 
+/** The ROM's output for a flash boot of the default firmware (segments from firmware.ts; line rules: esp-image.test.ts). */
+const ROM_FLASH_BOOT = (cause: number) =>
+  new RegExp(
+    `^\\r\\n ets Jan  8 2013,rst cause:${cause}, boot mode:\\(3,6\\)\\r\\n\\r\\n` +
+      'load 0x40100000, len 28672, room 16 \\r\\ntail 0\\r\\nchksum 0x[0-9a-f]{2}\\r\\n' +
+      'load 0x3ffe8000, len 1152, room 8 \\r\\ntail 8\\r\\nchksum 0x[0-9a-f]{2}\\r\\n' +
+      'load 0x3ffe8480, len 4928, room 16 \\r\\ntail 0\\r\\nchksum 0x([0-9a-f]{2})\\r\\ncsum 0x\\1\\r\\n$',
+  );
+
 describe('boot ROM at 74880 baud (reference §6)', () => {
   it('every boot starts with the ROM line: power-on, Reset button, machine.reset()', async () => {
     board = await TestBoard.boot();
-    expect(board.textAt(74880)).toBe('\r\n ets Jan  8 2013,rst cause:1, boot mode:(3,6)\r\n\r\n');
+    expect(board.textAt(74880)).toMatch(ROM_FLASH_BOOT(1));
     board.host.reset();
-    await board.waitUntil(() => board!.textAt(74880).includes('rst cause:2'));
-    expect(board.textAt(74880)).toContain('\r\n ets Jan  8 2013,rst cause:2, boot mode:(3,6)\r\n\r\n');
+    await board.waitUntil(() => board!.textAt(74880).split('\r\ncsum ').length === 3);
+    expect(board.textAt(74880).split('\r\n ets')[2]).toMatch(/^ Jan  8 2013,rst cause:2, boot mode:\(3,6\)\r\n\r\nload /);
+    board.type('import machine; machine.reset()\r');
+    await board.waitUntil(() => board!.textAt(74880).split('\r\ncsum ').length === 4);
+    expect(`\r\n ets${board.textAt(74880).split('\r\n ets')[3]}`).toMatch(ROM_FLASH_BOOT(2));
+    await board.waitFor(BANNER);
+  });
+
+  it('erased flash: the ROM prints ets_main.c and stops; MicroPython does not start (reference §6.4)', async () => {
+    board = await TestBoard.boot();
+    board.type('import esp, machine; esp.flash_erase(0); machine.reset()\r');
+    await board.waitUntil(() => board!.textAt(74880).endsWith('ets_main.c '));
+    expect(board.textAt(74880)).toMatch(/\r\n ets Jan  8 2013,rst cause:2, boot mode:\(3,6\)\r\n\r\nets_main\.c $/);
+    board.since();
+    board.host.reset(); // still no image: the same again, and nothing at 115200
+    await board.waitUntil(() => board!.textAt(74880).split('ets_main.c ').length === 3);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(board.recent).toBe('');
+  });
+
+  it('without shared memory the board still gets a whole, checked firmware', async () => {
+    board = await TestBoard.boot({ shared: false });
+    expect(board.textAt(74880)).toMatch(ROM_FLASH_BOOT(1));
+    expect(await board.line('import esp; esp.check_fw()', '>>> ', 10_000)).toMatch(/\r\nmd5: [0-9a-f]{32}\r\nTrue\r\n>>> $/);
+  });
+
+  it('a corrupt image: csum err, ets_main.c, no MicroPython', async () => {
+    board = await TestBoard.boot();
+    // clear bits in the IRAM segment (a NOR write can only clear bits), then restart
+    board.type("import esp, machine; esp.flash_write(0x100, b'\\x00\\x00\\x00\\x00'); machine.reset()\r");
+    await board.waitUntil(() => board!.textAt(74880).endsWith('ets_main.c '));
+    expect(board.textAt(74880)).toMatch(/\r\ncsum 0x[0-9a-f]{2}\r\ncsum err\r\nets_main\.c $/);
   });
 
   it('Flash held at reset: boot mode (1,6), the ROM waits and MicroPython does not start', async () => {

@@ -192,74 +192,9 @@ def check_fw():
     if size > 1024 * 1024:
         print('Invalid size')
         return False
-    md5 = _MD5()
-    pos = start + 4
-    end = start + size
-    while pos < end:
-        k = min(_CHUNK, end - pos)
-        md5.update(flash_read(pos, k))
-        pos += k
-    digest = md5.digest()
+    digest = _unhexlify(_hal.flash_md5(start + 4, size - 4))
     print('md5: ' + _hexlify(digest).decode())
-    return digest == flash_read(end, 16)
-
-
-_S = (7, 12, 17, 22) * 4 + (5, 9, 14, 20) * 4 + (4, 11, 16, 23) * 4 + (6, 10, 15, 21) * 4
-_K = (
-    0xd76aa478, 0xe8c7b756, 0x242070db, 0xc1bdceee, 0xf57c0faf, 0x4787c62a, 0xa8304613, 0xfd469501,
-    0x698098d8, 0x8b44f7af, 0xffff5bb1, 0x895cd7be, 0x6b901122, 0xfd987193, 0xa679438e, 0x49b40821,
-    0xf61e2562, 0xc040b340, 0x265e5a51, 0xe9b6c7aa, 0xd62f105d, 0x02441453, 0xd8a1e681, 0xe7d3fbc8,
-    0x21e1cde6, 0xc33707d6, 0xf4d50d87, 0x455a14ed, 0xa9e3e905, 0xfcefa3f8, 0x676f02d9, 0x8d2a4c8a,
-    0xfffa3942, 0x8771f681, 0x6d9d6122, 0xfde5380c, 0xa4beea44, 0x4bdecfa9, 0xf6bb4b60, 0xbebfbc70,
-    0x289b7ec6, 0xeaa127fa, 0xd4ef3085, 0x04881d05, 0xd9d4d039, 0xe6db99e5, 0x1fa27cf8, 0xc4ac5665,
-    0xf4292244, 0x432aff97, 0xab9423a7, 0xfc93a039, 0x655b59c3, 0x8f0ccc92, 0xffeff47d, 0x85845dd1,
-    0x6fa87e4f, 0xfe2ce6e0, 0xa3014314, 0x4e0811a1, 0xf7537e82, 0xbd3af235, 0x2ad7d2bb, 0xeb86d391)
-_G = tuple(range(16)) + tuple((5 * i + 1) % 16 for i in range(16, 32)) + \
-    tuple((3 * i + 5) % 16 for i in range(32, 48)) + tuple((7 * i) % 16 for i in range(48, 64))
-
-
-class _MD5:
-    # RFC 1321 (the WebAssembly build's hashlib has no md5; the firmware uses the SDK's MD5)
-    def __init__(self):
-        self.h = [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476]
-        self.buf = b''
-        self.n = 0
-
-    def update(self, data):
-        self.n += len(data)
-        data = self.buf + bytes(data)
-        end = len(data) & ~63
-        for off in range(0, end, 64):
-            self._block(data, off)
-        self.buf = data[end:]
-
-    def _block(self, data, off):
-        x = _struct.unpack_from('<16I', data, off)
-        a, b, c, d = self.h
-        M = 0xffffffff
-        for i in range(64):
-            if i < 16:
-                f = (b & c) | (~b & d)
-            elif i < 32:
-                f = (d & b) | (~d & c)
-            elif i < 48:
-                f = b ^ c ^ d
-            else:
-                f = c ^ (b | (~d & M))
-            f = (f + a + _K[i] + x[_G[i]]) & M
-            s = _S[i]
-            a, d, c = d, c, b
-            b = (b + ((f << s) | (f >> (32 - s)))) & M
-        h = self.h
-        h[0] = (h[0] + a) & M
-        h[1] = (h[1] + b) & M
-        h[2] = (h[2] + c) & M
-        h[3] = (h[3] + d) & M
-
-    def digest(self):
-        n = self.n
-        self.update(b'\x80' + bytes((55 - n) % 64) + _struct.pack('<Q', n * 8))
-        return _struct.pack('<4I', *self.h)
+    return digest == flash_read(start + size, 16)
 
 
 try:

@@ -7,8 +7,8 @@
  * so that the checksum byte is the last byte of a 16-byte block. The checksum is the XOR of every
  * segment data byte, seeded with 0xEF.
  *
- * Not wired into the boot yet: the board still starts MicroPython without a firmware image in its
- * flash (see the README's differences).
+ * The device's boot (device.ts `bootNow`) parses the image at flash offset 0 with {@link parseImage}
+ * and prints {@link romLoadLog}; a new board's flash holds the stand-in image of firmware.ts.
  */
 
 /** Image magic byte (esptool `ESPLoader.ESP_IMAGE_MAGIC`). */

@@ -101,3 +101,21 @@ test('the ROM line is garbage at 115200 and readable at 74880; Flash + Reset ent
   await page.getByRole('button', { name: 'Reset', exact: true }).click();
   await waitForTerminal(page, (t) => (t.match(/MicroPython v1\.27\.0/g) ?? []).length >= 1 && lastLine(t) === '>>>', 'banner after normal boot');
 });
+
+test("circuit panel: the blog's first circuit never reaches MicroPython; fitting the GPIO15 pull-down fixes it", async ({ page }) => {
+  await openLessonAndBoot(page);
+  await page.getByText('Circuit: strapping parts').click();
+  await page.getByLabel('10 kΩ pull-down on GPIO15 (R4)').uncheck();
+  await page.getByLabel('10 kΩ pull-up on GPIO2 (R3)').uncheck();
+  await page.getByLabel('GPIO15 wired to the Flash button').check();
+  await expect(page.locator('[data-pad="GPIO15"] .pad-note')).toHaveText(' to FLASH');
+  await page.getByRole('combobox', { name: 'Terminal baud rate' }).selectOption('74880');
+  await page.getByRole('button', { name: 'Reset', exact: true }).click();
+  await expect(page.locator('.xterm-rows')).toContainText('boot mode:(7,6)');
+  await page.locator('.lab').screenshot({ path: 'screenshots/circuit-panel.png' });
+  await page.getByRole('button', { name: 'Restore the working circuit' }).click();
+  await expect(page.getByLabel('10 kΩ pull-down on GPIO15 (R4)')).toBeChecked();
+  await page.getByRole('combobox', { name: 'Terminal baud rate' }).selectOption('115200');
+  await page.getByRole('button', { name: 'Reset', exact: true }).click();
+  await waitForTerminal(page, (t) => (t.match(/MicroPython v1\.27\.0/g) ?? []).length >= 2 && lastLine(t) === '>>>', 'banner after the fix');
+});

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Esp07Board, LED_GPIO } from './board.ts';
+import { bootMode } from './boot-rom.ts';
+import { DEFAULT_CIRCUIT } from './circuit.ts';
 import { MODE_OUT, MODE_IN } from './gpio.ts';
 
 describe('Esp07Board wiring', () => {
@@ -62,5 +64,47 @@ describe('Esp07Board wiring', () => {
     expect(v.pins[LED_GPIO]).toBe('input');
     expect(v.levels[0]).toBe(0);
     expect(v.pins).toHaveLength(17);
+  });
+
+});
+
+describe('circuit panel: strapping parts (seeds/blog-getting-started-esp07.md; reference §6.2)', () => {
+  it('the working circuit boots from flash (3) and enters download mode with Flash held (1)', () => {
+    const b = new Esp07Board();
+    expect(bootMode(b.strapLevels())).toBe(3);
+    b.setFlashButton(true);
+    expect(bootMode(b.strapLevels())).toBe(1);
+  });
+
+  it("the blog's first circuit: GPIO15 on the Flash button, no pull-down, no GPIO2 pull-up", () => {
+    const b = new Esp07Board();
+    b.setCircuit({ gpio2PullUp: false, gpio15PullDown: false, gpio15OnFlash: true });
+    // flashing works: Flash pulls GPIO0 and GPIO15 low, GPIO2 floats high
+    b.setFlashButton(true);
+    expect(b.strapLevels()).toEqual({ gpio15: 0, gpio0: 0, gpio2: 1 });
+    expect(bootMode(b.strapLevels())).toBe(1);
+    // but a plain reset leaves GPIO15 floating, read high: an SDIO mode, no flash boot
+    b.setFlashButton(false);
+    expect(b.gpio.floating(15)).toBe(true);
+    expect(bootMode(b.strapLevels())).toBe(7);
+  });
+
+  it('only the GPIO15 pull-down matters for a flash boot; GPIO2 may float', () => {
+    const b = new Esp07Board();
+    b.setCircuit({ ...DEFAULT_CIRCUIT, gpio2PullUp: false });
+    expect(bootMode(b.strapLevels())).toBe(3);
+    b.setCircuit({ ...DEFAULT_CIRCUIT, gpio15PullDown: false });
+    expect(bootMode(b.strapLevels())).toBe(7);
+    b.setCircuit(DEFAULT_CIRCUIT);
+    expect(b.circuit).toEqual(DEFAULT_CIRCUIT);
+    expect(b.gpio.read(15)).toBe(0);
+  });
+
+  it('a pad the chip drives is not floating, whatever the parts', () => {
+    const b = new Esp07Board();
+    b.setCircuit({ gpio2PullUp: false, gpio15PullDown: false, gpio15OnFlash: false });
+    b.gpio.configure(15, MODE_OUT, false, 0);
+    expect(b.gpio.floating(15)).toBe(false);
+    expect(b.strapLevels().gpio15).toBe(0);
   });
 });

@@ -6,10 +6,12 @@
  * Wiring (the circuit of the 2017 ESP-07 getting-started post in `shared/seeds/`):
  * - LED from GPIO13 through a resistor to ground: lit while GPIO13 drives high.
  * - Flash button from GPIO0 to ground, with a 10 kΩ pull-up on GPIO0.
- * - 10 kΩ pull-up on GPIO2, 10 kΩ pull-down on GPIO15 (strapping for a flash boot).
+ * - 10 kΩ pull-up on GPIO2, 10 kΩ pull-down on GPIO15 (strapping for a flash boot); the circuit
+ *   panel can remove them or wire GPIO15 to the Flash button ({@link Circuit}).
  * - Reset button on EN/RST (handled by the host as a hard reset).
  * - UART0 to the terminal at 115200 baud.
  */
+import { DEFAULT_CIRCUIT, type Circuit } from './circuit.ts';
 import { Adc } from './adc.ts';
 import { VirtualClock, type HostNow, type SleepMode } from './clock.ts';
 import { SpiFlash } from './flash.ts';
@@ -22,6 +24,7 @@ import { Uart } from './uart.ts';
 export const LED_GPIO = 13;
 /** GPIO the Flash button pulls to ground. */
 export const FLASH_BUTTON_GPIO = 0;
+
 
 /** A snapshot of everything the board picture shows. */
 export interface BoardView {
@@ -64,8 +67,37 @@ export class Esp07Board {
     this.clock = new VirtualClock(options.hostNowMs, options.sleepMode);
     this.flash = new SpiFlash(options.flashStorage);
     this.gpio.setExternal(FLASH_BUTTON_GPIO, 'weak', 1);
-    this.gpio.setExternal(2, 'weak', 1);
-    this.gpio.setExternal(15, 'weak', 0);
+    this.setCircuit(DEFAULT_CIRCUIT);
+  }
+
+  private parts: Circuit = { ...DEFAULT_CIRCUIT };
+
+  /** The strapping parts fitted now. */
+  get circuit(): Circuit {
+    return { ...this.parts };
+  }
+
+  /**
+   * Fits or removes the strapping parts (the circuit panel; the device applies a change at the
+   * next reset, when the boot ROM reads the pads: {@link strapLevels}).
+   */
+  setCircuit(c: Circuit): void {
+    this.parts = { ...c };
+    this.gpio.setExternal(2, 'weak', c.gpio2PullUp ? 1 : null);
+    this.gpio.setExternal(15, 'weak', c.gpio15PullDown ? 0 : null);
+    this.setFlashButton(this.flashHeld);
+  }
+
+  /**
+   * The levels the boot ROM latches on GPIO15, GPIO0 and GPIO2 at reset. A pad nothing drives
+   * has no defined level on the real chip; here GPIO0 and GPIO2 read high (the chip's reset-time
+   * pull-ups) and GPIO15 reads high, the failure the blog's first circuit (GPIO15 left to the
+   * Flash button, no pull-down) met: the board did not boot from flash. Documented on the
+   * differences page.
+   */
+  strapLevels(): { gpio15: number; gpio0: number; gpio2: number } {
+    const level = (pin: number) => (this.gpio.floating(pin) ? 1 : this.gpio.read(pin));
+    return { gpio15: level(15), gpio0: level(0), gpio2: level(2) };
   }
 
   /** Whether the LED is lit: GPIO13 must drive the pad high (an input pad lights nothing);
@@ -105,6 +137,8 @@ export class Esp07Board {
   setFlashButton(held: boolean): void {
     this.flashHeld = held;
     this.gpio.setExternal(FLASH_BUTTON_GPIO, 'strong', held ? 0 : null);
+    // the blog's first circuit also wired GPIO15 to the button
+    this.gpio.setExternal(15, 'strong', held && this.parts.gpio15OnFlash ? 0 : null);
   }
 
   /** Power-on / reset state of the chip: GPIOs to input, clock to 0, UART queue emptied.

@@ -14,6 +14,7 @@ import { RawPaste } from './raw-paste.ts';
 import { parseImage, romLoadLog } from './esp-image.ts';
 import SparkMD5 from 'spark-md5';
 import { Esp07Board } from './board.ts';
+import type { Circuit } from './circuit.ts';
 import { ROM_BAUD, bootAction, bootMode, romBanner, type RomResetCause } from './boot-rom.ts';
 import type { SleepMode } from './clock.ts';
 import { ChannelDevice } from './channel.ts';
@@ -216,8 +217,14 @@ export class Device {
     this.publishView();
   }
 
-  /** Hard reset requested by the host while idle (the Reset button). */
-  async hardReset(): Promise<void> {
+  /** Fits the circuit panel's strapping parts (read by the ROM at the next reset). */
+  setCircuit(c: Circuit): void {
+    this.board.setCircuit(c);
+  }
+
+  /** Hard reset requested by the host while idle (the Reset button), with the circuit as it is now. */
+  async hardReset(circuit?: Circuit): Promise<void> {
+    if (circuit) this.board.setCircuit(circuit);
     this.resetCause = 6; // HARD_RESET: the RST pin
     this.romCause = 2;
     await this.boot(true);
@@ -254,8 +261,7 @@ export class Device {
       this.board.setFlashButton(this.flashHeldNow);
       this.publishView();
       // the boot ROM samples the strapping pins and speaks first, at 74880 baud
-      const gpio = this.board.gpio;
-      const mode = bootMode({ gpio15: gpio.read(15), gpio0: gpio.read(0), gpio2: gpio.read(2) });
+      const mode = bootMode(this.board.strapLevels());
       const uart = this.board.uart0;
       uart.baud = ROM_BAUD;
       uart.transmit(romBanner(this.romCause, mode));

@@ -82,6 +82,12 @@ export class Gpio {
     this.emit(pin);
   }
 
+  /** Whether nothing drives the pad: no chip output, no pull-up, no external part. */
+  floating(pin: number): boolean {
+    const pad = this.pad(pin);
+    return this.chipDrive(pad) === null && pad.strong === null && pad.weak === null && !pad.pullUp;
+  }
+
   /** The level on the pad (GPIO_IN): 0 or 1. A pad nothing drives reads 0. */
   read(pin: number): 0 | 1 {
     const pad = this.pad(pin);

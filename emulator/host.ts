@@ -15,6 +15,7 @@ import { ChannelHost, createChannelBuffer } from './channel.ts';
 import type { SleepMode } from './clock.ts';
 import { FLASH_SIZES, SpiFlash } from './flash.ts';
 import { buildFirmware, GENERIC_4M, sealFirmware } from './firmware.ts';
+import { DEFAULT_CIRCUIT, type Circuit } from './circuit.ts';
 import { keyboardInterruptPending, pokeKeyboardInterrupt, runningUserCode } from './vm-interrupt.ts';
 import { parseDeviceMessage, type CompiledInterpreter, type HostMessage, type StartCause } from './protocol.ts';
 import type { InterruptLayout } from './wasm-inspect.ts';
@@ -139,7 +140,7 @@ export class BoardHost {
     if (!this.worker) return this.start();
     if (this.channel && !this.channel.busy()) {
       const gen = this.generation;
-      this.worker.postMessage({ t: 'reset' });
+      this.worker.postMessage({ t: 'reset', circuit: this.circuit });
       // An idle emulator restarts its interpreter in place; one that does not answer is replaced.
       this.awaitingReset = true;
       setTimeout(() => {
@@ -166,6 +167,21 @@ export class BoardHost {
       this.emitView({ ...this.view, flashHeld: held });
     }
   }
+
+  /**
+   * Fits or removes the strapping parts of the circuit panel. Like on the bench, the boot ROM
+   * sees the change at the next reset.
+   */
+  setCircuit(c: Circuit): void {
+    this.circuit = { ...c };
+  }
+
+  /** The strapping parts fitted now. */
+  get circuitParts(): Circuit {
+    return { ...this.circuit };
+  }
+
+  private circuit: Circuit = { ...DEFAULT_CIRCUIT };
 
   /**
    * Sets the voltage on the ADC pin (TOUT), as a raw reading 0–1024 (0–1.0 V).
@@ -246,7 +262,7 @@ export class BoardHost {
       if (this.opts.shared) this.afterFirstPrompt = seal;
       else sealed = seal();
     }
-    const init = () => worker.postMessage({ t: 'init', channel: buffer, compiled: this.compiled, cause, flashHeld: this.flashHeld, sleepMode: this.opts.sleepMode, flash: this.flash, realisticSpeed: this.opts.realisticSpeed });
+    const init = () => worker.postMessage({ t: 'init', channel: buffer, compiled: this.compiled, cause, flashHeld: this.flashHeld, sleepMode: this.opts.sleepMode, flash: this.flash, realisticSpeed: this.opts.realisticSpeed, circuit: this.circuit });
     if (this.opts.shared) init();
     else void sealed.then(() => {
       if (gen === this.generation) init();

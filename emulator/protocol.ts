@@ -5,6 +5,7 @@
  * the learner's code. `parseDeviceMessage` accepts only the shapes below and never yields
  * markup; text goes to the terminal as bytes, never into the DOM as HTML.
  */
+import type { Circuit } from './circuit.ts';
 import type { BoardView } from './board.ts';
 import type { SleepMode } from './clock.ts';
 import type { InterruptLayout } from './wasm-inspect.ts';
@@ -23,11 +24,11 @@ export interface CompiledInterpreter {
 /** Host → emulator. */
 export type HostMessage =
   /** First message: the shared channel (or null for message mode) and the board settings. */
-  | { t: 'init'; channel: SharedArrayBuffer | null; compiled: CompiledInterpreter | null; cause: StartCause; flashHeld: boolean; sleepMode: SleepMode; flash: ArrayBufferLike | null; realisticSpeed: boolean }
+  | { t: 'init'; channel: SharedArrayBuffer | null; compiled: CompiledInterpreter | null; cause: StartCause; flashHeld: boolean; sleepMode: SleepMode; flash: ArrayBufferLike | null; realisticSpeed: boolean; circuit: Circuit }
   /** Serial input, in message mode only. */
   | { t: 'in'; data: Uint8Array }
   /** Hard reset while idle (a busy emulator is restarted by the host instead). */
-  | { t: 'reset' }
+  | { t: 'reset'; circuit: Circuit }
   /** Flash button, in message mode only. */
   | { t: 'flash'; held: boolean }
   /** ADC input (slider), raw 0–1024, in message mode only. */

@@ -386,6 +386,25 @@ describe('boot ROM at 74880 baud (reference §6)', () => {
     expect(await board.line('import esp; esp.check_fw()', '>>> ', 10_000)).toMatch(/\r\nmd5: [0-9a-f]{32}\r\nTrue\r\n>>> $/);
   });
 
+  it("the blog's first circuit: flashing mode works, a plain reset never reaches MicroPython", async () => {
+    board = await TestBoard.boot();
+    board.host.setCircuit({ gpio2PullUp: false, gpio15PullDown: false, gpio15OnFlash: true });
+    board.since();
+    board.host.reset();
+    await board.waitUntil(() => board!.textAt(74880).includes('boot mode:(7,6)'));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(board.recent).toBe(''); // the only sign at 115200 is the ROM's line, as garbage
+    expect(board.textAt(74880)).toMatch(/boot mode:\(7,6\)\r\n\r\n$/);
+    board.host.setFlash(true);
+    board.host.reset();
+    await board.waitUntil(() => board!.textAt(74880).includes('boot mode:(1,6)'));
+    board.host.setFlash(false);
+    // fit the GPIO15 pull-down (the blog's fix) and take GPIO15 off the button: it boots
+    board.host.setCircuit({ gpio2PullUp: true, gpio15PullDown: true, gpio15OnFlash: false });
+    board.host.reset();
+    await board.waitFor(BANNER);
+  });
+
   it('a corrupt image: csum err, ets_main.c, no MicroPython', async () => {
     board = await TestBoard.boot();
     // clear bits in the IRAM segment (a NOR write can only clear bits), then restart

@@ -36,7 +36,7 @@ export function serveDevice(port: DevicePort, env: DeviceEnvironment): void {
         device?.receive(msg.data);
         break;
       case 'reset':
-        void device?.hardReset();
+        void device?.hardReset(msg.circuit);
         break;
       case 'flash':
         device?.setFlash(msg.held);
@@ -66,6 +66,7 @@ export function serveDevice(port: DevicePort, env: DeviceEnvironment): void {
         realisticSpeed: msg.realisticSpeed,
         ...(msg.flash ? { flashStorage: msg.flash } : {}),
       });
+      device.setCircuit(msg.circuit);
       await device.run(msg.cause, msg.flashHeld);
     } catch (e) {
       port.post({ t: 'fault', message: `emulator failed to start: ${String(e)}` });

@@ -6,6 +6,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { BoardView } from '../../emulator/board.ts';
 import type { BoardHost } from '../../emulator/host.ts';
+import { DEFAULT_CIRCUIT, type Circuit } from '../../emulator/circuit.ts';
 
 type Pad = { label: string; gpio?: number; note?: string };
 
@@ -116,8 +117,28 @@ function PadRow({ pad, index, side, view, onInfo, onPick }: PadRowProps) {
   );
 }
 
+/** The pad notes follow the circuit panel's strapping parts. */
+function rightPads(c: Circuit): Pad[] {
+  return RIGHT.map((pad) => {
+    if (pad.gpio === 2) return { ...pad, note: c.gpio2PullUp ? '10k↑' : 'open' };
+    if (pad.gpio === 15) return { ...pad, note: c.gpio15OnFlash ? 'to FLASH' : c.gpio15PullDown ? '10k↓' : 'open' };
+    return pad;
+  });
+}
+
+const PARTS: { key: keyof Circuit; label: string }[] = [
+  { key: 'gpio15PullDown', label: '10 kΩ pull-down on GPIO15 (R4)' },
+  { key: 'gpio2PullUp', label: '10 kΩ pull-up on GPIO2 (R3)' },
+  { key: 'gpio15OnFlash', label: 'GPIO15 wired to the Flash button' },
+];
+
 export function BoardPicture({ board }: { board: BoardHost }) {
   const [view, setView] = useState<BoardView>(board.view);
+  const [circuit, setCircuit] = useState<Circuit>(board.circuitParts);
+  const changeCircuit = (c: Circuit) => {
+    setCircuit(c);
+    board.setCircuit(c);
+  };
   const [flashDown, setFlashDown] = useState(false);
   const [info, setInfo] = useState<Pad | null>(null);
   const [adc, setAdc] = useState(0);
@@ -167,7 +188,7 @@ export function BoardPicture({ board }: { board: BoardHost }) {
         <text x="180" y="150" text-anchor="middle" class="shield-text">ESP8266EX</text>
         <text x="180" y="166" text-anchor="middle" class="shield-text small">ESP-07 · 4 MB</text>
         {LEFT.map((p, i) => <PadRow pad={p} index={i} side="left" view={view} onInfo={setInfo} onPick={pick} />)}
-        {RIGHT.map((p, i) => <PadRow pad={p} index={i} side="right" view={view} onInfo={setInfo} onPick={pick} />)}
+        {rightPads(circuit).map((p, i) => <PadRow pad={p} index={i} side="right" view={view} onInfo={setInfo} onPick={pick} />)}
         {/* LED on GPIO13 through a resistor to ground */}
         <path d={`M118 ${PAD_Y0 + 6 * PAD_DY + 6} V276 H56 M40 276 H44`} class="trace" />
         <rect x="44" y="273" width="12" height="6" class="resistor" />
@@ -251,6 +272,23 @@ export function BoardPicture({ board }: { board: BoardHost }) {
           <output>{`${(adc / 1024).toFixed(2)} V`}</output>
         </label>
       </div>
+      <details class="circuit-panel">
+        <summary>Circuit: strapping parts</summary>
+        <p>The boot ROM reads GPIO15, GPIO0 and GPIO2 at reset: change a part, then press Reset.</p>
+        {PARTS.map((part) => (
+          <label key={part.key}>
+            <input
+              type="checkbox"
+              checked={circuit[part.key]}
+              onChange={(e) => changeCircuit({ ...circuit, [part.key]: (e.currentTarget as HTMLInputElement).checked })}
+            />
+            <span>{part.label}</span>
+          </label>
+        ))}
+        <button type="button" class="hw-button" onClick={() => changeCircuit({ ...DEFAULT_CIRCUIT })}>
+          Restore the working circuit
+        </button>
+      </details>
     </div>
   );
 }

@@ -55,3 +55,37 @@ test('filling the heap until MemoryError, then freeing it, completes the memory 
   await page.keyboard.press('Enter');
   await expect(status).toHaveAttribute('data-done', 'true');
 });
+
+test('wiring lesson: download mode, then break and repair the circuit, each checked from the ROM line', async ({ page }) => {
+  await openLessonAndBoot(page, '/en/lessons/wiring-and-boot-modes/');
+  const download = page.getByTestId('exercise-boot-download-mode');
+  const circuit = page.getByTestId('exercise-boot-broken-circuit');
+  await expect(download).toHaveAttribute('data-done', 'false');
+  await expect(circuit).toHaveAttribute('data-done', 'false');
+  const reset = page.getByRole('button', { name: 'Reset', exact: true });
+  // a plain reset is not download mode
+  await reset.click();
+  await openLessonAndBootAgain(page);
+  await expect(download).toHaveAttribute('data-done', 'false');
+  const flash = page.getByRole('button', { name: 'Flash (hold)' });
+  await flash.focus();
+  await page.keyboard.down('Space');
+  await reset.click();
+  await expect(download).toHaveAttribute('data-done', 'true');
+  await page.keyboard.up('Space');
+  // repairing a circuit that was never broken does not count
+  await expect(circuit).toHaveAttribute('data-done', 'false');
+  await page.locator('.circuit-panel summary').click();
+  await page.getByLabel('10 kΩ pull-down on GPIO15 (R4)').uncheck();
+  await reset.click();
+  await expect(circuit).toHaveAttribute('data-done', 'false');
+  await page.getByRole('button', { name: 'Restore the working circuit' }).click();
+  await reset.click();
+  await expect(circuit).toHaveAttribute('data-done', 'true');
+  await page.locator('.exercise').nth(1).screenshot({ path: 'screenshots/exercise-broken-circuit.png' });
+});
+
+/** After a Reset: the banner again (a second one on the page) and a prompt. */
+async function openLessonAndBootAgain(page: import('@playwright/test').Page): Promise<void> {
+  await expect(page.locator('.xterm-rows')).toContainText(/MicroPython v1\.27\.0[\s\S]*MicroPython v1\.27\.0/);
+}

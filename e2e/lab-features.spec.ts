@@ -104,7 +104,7 @@ test('the ROM line is garbage at 115200 and readable at 74880; Flash + Reset ent
 
 test("circuit panel: the blog's first circuit never reaches MicroPython; fitting the GPIO15 pull-down fixes it", async ({ page }) => {
   await openLessonAndBoot(page);
-  await page.getByText('Circuit: strapping parts').click();
+  await page.locator('.circuit-panel summary').click();
   await page.getByLabel('10 kΩ pull-down on GPIO15 (R4)').uncheck();
   await page.getByLabel('10 kΩ pull-up on GPIO2 (R3)').uncheck();
   await page.getByLabel('GPIO15 wired to the Flash button').check();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SequenceTracker, completedExercises, holds, markCompleted, type Observed } from './exercise-check.ts';
+import { SequenceTracker, completedExercises, holds, lastRomLine, markCompleted, type Observed } from './exercise-check.ts';
 
 function obs(over: Partial<Observed['view']> = {}, output = ''): Observed {
   return {
@@ -40,5 +40,23 @@ describe('exercise checks', () => {
     data.set('esp8266-lab:exercises', '{broken');
     expect(completedExercises(storage).size).toBe(0);
     expect(completedExercises(null).size).toBe(0);
+  });
+});
+
+describe('boot ROM checks', () => {
+  const rom1 = '\r\n ets Jan  8 2013,rst cause:1, boot mode:(3,6)\r\n\r\nload 0x40100000, len 28672, room 16 \r\n';
+  const rom2 = '\r\n ets Jan  8 2013,rst cause:2, boot mode:(1,6)\r\n\r\n';
+  it('lastRomLine finds the latest header line', () => {
+    expect(lastRomLine('')).toBe('');
+    expect(lastRomLine(rom1)).toBe('ets Jan  8 2013,rst cause:1, boot mode:(3,6)');
+    expect(lastRomLine(rom1 + rom2)).toBe('ets Jan  8 2013,rst cause:2, boot mode:(1,6)');
+  });
+
+  it('a sequence of ROM checks needs a break and then a fix, not the power-on boot', () => {
+    const view = { pins: [], levels: [], led: false, ledBrightness: 0, duty: [], adc: 0, flashHeld: false };
+    const t = new SequenceTracker({ sequence: [{ rom: 'boot mode:(7,' }, { rom: 'boot mode:(3,' }] });
+    expect(t.update({ view, output: '', rom: lastRomLine(rom1) })).toBe(false);
+    expect(t.update({ view, output: '', rom: 'ets Jan  8 2013,rst cause:2, boot mode:(7,6)' })).toBe(false);
+    expect(t.update({ view, output: '', rom: 'ets Jan  8 2013,rst cause:2, boot mode:(3,6)' })).toBe(true);
   });
 });

@@ -13,6 +13,8 @@ export type Check =
   | { duty: { gpio: number; min?: number; max?: number } }
   /** The serial output (since the lesson opened) contains this text. */
   | { output: string }
+  /** The boot ROM's latest first line (74880 baud) contains this text, e.g. `boot mode:(1,`. */
+  | { rom: string }
   /** Every check holds at once. */
   | { all: Check[] }
   /** Each check holds in turn (later ones after earlier ones). */
@@ -22,6 +24,14 @@ export interface Observed {
   view: BoardView;
   /** Serial output text seen so far. */
   output: string;
+  /** The boot ROM's latest ` ets Jan  8 2013,rst cause:…, boot mode:(…)` line, or '' before one. */
+  rom?: string;
+}
+
+/** The last boot ROM first line in text received at 74880 baud ('' when there is none). */
+export function lastRomLine(text: string): string {
+  const lines = text.match(/ets Jan {2}8 2013,rst cause:\d+, boot mode:\(\d+,\d+\)/g);
+  return lines ? (lines[lines.length - 1] as string) : '';
 }
 
 /** Whether a check holds now (a `sequence` holds when its last step holds; use {@link SequenceTracker}). */
@@ -33,6 +43,7 @@ export function holds(check: Check, o: Observed): boolean {
     return d !== null && d !== undefined && d >= (check.duty.min ?? 0) && d <= (check.duty.max ?? 1023);
   }
   if ('output' in check) return o.output.includes(check.output);
+  if ('rom' in check) return (o.rom ?? '').includes(check.rom);
   if ('all' in check) return check.all.every((c) => holds(c, o));
   return check.sequence.length > 0 && holds(check.sequence[check.sequence.length - 1] as Check, o);
 }

@@ -12,6 +12,7 @@
  */
 import { RawPaste } from './raw-paste.ts';
 import { parseImage, romLoadLog } from './esp-image.ts';
+import { RomLoader } from './rom-loader.ts';
 import SparkMD5 from 'spark-md5';
 import { Esp07Board } from './board.ts';
 import type { Circuit } from './circuit.ts';
@@ -79,6 +80,11 @@ class HardResetRequest extends Error {}
 
 /** The board's chip id (the low 3 bytes of its MAC, 5c:cf:7f:c1:dd:42, an Espressif OUI). */
 const CHIP_ID = 0x00c1dd42;
+/**
+ * The eFuse words esptool reads for that MAC (0x3FF00050/54/58/5C; esptool-js
+ * `targets/esp8266.js` readMac: OUI from mac3, bytes 3–4 from mac1, byte 5 from mac0's top byte).
+ */
+const EFUSE_WORDS = [0x42000000, 0x0000c1dd, 0x00000000, 0x005ccf7f] as const;
 
 function toHex(bytes: Uint8Array): string {
   let s = '';
@@ -142,6 +148,8 @@ export class Device {
   private romCause: RomResetCause = 1;
   /** The boot ROM stayed in UART download mode (GPIO0 low at reset): no firmware runs. */
   private downloadMode = false;
+  /** The boot ROM's UART loader while in download mode, else null. */
+  private loader: RomLoader | null = null;
   /** Realistic speed: running code advances the clock by the work it does (see setRealisticSpeed). */
   private realistic = false;
   private cpuMhz = 80;
@@ -242,20 +250,29 @@ export class Device {
   private booting: Promise<void> = Promise.resolve();
 
   /** Boots a fresh interpreter; boots never overlap. */
-  private boot(hard: boolean): Promise<void> {
-    const next = this.booting.then(() => this.bootNow(hard));
+  private boot(hard: boolean, fromLoader = false): Promise<void> {
+    const next = this.booting.then(() => this.bootNow(hard, fromLoader));
     this.booting = next.catch(() => undefined);
     return next;
   }
 
-  private async bootNow(hard: boolean): Promise<void> {
+  private async bootNow(hard: boolean, fromLoader = false): Promise<void> {
     const wasRaw = this.rawMode;
+    this.loader = null;
     this.rawPaste.reset();
     this.dropOk = 0;
     this.irqTriggers.clear();
     this.irqLevels.clear();
     this.events.length = 0;
-    if (hard) {
+    if (fromLoader) {
+      // the ROM loader was told to run the firmware: it starts from flash without a new reset
+      const flash = this.board.flash;
+      if (!romLoadLog(parseImage((a, n) => flash.read(a, n), flash.size)).boots) {
+        this.interp = null;
+        this.opts.post({ t: 'ready', wasm: this.opts.wasm.module, memory: null, layout: null, utf8Prompt: this.opts.wasm.utf8Prompt, heapBudget: false });
+        return;
+      }
+    } else if (hard) {
       this.board.resetChip();
       this.flashHeldNow = this.channel ? this.channel.flashButtonHeld() : this.board.view().flashHeld;
       this.board.setFlashButton(this.flashHeldNow);
@@ -277,10 +294,17 @@ export class Device {
       uart.baud = 115200;
       this.downloadMode = bootAction(mode) === 'download';
       if (halt) {
-        // UART download mode: the ROM waits for esptool (its loader protocol is not emulated
-        // yet); or the flash holds no bootable image. No firmware starts; a reset (with a
-        // valid image, without the Flash button) boots normally.
+        // UART download mode: the ROM loader answers esptool (rom-loader.ts); or the flash holds
+        // no bootable image. No firmware starts; a reset (with a valid image, without the Flash
+        // button) boots normally.
         this.interp = null;
+        if (this.downloadMode) {
+          this.loader = new RomLoader({
+            flash: this.board.flash,
+            efuse: EFUSE_WORDS,
+            runUserCode: () => void this.boot(true, true),
+          });
+        }
         this.opts.post({ t: 'ready', wasm: this.opts.wasm.module, memory: null, layout: null, utf8Prompt: this.opts.wasm.utf8Prompt, heapBudget: false });
         return;
       }
@@ -588,6 +612,15 @@ export class Device {
   }
 
   private async pump(): Promise<void> {
+    if (!this.interp) {
+      // no firmware running: the ROM loader takes the bytes (download mode), or nothing does
+      const bytes: number[] = [];
+      for (let c = this.board.uart0.read(); c !== -1; c = this.board.uart0.read()) bytes.push(c);
+      const reply = this.loader?.input(bytes);
+      if (reply && reply.length) this.board.uart0.transmit(reply);
+      this.flushMessages(true);
+      return;
+    }
     let c: number;
     while (this.interp && (c = this.board.uart0.read()) !== -1) {
       // raw-paste is answered here: the wasm build's event-driven REPL cannot (raw-paste.ts)

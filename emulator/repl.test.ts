@@ -386,6 +386,41 @@ describe('boot ROM at 74880 baud (reference §6)', () => {
     expect(await board.line('import esp; esp.check_fw()', '>>> ', 10_000)).toMatch(/\r\nmd5: [0-9a-f]{32}\r\nTrue\r\n>>> $/);
   });
 
+  it('download mode: the ROM loader answers SYNC and the chip-detect read on the serial line; typing is harmless', async () => {
+    board = await TestBoard.boot();
+    board.host.setFlash(true);
+    board.host.reset();
+    await board.waitUntil(() => board!.textAt(74880).includes('boot mode:(1,6)'));
+    board.host.setFlash(false);
+    board.since();
+    board.host.write('hello\r'); // not SLIP: ignored
+    const sync = [0xc0, 0x00, 0x08, 0x24, 0x00, 0, 0, 0, 0, 0x07, 0x07, 0x12, 0x20, ...Array(32).fill(0x55), 0xc0];
+    board.host.write(Uint8Array.from(sync));
+    await board.waitUntil(() => board!.recentBytes.split('\xc0\x01\x08').length === 9);
+    expect(board.recentBytes).toBe('\xc0\x01\x08\x02\x00\x07\x07\x12\x20\x00\x00\xc0'.repeat(8));
+    board.since();
+    board.host.write(Uint8Array.of(0xc0, 0x00, 0x0a, 0x04, 0x00, 0, 0, 0, 0, 0x00, 0x10, 0x00, 0x40, 0xc0));
+    await board.waitUntil(() => board!.recentBytes.length >= 12);
+    expect(board.recentBytes).toBe('\xc0\x01\x0a\x02\x00\x01\xc1\xf0\xff\x00\x00\xc0');
+  });
+
+  it('download mode: FLASH_BEGIN(0) + FLASH_END(1), as esptool-js after("soft_reset") sends, starts MicroPython', async () => {
+    board = await TestBoard.boot();
+    board.host.setFlash(true);
+    board.host.reset();
+    await board.waitUntil(() => board!.textAt(74880).includes('boot mode:(1,6)'));
+    board.host.setFlash(false);
+    board.since();
+    const frame = (op: number, ...words: number[]) => {
+      const data = new Uint8Array(Uint32Array.from(words).buffer);
+      return Uint8Array.from([0xc0, 0x00, op, data.length, 0, 0, 0, 0, 0, ...data, 0xc0]);
+    };
+    board.host.write(frame(0x02, 0, 0, 0x4000, 0));
+    board.host.write(frame(0x04, 1));
+    await board.waitFor(BANNER);
+    expect(board.recentBytes.startsWith('\xc0\x01\x02\x02\x00')).toBe(true);
+  });
+
   it("the blog's first circuit: flashing mode works, a plain reset never reaches MicroPython", async () => {
     board = await TestBoard.boot();
     board.host.setCircuit({ gpio2PullUp: false, gpio15PullDown: false, gpio15OnFlash: true });

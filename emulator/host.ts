@@ -285,7 +285,9 @@ export class BoardHost {
     if (!this.channel) this.acked = true; // message mode: any sign of life answers a Ctrl-C
     switch (msg.t) {
       case 'ready':
-        this.compiled = { module: msg.wasm, layout: msg.layout, utf8Prompt: msg.utf8Prompt, heapBudget: msg.heapBudget };
+        // a board halted in the boot ROM (download mode, no image) reports no interpreter layout:
+        // keep the last complete one for the next emulator thread
+        if (msg.layout) this.compiled = { module: msg.wasm, layout: msg.layout, utf8Prompt: msg.utf8Prompt, heapBudget: msg.heapBudget };
         this.memory = msg.memory;
         this.layout = msg.layout;
         this.utf8Prompt = msg.utf8Prompt;

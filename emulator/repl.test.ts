@@ -421,6 +421,19 @@ describe('boot ROM at 74880 baud (reference §6)', () => {
     expect(board.recentBytes.startsWith('\xc0\x01\x02\x02\x00')).toBe(true);
   });
 
+  it('a new emulator thread after a boot that stopped in the ROM still starts (message mode respawns on every reset)', async () => {
+    board = await TestBoard.boot({ shared: false });
+    board.host.setFlash(true);
+    board.host.reset();
+    await board.waitUntil(() => board!.textAt(74880).includes('boot mode:(1,6)'));
+    await new Promise((r) => setTimeout(r, 200));
+    board.host.setFlash(false);
+    board.since();
+    board.host.reset();
+    await board.waitFor(BANNER, 10_000);
+    expect(board.notices.join('\n')).not.toContain('failed to start');
+  });
+
   it("the blog's first circuit: flashing mode works, a plain reset never reaches MicroPython", async () => {
     board = await TestBoard.boot();
     board.host.setCircuit({ gpio2PullUp: false, gpio15PullDown: false, gpio15OnFlash: true });

@@ -266,6 +266,8 @@ export class Device {
     this.events.length = 0;
     if (fromLoader) {
       // the ROM loader was told to run the firmware: it starts from flash without a new reset
+      // (and sets UART0 back to 115200, as MicroPython's startup does)
+      this.board.uart0.baud = 115200;
       const flash = this.board.flash;
       if (!romLoadLog(parseImage((a, n) => flash.read(a, n), flash.size)).boots) {
         this.interp = null;
@@ -303,6 +305,9 @@ export class Device {
             flash: this.board.flash,
             efuse: EFUSE_WORDS,
             runUserCode: () => void this.boot(true, true),
+            setBaud: (baud) => {
+              this.board.uart0.baud = baud;
+            },
           });
         }
         this.opts.post({ t: 'ready', wasm: this.opts.wasm.module, memory: null, layout: null, utf8Prompt: this.opts.wasm.utf8Prompt, heapBudget: false });

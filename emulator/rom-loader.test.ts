@@ -91,3 +91,97 @@ describe('ESP8266 ROM loader', () => {
     expect([...frames(request(OP.FLASH_BEGIN, words(0x2000, 1, 0x4000, 0x3ff000)))[0]!.subarray(8)]).toEqual([1, 8]);
   });
 });
+
+describe('the flasher stub, emulated at a high level (reference §3)', () => {
+  /** Uploads "a stub" as esptool-js runStub does: MEM_BEGIN/MEM_DATA to IRAM, MEM_END(0, entry). */
+  function startStub(frames: (b: Uint8Array) => Uint8Array[]) {
+    frames(request(OP.SYNC, SYNC));
+    frames(request(OP.MEM_BEGIN, words(16, 1, 0x1800, 0x4010c500)));
+    const code = new Uint8Array(16).fill(0x11);
+    let chk = 0xef;
+    for (const b of code) chk ^= b;
+    frames(request(OP.MEM_DATA, Uint8Array.from([...words(16, 0, 0, 0), ...code]), chk));
+    return frames(request(OP.MEM_END, words(0, 0x4010c504)));
+  }
+  const status = (r: Uint8Array) => [r[r.length - 2], r[r.length - 1]];
+  const dataBlock = (seq: number, payload: Uint8Array) => {
+    let chk = 0xef;
+    for (const b of payload) chk ^= b;
+    return { data: Uint8Array.from([...words(payload.length, seq, 0, 0), ...payload]), chk };
+  };
+
+  it('MEM_END into IRAM replies, then the stub says OHAI; SYNC then answers with val 0', () => {
+    const { frames } = setup();
+    const r = startStub(frames);
+    // the ROM's MEM_END reply (stale SYNC val), then the stub's first frame
+    expect(r.map(hex)).toEqual(['01060200070712200000', '4f484149']);
+    const sync = frames(request(OP.SYNC, SYNC));
+    expect(sync.map(hex)).toEqual(Array(8).fill('01080200000000000000'));
+    // GET_SECURITY_INFO: same op, NOT_IMPLEMENTED (reference §3)
+    expect(frames(request(0x14)).map(hex)).toEqual(['0114020000000000ff00']);
+  });
+
+  it('writes a zlib-compressed image and verifies it with SPI_FLASH_MD5, as writeFlash({compress:true}) does', async () => {
+    const { frames, flash } = setup();
+    startStub(frames);
+    const image = new Uint8Array(50_000).map((_, i) => (i * 7) & 0xff);
+    const { deflate } = await import('pako');
+    const z = deflate(image, { level: 9 });
+    const blocks = Math.ceil(z.length / 0x4000);
+    expect(status(frames(request(OP.FLASH_DEFL_BEGIN, words(image.length, blocks, 0x4000, 0x1000)))[0]!)).toEqual([0, 0]);
+    for (let i = 0; i < blocks; i++) {
+      const { data, chk } = dataBlock(i, z.subarray(i * 0x4000, (i + 1) * 0x4000));
+      expect(status(frames(request(OP.FLASH_DEFL_DATA, data, chk))[0]!)).toEqual([0, 0]);
+    }
+    expect(status(frames(request(OP.FLASH_DEFL_END, words(1)))[0]!)).toEqual([0, 0]);
+    expect(Buffer.from(flash.read(0x1000, image.length)).equals(Buffer.from(image))).toBe(true);
+    const [md5] = frames(request(OP.SPI_FLASH_MD5, words(0x1000, image.length, 0, 0)));
+    const { createHash } = await import('node:crypto');
+    expect(hex(md5!.subarray(8, 24))).toBe(createHash('md5').update(image).digest('hex'));
+    expect(status(md5!)).toEqual([0, 0]);
+  });
+
+  it('stub errors: bad checksum C1, data without FLASH_BEGIN C6, block size over 16 KB C2, unknown op C3', () => {
+    const { frames } = setup();
+    startStub(frames);
+    const { data, chk } = dataBlock(0, Uint8Array.of(1, 2, 3, 4));
+    expect(status(frames(request(OP.FLASH_DATA, data, chk))[0]!)).toEqual([0xc6, 0]);
+    expect(status(frames(request(OP.FLASH_BEGIN, words(4, 1, 0x8000, 0)))[0]!)).toEqual([0xc2, 0]);
+    frames(request(OP.FLASH_BEGIN, words(4, 1, 0x4000, 0)));
+    expect(status(frames(request(OP.FLASH_DATA, data, chk ^ 0xff))[0]!)).toEqual([0xc1, 0]);
+    expect(status(frames(request(0x55))[0]!)).toEqual([0xc3, 0]);
+  });
+
+  it('READ_FLASH streams packets, each acknowledged by the host, then the MD5', async () => {
+    const { frames, flash, loader } = setup();
+    startStub(frames);
+    flash.program(0x2000, Uint8Array.of(9, 8, 7, 6));
+    const first = frames(request(OP.READ_FLASH, words(0x2000, 0x1800, 0x1000, 1024)));
+    expect(status(first[0]!)).toEqual([0, 0]);
+    expect(first[1]!.length).toBe(0x1000);
+    expect([...first[1]!.subarray(0, 4)]).toEqual([9, 8, 7, 6]);
+    const ack = (n: number) => new SlipDecoder().push(loader.input(slipEncode(words(n))));
+    const second = ack(0x1000);
+    expect(second[0]!.length).toBe(0x800);
+    const last = ack(0x1800);
+    const { createHash } = await import('node:crypto');
+    expect(hex(last[0]!)).toBe(createHash('md5').update(flash.read(0x2000, 0x1800)).digest('hex'));
+    // then ordinary commands again
+    expect(frames(request(OP.READ_REG, words(0x40001000))).length).toBe(1);
+  });
+
+  it('CHANGE_BAUDRATE replies first, then switches; RUN_USER_CODE sends nothing and starts the firmware', async () => {
+    const flash = new SpiFlash(SpiFlash.createStorage(FLASH_SIZES['4M'], false));
+    const runUserCode = vi.fn();
+    const setBaud = vi.fn();
+    const loader = new RomLoader({ flash, efuse: [0, 0, 0, 0], runUserCode, setBaud });
+    const frames = (b: Uint8Array) => new SlipDecoder().push(loader.input(b));
+    startStub(frames);
+    expect(frames(request(OP.CHANGE_BAUDRATE, words(460800, 115200))).length).toBe(1);
+    await Promise.resolve();
+    expect(setBaud).toHaveBeenCalledWith(460800);
+    expect(frames(request(OP.RUN_USER_CODE))).toEqual([]);
+    await Promise.resolve();
+    expect(runUserCode).toHaveBeenCalledOnce();
+  });
+});

@@ -8,13 +8,19 @@
  * Requests are `00 op len:u16 chk:u32 data`; replies are `01 op 02 00 val:u32 status error`,
  * two status bytes on the ESP8266 ROM (0 0 = OK; 1 e = failed with ROM error e).
  *
- * Implemented: SYNC (8 replies), READ_REG / WRITE_REG (chip-detect magic, eFuse MAC words, UART
+ * ROM commands: SYNC (8 replies), READ_REG / WRITE_REG (chip-detect magic, eFuse MAC words, UART
  * clock divider, the SPI0 registers esptool-js uses to read the flash JEDEC id), FLASH_BEGIN /
- * FLASH_DATA / FLASH_END, MEM_BEGIN / MEM_DATA / MEM_END (accepted; uploaded code is not run).
- * Not yet: the flasher stub esptool-js uploads (`OHAI` and the stub command set), so
- * `ESPLoader.main()` cannot finish; the ROM-only path (`detectChip`, uncompressed `writeFlash`
- * without MD5, `after("soft_reset")`) is what works.
+ * FLASH_DATA / FLASH_END, MEM_BEGIN / MEM_DATA / MEM_END.
+ *
+ * The flasher stub: esptool uploads its stub to IRAM and asks the ROM to run it (MEM_END with an
+ * IRAM entry). No Xtensa code runs here; the loader answers `OHAI` and from then on speaks the
+ * stub's command set at a high level, as the reference §3 describes (esp-flasher-stub replies:
+ * status `[error, 0]`, val 0 except READ_REG): compressed writes (zlib, inflated with pako),
+ * SPI_FLASH_MD5, ERASE_FLASH / ERASE_REGION, READ_FLASH streaming, CHANGE_BAUDRATE,
+ * RUN_USER_CODE.
  */
+import pako from 'pako';
+import SparkMD5 from 'spark-md5';
 import { SlipDecoder, slipEncode } from './slip.ts';
 import type { SpiFlash } from './flash.ts';
 
@@ -29,7 +35,34 @@ export const OP = {
   SYNC: 0x08,
   WRITE_REG: 0x09,
   READ_REG: 0x0a,
+  SPI_SET_PARAMS: 0x0b,
+  SPI_ATTACH: 0x0d,
+  CHANGE_BAUDRATE: 0x0f,
+  FLASH_DEFL_BEGIN: 0x10,
+  FLASH_DEFL_DATA: 0x11,
+  FLASH_DEFL_END: 0x12,
+  SPI_FLASH_MD5: 0x13,
+  GET_SECURITY_INFO: 0x14,
+  ERASE_FLASH: 0xd0,
+  ERASE_REGION: 0xd1,
+  READ_FLASH: 0xd2,
+  RUN_USER_CODE: 0xd3,
 } as const;
+
+/** Stub error codes (esp-flasher-stub `src/commands.h`; legacy stub `stub_flasher.h`). */
+export const STUB_ERR = {
+  BAD_DATA_LEN: 0xc0,
+  BAD_DATA_CHECKSUM: 0xc1,
+  BAD_BLOCKSIZE: 0xc2,
+  INVALID_COMMAND: 0xc3,
+  SPI_OP: 0xc4,
+  NOT_IN_FLASH_MODE: 0xc6,
+  INFLATE: 0xc7,
+  NOT_IMPLEMENTED: 0xff,
+} as const;
+
+/** The stub's greeting, the LE word 0x4941484F (serial-protocol.rst; esp-flasher-stub main.c). */
+export const OHAI = Uint8Array.of(0x4f, 0x48, 0x41, 0x49);
 
 /** ROM error codes (serial-protocol.rst, "ESP8266 ROM" status table). */
 export const ROM_ERR = { INVALID_MESSAGE: 0x05, BAD_CHECKSUM: 0x07, FLASH_WRITE: 0x08 } as const;
@@ -53,6 +86,24 @@ export interface LoaderBoard {
   efuse: readonly [number, number, number, number];
   /** Leave the loader and start the firmware in flash (FLASH_END / MEM_END asking to run). */
   runUserCode(): void;
+  /** The stub changes the UART's baud (CHANGE_BAUDRATE), after its reply at the old one. */
+  setBaud?(baud: number): void;
+}
+
+interface StubFlashJob {
+  offset: number;
+  /** Bytes still to write (uncompressed). */
+  remaining: number;
+  written: number;
+  inflate: pako.Inflate | null;
+}
+
+interface ReadJob {
+  addr: number;
+  size: number;
+  packet: number;
+  sent: number;
+  md5: SparkMD5.ArrayBuffer;
 }
 
 interface FlashJob {
@@ -67,6 +118,12 @@ export class RomLoader {
   private job: FlashJob | null = null;
   private staleVal = 0;
   private lastOp = 0;
+  /** Whether esptool's flasher stub has been "started" (MEM_END into IRAM). */
+  private stub = false;
+  private memAddr = -1;
+  private stubJob: StubFlashJob | null = null;
+  private readJob: ReadJob | null = null;
+  private pending: Uint8Array[] = [];
 
   private readonly board: LoaderBoard;
 
@@ -82,7 +139,9 @@ export class RomLoader {
   input(bytes: Iterable<number>): Uint8Array {
     const out: number[] = [];
     for (const packet of this.slip.push(bytes)) {
-      for (const reply of this.command(packet)) out.push(...slipEncode(reply));
+      const replies = this.readJob ? this.readAck(packet) : this.stub ? this.stubCommand(packet) : this.command(packet);
+      for (const reply of replies) out.push(...slipEncode(reply));
+      for (const extra of this.pending.splice(0)) out.push(...slipEncode(extra));
     }
     const after = this.afterReply;
     this.afterReply = null;
@@ -170,10 +229,18 @@ export class RomLoader {
       }
       case OP.MEM_BEGIN:
         if (len !== 16) return this.fail(op, ROM_ERR.INVALID_MESSAGE);
+        if (this.memAddr < 0 || word(3) < this.memAddr) this.memAddr = word(3);
         return [this.reply(op, this.staleVal)];
-      case OP.MEM_END:
+      case OP.MEM_END: {
         if (len !== 8) return this.fail(op, ROM_ERR.INVALID_MESSAGE);
+        const entry = word(1);
+        // flag 0 = jump to entry: code uploaded to IRAM is esptool's flasher stub, which greets
+        if (word(0) === 0 && this.memAddr >= 0 && entry >= 0x40100000 && entry < 0x40110000) {
+          this.stub = true;
+          this.pending.push(OHAI);
+        }
         return [this.reply(op, this.staleVal)];
+      }
       default:
         // Unknown to the ESP8266 ROM (e.g. GET_SECURITY_INFO 0x14, the stub-only commands): the
         // ROM re-uses its previous reply header with status 1, error 0x05, which esptool reads as
@@ -181,6 +248,141 @@ export class RomLoader {
         // hardware, esptool expects this form).
         return [this.reply(previous || op, this.staleVal, 1, ROM_ERR.INVALID_MESSAGE)];
     }
+  }
+
+  private stubReply(op: number, error = 0, val = 0, data: Uint8Array = new Uint8Array(0)): Uint8Array {
+    const r = new Uint8Array(8 + data.length + 2);
+    const dv = new DataView(r.buffer);
+    r[0] = 0x01;
+    r[1] = op;
+    dv.setUint16(2, data.length + 2, true);
+    dv.setUint32(4, val >>> 0, true);
+    r.set(data, 8);
+    r[8 + data.length] = error;
+    return r;
+  }
+
+  /** The stub's command set (reference §3; esp-flasher-stub `command_handler.c`). */
+  private stubCommand(p: Uint8Array): Uint8Array[] {
+    if (p.length < 8 || p[0] !== 0x00) return [];
+    const dv = new DataView(p.buffer, p.byteOffset, p.length);
+    const op = p[1]!;
+    const len = dv.getUint16(2, true);
+    const chk = dv.getUint32(4, true);
+    const data = p.subarray(8);
+    const word = (i: number) => (data.length >= i * 4 + 4 ? dv.getUint32(8 + i * 4, true) : 0);
+    if (data.length !== len) return [this.stubReply(op, STUB_ERR.BAD_DATA_LEN)];
+    const flash = this.board.flash;
+    switch (op) {
+      case OP.SYNC:
+        return Array.from({ length: 8 }, () => this.stubReply(op));
+      case OP.READ_REG:
+        return [this.stubReply(op, 0, this.readReg(word(0)))];
+      case OP.WRITE_REG:
+        for (let i = 0; i < len / 16; i++) this.writeReg(word(i * 4), word(i * 4 + 1), word(i * 4 + 2));
+        return [this.stubReply(op)];
+      case OP.SPI_SET_PARAMS:
+      case OP.SPI_ATTACH:
+      case OP.MEM_BEGIN:
+      case OP.MEM_DATA:
+      case OP.MEM_END:
+        return [this.stubReply(op)];
+      case OP.CHANGE_BAUDRATE: {
+        const baud = word(0);
+        this.afterReply = () => this.board.setBaud?.(baud);
+        return [this.stubReply(op)];
+      }
+      case OP.FLASH_BEGIN:
+      case OP.FLASH_DEFL_BEGIN: {
+        if (len !== 16 && len !== 20) return [this.stubReply(op, STUB_ERR.BAD_DATA_LEN)];
+        const [size, , blockSize, offset] = [word(0), word(1), word(2), word(3)];
+        if (blockSize > 0x4000) return [this.stubReply(op, STUB_ERR.BAD_BLOCKSIZE)];
+        if (offset + size > flash.size) return [this.stubReply(op, STUB_ERR.SPI_OP)];
+        for (let s = Math.floor(offset / 4096); s * 4096 < offset + size; s++) flash.eraseSector(s);
+        this.stubJob = { offset, remaining: size, written: 0, inflate: op === OP.FLASH_DEFL_BEGIN ? new pako.Inflate() : null };
+        return [this.stubReply(op)];
+      }
+      case OP.FLASH_DATA:
+      case OP.FLASH_DEFL_DATA: {
+        const job = this.stubJob;
+        const payload = data.subarray(16);
+        if (len < 16 || payload.length !== word(0)) return [this.stubReply(op, STUB_ERR.BAD_DATA_LEN)];
+        let sum = 0xef;
+        for (const b of payload) sum ^= b;
+        if (sum !== chk) return [this.stubReply(op, STUB_ERR.BAD_DATA_CHECKSUM)];
+        if (!job || (op === OP.FLASH_DEFL_DATA) !== (job.inflate !== null)) return [this.stubReply(op, STUB_ERR.NOT_IN_FLASH_MODE)];
+        const write = (chunk: Uint8Array) => {
+          const n = Math.min(chunk.length, job.remaining);
+          if (n > 0) flash.program(job.offset + job.written, chunk.subarray(0, n));
+          job.written += n;
+          job.remaining -= n;
+        };
+        if (job.inflate) {
+          job.inflate.onData = (chunk) => write(chunk as Uint8Array);
+          job.inflate.push(payload, false);
+          if (job.inflate.err) return [this.stubReply(op, STUB_ERR.INFLATE)];
+        } else write(payload);
+        return [this.stubReply(op)];
+      }
+      case OP.FLASH_END:
+      case OP.FLASH_DEFL_END: {
+        const job = this.stubJob;
+        if (!job) return [this.stubReply(op, STUB_ERR.NOT_IN_FLASH_MODE)];
+        this.stubJob = null;
+        if (job.remaining > 0) return [this.stubReply(op, STUB_ERR.BAD_DATA_LEN)];
+        return [this.stubReply(op)]; // the stub stays: RUN_USER_CODE or a reset starts the firmware
+      }
+      case OP.SPI_FLASH_MD5: {
+        const [addr, size] = [word(0), word(1)];
+        if (addr + size > flash.size) return [this.stubReply(op, STUB_ERR.SPI_OP)];
+        const digest = SparkMD5.ArrayBuffer.hash(flash.read(addr, size).slice().buffer as ArrayBuffer, true);
+        return [this.stubReply(op, 0, 0, Uint8Array.from(digest, (c) => c.charCodeAt(0)))];
+      }
+      case OP.ERASE_FLASH:
+        flash.eraseAll();
+        return [this.stubReply(op)];
+      case OP.ERASE_REGION: {
+        const [addr, size] = [word(0), word(1)];
+        if (addr % 4096 || size % 4096 || addr + size > flash.size) return [this.stubReply(op, STUB_ERR.SPI_OP)];
+        for (let a = addr; a < addr + size; a += 4096) flash.eraseSector(a / 4096);
+        return [this.stubReply(op)];
+      }
+      case OP.READ_FLASH: {
+        const [addr, size, packet] = [word(0), word(1), word(2)];
+        if (addr + size > flash.size || packet === 0) return [this.stubReply(op, STUB_ERR.SPI_OP)];
+        this.readJob = { addr, size, packet: Math.min(packet, 0x1000), sent: 0, md5: new SparkMD5.ArrayBuffer() };
+        return [this.stubReply(op), ...this.nextReadPacket()];
+      }
+      case OP.RUN_USER_CODE:
+        this.afterReply = () => this.board.runUserCode();
+        return []; // no reply (esp-flasher-stub jumps to the firmware)
+      case OP.GET_SECURITY_INFO:
+        return [this.stubReply(op, STUB_ERR.NOT_IMPLEMENTED)];
+      default:
+        return [this.stubReply(op, STUB_ERR.INVALID_COMMAND)];
+    }
+  }
+
+  /** READ_FLASH: one data packet at a time, each acknowledged by the host; then the MD5. */
+  private nextReadPacket(): Uint8Array[] {
+    const job = this.readJob!;
+    if (job.sent >= job.size) {
+      this.readJob = null;
+      return [new Uint8Array(job.md5.end(true).split('').map((c) => c.charCodeAt(0)))];
+    }
+    const chunk = this.board.flash.read(job.addr + job.sent, Math.min(job.packet, job.size - job.sent));
+    job.md5.append(chunk.slice().buffer as ArrayBuffer);
+    job.sent += chunk.length;
+    return [chunk];
+  }
+
+  /** During READ_FLASH the host answers each packet with the total it has received (u32 LE). */
+  private readAck(p: Uint8Array): Uint8Array[] {
+    const job = this.readJob!;
+    if (p.length !== 4) return [];
+    const got = new DataView(p.buffer, p.byteOffset, 4).getUint32(0, true);
+    if (got < job.sent) return [];
+    return this.nextReadPacket();
   }
 
   private readReg(addr: number): number {
@@ -208,6 +410,11 @@ export class RomLoader {
   reset(): void {
     this.slip.reset();
     this.job = null;
+    this.stub = false;
+    this.memAddr = -1;
+    this.stubJob = null;
+    this.readJob = null;
+    this.pending = [];
     this.staleVal = 0;
     this.lastOp = 0;
   }

@@ -7,11 +7,17 @@
  * - keystroke → echo shown in the terminal
  * - Ctrl-C → `>>> ` for a sleeping loop and for a tight loop
  * - bytes (raw and gzip) of the lesson page's JavaScript before the lab starts, and of the whole lab
+ * - esptool-js writing the 640 KB firmware image to the board (Node, compressed, MD5-verified)
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, existsSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
+import { createHash } from 'node:crypto';
 import { chromium, type Page } from '@playwright/test';
+import { ESPLoader, Transport } from 'esptool-js';
+import { TestBoard } from '../emulator/node/test-board.ts';
+import { BoardSerialPort } from '../emulator/serial-port.ts';
+import { buildFirmware, GENERIC_4M, sealFirmware } from '../emulator/firmware.ts';
 
 const PORT = 4329;
 const ORIGIN = `http://localhost:${PORT}`;
@@ -227,11 +233,46 @@ async function main() {
     row('ESP8266 speed, 80 MHz: pin.value(x)', ratio(pin80, 34), 'ESP8266 ≈ 34 µs, within ±30%');
     row('ESP8266 speed, 160 MHz: empty loop pass', ratio(loop160, 23), 'ESP8266 ≈ 23 µs, within ±30%');
     row('ESP8266 speed, 160 MHz: pin.value(x)', ratio(pin160, 17), 'half the 80 MHz cost');
+    const write = await esptoolWrite();
+    row('esptool-js: write 640 KB firmware (Node)', fmt(write), 'target ≤ 2000 ms (compressed, MD5 verified, 460800 baud)');
     console.log(`\nfiles before the lab: ${scriptsBeforeLab.join(' ')}`);
     console.log(`files of the whole lab: ${labAssets.join(' ')}`);
   } finally {
     await browser.close();
     stop();
+  }
+}
+
+/** Time for esptool-js's writeFlash of the default firmware file, from after main() to done. */
+async function esptoolWrite(): Promise<number> {
+  const board = await TestBoard.boot();
+  try {
+    const before = board.textAt(74880).split('boot mode:(1,6)').length;
+    board.host.setFlash(true);
+    board.host.reset();
+    await board.waitUntil(() => board.textAt(74880).split('boot mode:(1,6)').length > before);
+    board.host.setFlash(false);
+    const transport = new Transport(new BoardSerialPort(board.host) as unknown as ConstructorParameters<typeof Transport>[0], false);
+    const quiet = { clean() {}, writeLine() {}, write() {} };
+    const loader = new ESPLoader({ transport, baudrate: 460800, terminal: quiet });
+    await loader.main('no_reset');
+    const fw = buildFirmware(GENERIC_4M);
+    sealFirmware(fw.bytes, fw.length, (d) => new Uint8Array(createHash('md5').update(d).digest()));
+    const t0 = performance.now();
+    await loader.writeFlash({
+      fileArray: [{ data: fw.bytes, address: 0 }],
+      flashSize: 'keep',
+      flashMode: 'keep',
+      flashFreq: 'keep',
+      eraseAll: false,
+      compress: true,
+      calculateMD5Hash: (img) => createHash('md5').update(img).digest('hex'),
+    });
+    const ms = performance.now() - t0;
+    await transport.disconnect();
+    return ms;
+  } finally {
+    board.dispose();
   }
 }
 

@@ -12,7 +12,7 @@
  */
 import { RawPaste } from './raw-paste.ts';
 import { parseImage, romLoadLog } from './esp-image.ts';
-import { RomLoader } from './rom-loader.ts';
+import type { RomLoader } from './rom-loader.ts';
 import SparkMD5 from 'spark-md5';
 import { Esp07Board } from './board.ts';
 import type { Circuit } from './circuit.ts';
@@ -301,6 +301,8 @@ export class Device {
         // button) boots normally.
         this.interp = null;
         if (this.downloadMode) {
+          // loaded on first use: the loader and its inflater are not needed to run MicroPython
+          const { RomLoader } = await import('./rom-loader.ts');
           this.loader = new RomLoader({
             flash: this.board.flash,
             efuse: EFUSE_WORDS,

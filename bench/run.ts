@@ -12,12 +12,9 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, existsSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { createHash } from 'node:crypto';
 import { chromium, type Page } from '@playwright/test';
-import { ESPLoader, Transport } from 'esptool-js';
 import { TestBoard } from '../emulator/node/test-board.ts';
-import { BoardSerialPort } from '../emulator/serial-port.ts';
-import { buildFirmware, GENERIC_4M, sealFirmware } from '../emulator/firmware.ts';
+import { esptoolOn, firmwareFile, md5Hex } from '../emulator/node/esptool.ts';
 
 const PORT = 4329;
 const ORIGIN = `http://localhost:${PORT}`;
@@ -247,26 +244,19 @@ async function main() {
 async function esptoolWrite(): Promise<number> {
   const board = await TestBoard.boot();
   try {
-    const before = board.textAt(74880).split('boot mode:(1,6)').length;
-    board.host.setFlash(true);
-    board.host.reset();
-    await board.waitUntil(() => board.textAt(74880).split('boot mode:(1,6)').length > before);
-    board.host.setFlash(false);
-    const transport = new Transport(new BoardSerialPort(board.host) as unknown as ConstructorParameters<typeof Transport>[0], false);
-    const quiet = { clean() {}, writeLine() {}, write() {} };
-    const loader = new ESPLoader({ transport, baudrate: 460800, terminal: quiet });
+    await board.enterDownloadMode();
+    const { transport, loader } = esptoolOn(board.host, 460800);
     await loader.main('no_reset');
-    const fw = buildFirmware(GENERIC_4M);
-    sealFirmware(fw.bytes, fw.length, (d) => new Uint8Array(createHash('md5').update(d).digest()));
+    const data = firmwareFile();
     const t0 = performance.now();
     await loader.writeFlash({
-      fileArray: [{ data: fw.bytes, address: 0 }],
+      fileArray: [{ data, address: 0 }],
       flashSize: 'keep',
       flashMode: 'keep',
       flashFreq: 'keep',
       eraseAll: false,
       compress: true,
-      calculateMD5Hash: (img) => createHash('md5').update(img).digest('hex'),
+      calculateMD5Hash: md5Hex,
     });
     const ms = performance.now() - t0;
     await transport.disconnect();

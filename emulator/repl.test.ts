@@ -388,10 +388,7 @@ describe('boot ROM at 74880 baud (reference §6)', () => {
 
   it('download mode: the ROM loader answers SYNC and the chip-detect read on the serial line; typing is harmless', async () => {
     board = await TestBoard.boot();
-    board.host.setFlash(true);
-    board.host.reset();
-    await board.waitUntil(() => board!.textAt(74880).includes('boot mode:(1,6)'));
-    board.host.setFlash(false);
+    await board.enterDownloadMode();
     board.since();
     board.host.write('hello\r'); // not SLIP: ignored
     const sync = [0xc0, 0x00, 0x08, 0x24, 0x00, 0, 0, 0, 0, 0x07, 0x07, 0x12, 0x20, ...Array(32).fill(0x55), 0xc0];
@@ -406,10 +403,7 @@ describe('boot ROM at 74880 baud (reference §6)', () => {
 
   it('download mode: FLASH_BEGIN(0) + FLASH_END(1), as esptool-js after("soft_reset") sends, starts MicroPython', async () => {
     board = await TestBoard.boot();
-    board.host.setFlash(true);
-    board.host.reset();
-    await board.waitUntil(() => board!.textAt(74880).includes('boot mode:(1,6)'));
-    board.host.setFlash(false);
+    await board.enterDownloadMode();
     board.since();
     const frame = (op: number, ...words: number[]) => {
       const data = new Uint8Array(Uint32Array.from(words).buffer);
@@ -443,10 +437,7 @@ describe('boot ROM at 74880 baud (reference §6)', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(board.recent).toBe(''); // the only sign at 115200 is the ROM's line, as garbage
     expect(board.textAt(74880)).toMatch(/boot mode:\(7,6\)\r\n\r\n$/);
-    board.host.setFlash(true);
-    board.host.reset();
-    await board.waitUntil(() => board!.textAt(74880).includes('boot mode:(1,6)'));
-    board.host.setFlash(false);
+    await board.enterDownloadMode();
     // fit the GPIO15 pull-down (the blog's fix) and take GPIO15 off the button: it boots
     board.host.setCircuit({ gpio2PullUp: true, gpio15PullDown: true, gpio15OnFlash: false });
     board.host.reset();

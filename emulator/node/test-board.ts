@@ -67,6 +67,19 @@ export class TestBoard {
     return String.fromCharCode(...this.bytes.slice(this.mark));
   }
 
+  /**
+   * Holds Flash while pressing Reset, as the blog does, and waits for the boot ROM's new
+   * `boot mode:(1,6)` line (UART download mode); then releases Flash.
+   */
+  async enterDownloadMode(): Promise<void> {
+    const count = () => this.textAt(74880).split('boot mode:(1,6)').length;
+    const before = count();
+    this.host.setFlash(true);
+    this.host.reset();
+    await this.waitUntil(() => count() > before);
+    this.host.setFlash(false);
+  }
+
   /** Starts a new "recent" window. */
   since(): this {
     this.mark = this.bytes.length;

@@ -79,6 +79,57 @@ const SPI_USR = 1 << 18;
 /** The SYNC value the ROM puts in its replies and leaves in later ones (reference §2.1). */
 const SYNC_VAL = 0x20120707;
 
+/** A request packet: `00 op len:u16 chk:u32 data` (serial-protocol.rst, "Command Packet"). */
+interface Request {
+  op: number;
+  len: number;
+  chk: number;
+  data: Uint8Array;
+  /** The i-th little-endian u32 of the data (0 past its end). */
+  word(i: number): number;
+}
+
+/** Reads a request, or null for anything that is not one (the ROM and the stub ignore it). */
+function parseRequest(p: Uint8Array): Request | null {
+  if (p.length < 8 || p[0] !== 0x00) return null;
+  const dv = new DataView(p.buffer, p.byteOffset, p.length);
+  const data = p.subarray(8);
+  return {
+    op: p[1]!,
+    len: dv.getUint16(2, true),
+    chk: dv.getUint32(4, true),
+    data,
+    word: (i) => (data.length >= i * 4 + 4 ? dv.getUint32(8 + i * 4, true) : 0),
+  };
+}
+
+/** A response packet: `01 op len:u16 val:u32 data status0 status1`. */
+function response(op: number, val: number, data: Uint8Array, status0: number, status1: number): Uint8Array {
+  const r = new Uint8Array(8 + data.length + 2);
+  const dv = new DataView(r.buffer);
+  r[0] = 0x01;
+  r[1] = op;
+  dv.setUint16(2, data.length + 2, true);
+  dv.setUint32(4, val >>> 0, true);
+  r.set(data, 8);
+  r[8 + data.length] = status0;
+  r[9 + data.length] = status1;
+  return r;
+}
+
+/**
+ * The payload of a FLASH_DATA / MEM_DATA / FLASH_DEFL_DATA request (`size seq 0 0 payload`),
+ * or why it is refused: its size field disagrees with it, or the checksum (0xEF XOR every payload
+ * byte, in the packet's chk field) does not match.
+ */
+function dataBlock(req: Request): { payload: Uint8Array; seq: number } | 'length' | 'checksum' {
+  const payload = req.data.subarray(16);
+  if (req.len < 16 || payload.length !== req.word(0)) return 'length';
+  let sum = 0xef;
+  for (const b of payload) sum ^= b;
+  return sum === req.chk ? { payload, seq: req.word(1) } : 'checksum';
+}
+
 /** What the loader acts on outside itself. */
 export interface LoaderBoard {
   flash: SpiFlash;
@@ -139,7 +190,8 @@ export class RomLoader {
   input(bytes: Iterable<number>): Uint8Array {
     const out: number[] = [];
     for (const packet of this.slip.push(bytes)) {
-      const replies = this.readJob ? this.readAck(packet) : this.stub ? this.stubCommand(packet) : this.command(packet);
+      const req = this.readJob ? null : parseRequest(packet);
+      const replies = this.readJob ? this.readAck(packet) : !req ? [] : this.stub ? this.stubCommand(req) : this.command(req);
       for (const reply of replies) out.push(...slipEncode(reply));
       for (const extra of this.pending.splice(0)) out.push(...slipEncode(extra));
     }
@@ -151,30 +203,17 @@ export class RomLoader {
 
   private afterReply: (() => void) | null = null;
 
+  /** A ROM reply: status 0 0 (OK) or 1 e (failed with ROM error e). */
   private reply(op: number, val: number, status: 0 | 1 = 0, error = 0): Uint8Array {
-    const r = new Uint8Array(10);
-    const dv = new DataView(r.buffer);
-    r[0] = 0x01;
-    r[1] = op;
-    dv.setUint16(2, 2, true);
-    dv.setUint32(4, val >>> 0, true);
-    r[8] = status;
-    r[9] = error;
-    return r;
+    return response(op, val, new Uint8Array(0), status, error);
   }
 
   private fail(op: number, error: number): Uint8Array[] {
     return [this.reply(op, this.staleVal, 1, error)];
   }
 
-  private command(p: Uint8Array): Uint8Array[] {
-    if (p.length < 8 || p[0] !== 0x00) return []; // not a request: the ROM ignores it
-    const dv = new DataView(p.buffer, p.byteOffset, p.length);
-    const op = p[1]!;
-    const len = dv.getUint16(2, true);
-    const chk = dv.getUint32(4, true);
-    const data = p.subarray(8);
-    const word = (i: number) => (data.length >= i * 4 + 4 ? dv.getUint32(8 + i * 4, true) : 0);
+  private command(req: Request): Uint8Array[] {
+    const { op, len, data, word } = req;
     if (data.length !== len) return this.fail(op, ROM_ERR.INVALID_MESSAGE);
     const previous = this.lastOp;
     this.lastOp = op;
@@ -198,19 +237,16 @@ export class RomLoader {
         const [eraseSize, blocks, blockSize, offset] = [word(0), word(1), word(2), word(3)];
         const flash = this.board.flash;
         if (offset + eraseSize > flash.size) return this.fail(op, ROM_ERR.FLASH_WRITE);
-        for (let s = Math.floor(offset / 4096); s * 4096 < offset + eraseSize; s++) flash.eraseSector(s);
+        this.eraseCovering(offset, eraseSize);
         this.job = { offset, blockSize, blocks };
         return [this.reply(op, this.staleVal)];
       }
       case OP.FLASH_DATA:
       case OP.MEM_DATA: {
-        const size = word(0);
-        const seq = word(1);
-        const payload = data.subarray(16);
-        if (len < 16 || payload.length !== size) return this.fail(op, ROM_ERR.INVALID_MESSAGE);
-        let sum = 0xef;
-        for (const b of payload) sum ^= b;
-        if (sum !== chk) return this.fail(op, ROM_ERR.BAD_CHECKSUM);
+        const block = dataBlock(req);
+        if (block === 'length') return this.fail(op, ROM_ERR.INVALID_MESSAGE);
+        if (block === 'checksum') return this.fail(op, ROM_ERR.BAD_CHECKSUM);
+        const { payload, seq } = block;
         if (op === OP.MEM_DATA) return [this.reply(op, this.staleVal)]; // RAM: kept nowhere (not executed)
         const job = this.job;
         if (!job) return this.fail(op, ROM_ERR.INVALID_MESSAGE);
@@ -250,27 +286,19 @@ export class RomLoader {
     }
   }
 
+  /** A stub reply: status `[error, 0]`, val 0 except READ_REG, data only for SPI_FLASH_MD5. */
   private stubReply(op: number, error = 0, val = 0, data: Uint8Array = new Uint8Array(0)): Uint8Array {
-    const r = new Uint8Array(8 + data.length + 2);
-    const dv = new DataView(r.buffer);
-    r[0] = 0x01;
-    r[1] = op;
-    dv.setUint16(2, data.length + 2, true);
-    dv.setUint32(4, val >>> 0, true);
-    r.set(data, 8);
-    r[8 + data.length] = error;
-    return r;
+    return response(op, val, data, error, 0);
+  }
+
+  /** Erases the 4 KB sectors covering [offset, offset + size). */
+  private eraseCovering(offset: number, size: number): void {
+    for (let s = Math.floor(offset / 4096); s * 4096 < offset + size; s++) this.board.flash.eraseSector(s);
   }
 
   /** The stub's command set (reference §3; esp-flasher-stub `command_handler.c`). */
-  private stubCommand(p: Uint8Array): Uint8Array[] {
-    if (p.length < 8 || p[0] !== 0x00) return [];
-    const dv = new DataView(p.buffer, p.byteOffset, p.length);
-    const op = p[1]!;
-    const len = dv.getUint16(2, true);
-    const chk = dv.getUint32(4, true);
-    const data = p.subarray(8);
-    const word = (i: number) => (data.length >= i * 4 + 4 ? dv.getUint32(8 + i * 4, true) : 0);
+  private stubCommand(req: Request): Uint8Array[] {
+    const { op, len, data, word } = req;
     if (data.length !== len) return [this.stubReply(op, STUB_ERR.BAD_DATA_LEN)];
     const flash = this.board.flash;
     switch (op) {
@@ -298,18 +326,17 @@ export class RomLoader {
         const [size, , blockSize, offset] = [word(0), word(1), word(2), word(3)];
         if (blockSize > 0x4000) return [this.stubReply(op, STUB_ERR.BAD_BLOCKSIZE)];
         if (offset + size > flash.size) return [this.stubReply(op, STUB_ERR.SPI_OP)];
-        for (let s = Math.floor(offset / 4096); s * 4096 < offset + size; s++) flash.eraseSector(s);
+        this.eraseCovering(offset, size);
         this.stubJob = { offset, remaining: size, written: 0, inflate: op === OP.FLASH_DEFL_BEGIN ? new pako.Inflate() : null };
         return [this.stubReply(op)];
       }
       case OP.FLASH_DATA:
       case OP.FLASH_DEFL_DATA: {
         const job = this.stubJob;
-        const payload = data.subarray(16);
-        if (len < 16 || payload.length !== word(0)) return [this.stubReply(op, STUB_ERR.BAD_DATA_LEN)];
-        let sum = 0xef;
-        for (const b of payload) sum ^= b;
-        if (sum !== chk) return [this.stubReply(op, STUB_ERR.BAD_DATA_CHECKSUM)];
+        const block = dataBlock(req);
+        if (block === 'length') return [this.stubReply(op, STUB_ERR.BAD_DATA_LEN)];
+        if (block === 'checksum') return [this.stubReply(op, STUB_ERR.BAD_DATA_CHECKSUM)];
+        const { payload } = block;
         if (!job || (op === OP.FLASH_DEFL_DATA) !== (job.inflate !== null)) return [this.stubReply(op, STUB_ERR.NOT_IN_FLASH_MODE)];
         const write = (chunk: Uint8Array) => {
           const n = Math.min(chunk.length, job.remaining);

@@ -13,7 +13,7 @@
 import { RawPaste } from './raw-paste.ts';
 import { parseImage, romLoadLog } from './esp-image.ts';
 import type { RomLoader } from './rom-loader.ts';
-import SparkMD5 from 'spark-md5';
+import { md5 } from './md5.ts';
 import { Esp07Board } from './board.ts';
 import type { Circuit } from './circuit.ts';
 import { ROM_BAUD, bootAction, bootMode, romBanner, type RomResetCause } from './boot-rom.ts';
@@ -972,7 +972,7 @@ export class Device {
       flash_id: () => this.board.flash.jedecId(),
       flash_read: (addr: number, length: number) => toHex(this.board.flash.read(addr, length)),
       // esp.check_fw()'s MD5 (the firmware uses the SDK's MD5 in C; a Python one takes seconds here)
-      flash_md5: (addr: number, length: number) => SparkMD5.ArrayBuffer.hash(this.board.flash.read(addr, length).slice().buffer as ArrayBuffer),
+      flash_md5: (addr: number, length: number) => toHex(md5(this.board.flash.read(addr, length))),
       flash_write: (addr: number, hex: string) => {
         this.board.flash.program(addr, fromHex(hex));
       },

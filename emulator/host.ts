@@ -253,12 +253,7 @@ export class BoardHost {
       view.set(fw.bytes);
       this.flash = flash;
       const seal = () =>
-        import('spark-md5').then(({ default: SparkMD5 }) => {
-          sealFirmware(view, fw.length, (d) => {
-            const hex = SparkMD5.ArrayBuffer.hash(d.slice().buffer as ArrayBuffer);
-            return Uint8Array.from(hex.match(/../g)!, (h) => parseInt(h, 16));
-          });
-        });
+        import('./md5.ts').then(({ md5 }) => sealFirmware(view, fw.length, md5));
       if (this.opts.shared) this.afterFirstPrompt = seal;
       else sealed = seal();
     }

@@ -20,7 +20,7 @@
  * RUN_USER_CODE.
  */
 import pako from 'pako';
-import SparkMD5 from 'spark-md5';
+import { md5 } from './md5.ts';
 import { SlipDecoder, slipEncode } from './slip.ts';
 import type { SpiFlash } from './flash.ts';
 
@@ -154,7 +154,6 @@ interface ReadJob {
   size: number;
   packet: number;
   sent: number;
-  md5: SparkMD5.ArrayBuffer;
 }
 
 interface FlashJob {
@@ -362,8 +361,7 @@ export class RomLoader {
       case OP.SPI_FLASH_MD5: {
         const [addr, size] = [word(0), word(1)];
         if (addr + size > flash.size) return [this.stubReply(op, STUB_ERR.SPI_OP)];
-        const digest = SparkMD5.ArrayBuffer.hash(flash.read(addr, size).slice().buffer as ArrayBuffer, true);
-        return [this.stubReply(op, 0, 0, Uint8Array.from(digest, (c) => c.charCodeAt(0)))];
+        return [this.stubReply(op, 0, 0, md5(flash.read(addr, size)))];
       }
       case OP.ERASE_FLASH:
         flash.eraseAll();
@@ -371,13 +369,13 @@ export class RomLoader {
       case OP.ERASE_REGION: {
         const [addr, size] = [word(0), word(1)];
         if (addr % 4096 || size % 4096 || addr + size > flash.size) return [this.stubReply(op, STUB_ERR.SPI_OP)];
-        for (let a = addr; a < addr + size; a += 4096) flash.eraseSector(a / 4096);
+        this.eraseCovering(addr, size);
         return [this.stubReply(op)];
       }
       case OP.READ_FLASH: {
         const [addr, size, packet] = [word(0), word(1), word(2)];
         if (addr + size > flash.size || packet === 0) return [this.stubReply(op, STUB_ERR.SPI_OP)];
-        this.readJob = { addr, size, packet: Math.min(packet, 0x1000), sent: 0, md5: new SparkMD5.ArrayBuffer() };
+        this.readJob = { addr, size, packet: Math.min(packet, 0x1000), sent: 0 };
         return [this.stubReply(op), ...this.nextReadPacket()];
       }
       case OP.RUN_USER_CODE:
@@ -395,10 +393,9 @@ export class RomLoader {
     const job = this.readJob!;
     if (job.sent >= job.size) {
       this.readJob = null;
-      return [new Uint8Array(job.md5.end(true).split('').map((c) => c.charCodeAt(0)))];
+      return [md5(this.board.flash.read(job.addr, job.size))]; // of what was sent: nothing wrote meanwhile
     }
     const chunk = this.board.flash.read(job.addr + job.sent, Math.min(job.packet, job.size - job.sent));
-    job.md5.append(chunk.slice().buffer as ArrayBuffer);
     job.sent += chunk.length;
     return [chunk];
   }

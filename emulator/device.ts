@@ -147,7 +147,6 @@ export class Device {
   /** Why the chip last reset, in the boot ROM's numbering (its first line). */
   private romCause: RomResetCause = 1;
   /** The boot ROM stayed in UART download mode (GPIO0 low at reset): no firmware runs. */
-  private downloadMode = false;
   /** The boot ROM's UART loader while in download mode, else null. */
   private loader: RomLoader | null = null;
   /** Realistic speed: running code advances the clock by the work it does (see setRealisticSpeed). */
@@ -256,6 +255,18 @@ export class Device {
     return next;
   }
 
+  /** The boot ROM's load of the image at flash offset 0: what it prints and whether it boots. */
+  private romLoad(): { text: string; boots: boolean } {
+    const flash = this.board.flash;
+    return romLoadLog(parseImage((a, n) => flash.read(a, n), flash.size));
+  }
+
+  /** No firmware runs (the ROM waits or has stopped): the host gets a ready without an interpreter. */
+  private stopInRom(): void {
+    this.interp = null;
+    this.opts.post({ t: 'ready', wasm: this.opts.wasm.module, memory: null, layout: null, utf8Prompt: this.opts.wasm.utf8Prompt, heapBudget: false });
+  }
+
   private async bootNow(hard: boolean, fromLoader = false): Promise<void> {
     const wasRaw = this.rawMode;
     this.loader = null;
@@ -268,12 +279,7 @@ export class Device {
       // the ROM loader was told to run the firmware: it starts from flash without a new reset
       // (and sets UART0 back to 115200, as MicroPython's startup does)
       this.board.uart0.baud = 115200;
-      const flash = this.board.flash;
-      if (!romLoadLog(parseImage((a, n) => flash.read(a, n), flash.size)).boots) {
-        this.interp = null;
-        this.opts.post({ t: 'ready', wasm: this.opts.wasm.module, memory: null, layout: null, utf8Prompt: this.opts.wasm.utf8Prompt, heapBudget: false });
-        return;
-      }
+      if (!this.romLoad().boots) return this.stopInRom();
     } else if (hard) {
       this.board.resetChip();
       this.flashHeldNow = this.channel ? this.channel.flashButtonHeld() : this.board.view().flashHeld;
@@ -288,19 +294,16 @@ export class Device {
       // the ROM prints why and stops, as the chip does
       let halt = bootAction(mode) !== 'flash';
       if (!halt) {
-        const flash = this.board.flash;
-        const log = romLoadLog(parseImage((a, n) => flash.read(a, n), flash.size));
+        const log = this.romLoad();
         uart.transmit(new TextEncoder().encode(log.text));
         halt = !log.boots;
       }
       uart.baud = 115200;
-      this.downloadMode = bootAction(mode) === 'download';
       if (halt) {
         // UART download mode: the ROM loader answers esptool (rom-loader.ts); or the flash holds
         // no bootable image. No firmware starts; a reset (with a valid image, without the Flash
         // button) boots normally.
-        this.interp = null;
-        if (this.downloadMode) {
+        if (bootAction(mode) === 'download') {
           // loaded on first use: the loader and its inflater are not needed to run MicroPython
           const { RomLoader } = await import('./rom-loader.ts');
           this.loader = new RomLoader({
@@ -312,8 +315,7 @@ export class Device {
             },
           });
         }
-        this.opts.post({ t: 'ready', wasm: this.opts.wasm.module, memory: null, layout: null, utf8Prompt: this.opts.wasm.utf8Prompt, heapBudget: false });
-        return;
+        return this.stopInRom();
       }
     }
     this.interp = null;

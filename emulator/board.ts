@@ -11,6 +11,7 @@
  * - Reset button on EN/RST (handled by the host as a hard reset).
  * - UART0 to the terminal at 115200 baud.
  */
+import type { Straps } from './boot-rom.ts';
 import { DEFAULT_CIRCUIT, type Circuit } from './circuit.ts';
 import { Adc } from './adc.ts';
 import { VirtualClock, type HostNow, type SleepMode } from './clock.ts';
@@ -95,7 +96,7 @@ export class Esp07Board {
    * Flash button, no pull-down) met: the board did not boot from flash. Documented on the
    * differences page.
    */
-  strapLevels(): { gpio15: number; gpio0: number; gpio2: number } {
+  strapLevels(): Straps {
     const level = (pin: number) => (this.gpio.floating(pin) ? 1 : this.gpio.read(pin));
     return { gpio15: level(15), gpio0: level(0), gpio2: level(2) };
   }

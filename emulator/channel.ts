@@ -29,8 +29,7 @@ export const CTL_BUTTONS = 5;
 export const CTL_OUT_SEQ = 6;
 const CTL_OUT_HEAD = 7;
 const CTL_OUT_TAIL = 8;
-/** Unused (the output ring carries baud changes in-band; see {@link ChannelDevice.writeOutput}). */
-export const CTL_OUT_BAUD = 9;
+// word 9 is free: the output ring carries baud changes in-band (see ChannelDevice.writeOutput)
 /** Escape byte in the output ring: 0xFF 0xFF is a literal 0xFF; 0xFF 0x01 b0 b1 b2 b3 sets the baud (LE). */
 const ESC = 0xff;
 const ESC_BAUD = 0x01;

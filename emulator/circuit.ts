@@ -11,7 +11,20 @@ export interface Circuit {
   gpio15PullDown: boolean;
   /** GPIO15 wired to the Flash button (pulled low only while it is held). */
   gpio15OnFlash: boolean;
+  /**
+   * A USB-serial adapter with the two-transistor DTR/RTS auto-reset circuit (NodeMCU style):
+   * RTS asserted alone pulls EN low, DTR asserted alone pulls GPIO0 low (serial-port.ts,
+   * reference serial-protocols.md §1.4). Not on the blog's board: there the buttons do it.
+   * Optional so that circuits written before it existed read as "not fitted".
+   */
+  autoReset?: boolean;
+  /**
+   * GPIO16 wired to RST: the chip's deep-sleep timer wakes it by pulling GPIO16, and so RST, low
+   * (MicroPython docs, esp8266 quickref "Deep-sleep mode"). Driving GPIO16 low from code then
+   * resets the board. Optional: absent reads as "not fitted".
+   */
+  gpio16ToRst?: boolean;
 }
 
 /** The working circuit: both strapping resistors, GPIO15 not on the button. */
-export const DEFAULT_CIRCUIT: Readonly<Circuit> = { gpio2PullUp: true, gpio15PullDown: true, gpio15OnFlash: false };
+export const DEFAULT_CIRCUIT: Readonly<Circuit> = { gpio2PullUp: true, gpio15PullDown: true, gpio15OnFlash: false, autoReset: false, gpio16ToRst: false };

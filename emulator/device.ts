@@ -14,6 +14,8 @@ import { RawPaste } from './raw-paste.ts';
 import { parseImage, romLoadLog } from './esp-image.ts';
 import type { RomLoader } from './rom-loader.ts';
 import { md5 } from './md5.ts';
+import { FlashFilesystems } from './flash-fs.ts';
+import { readIdentity } from './firmware.ts';
 import { Esp07Board } from './board.ts';
 import type { Circuit } from './circuit.ts';
 import { ROM_BAUD, bootAction, bootMode, romBanner, type RomResetCause } from './boot-rom.ts';
@@ -31,17 +33,35 @@ export interface FirmwareBuild {
   version: string;
   /** e.g. `ESP module with ESP8266` (board name `with` MCU). */
   machine: string;
+  /**
+   * `esp.flash_user_start()`: where the firmware ends and the filesystem region may begin, in
+   * bytes (the linker scripts' `_firmware_size`; reference §2 esp module), or null for a build
+   * without a filesystem (FLASH_512K: `MICROPY_VFS` off).
+   */
+  userStart: number;
+  /** Whether the build has `vfs`, `flashbdev` and the littlefs filesystem. */
+  filesystem: boolean;
 }
 
 /** The official v1.27.0 ESP8266_GENERIC build for 2 MiB+ flash (reference §1.1: real banner). */
-export const ESP8266_GENERIC: FirmwareBuild = { version: 'v1.27.0 on 2025-12-09', machine: 'ESP module with ESP8266' };
+export const ESP8266_GENERIC: FirmwareBuild = { version: 'v1.27.0 on 2025-12-09', machine: 'ESP module with ESP8266', userStart: 0x100000, filesystem: true };
+
+/** The builds by the board name their image carries (firmware.ts), with their variant's values. */
+const BUILDS: Record<string, FirmwareBuild> = {
+  ESP8266_GENERIC,
+  'ESP8266_GENERIC-FLASH_1M': { version: 'v1.27.0 on 2025-12-09', machine: 'ESP module (1M) with ESP8266', userStart: 0x98000, filesystem: true },
+  'ESP8266_GENERIC-FLASH_512K': { version: 'v1.27.0 on 2025-12-09', machine: 'ESP module (512K) with ESP8266', userStart: 0x7b000, filesystem: false },
+};
+
+/** Bytes at the end of the flash kept for the SDK's parameters (flashbdev.py: 20480). */
+const SDK_PARAM_BYTES = 20480;
 
 /** The banner the WebAssembly build prints, which the firmware's replaces. */
 const WASM_BANNER = /^MicroPython v[^;]+; JS with Emscripten$/;
 /** Directory our firmware's Python sources are loaded from (then removed). */
 const FW_DIR = '/_fw';
 /** Firmware modules compiled on first use rather than at every boot (large, rarely needed). */
-const LAZY_FIRMWARE = new Set(['_fw_esp.py', '_fw_buses.py']);
+const LAZY_FIRMWARE = new Set(['_fw_esp.py', '_fw_buses.py', '_fw_inisetup.py']);
 
 export interface DeviceOptions {
   wasm: PreparedWasm;
@@ -76,7 +96,22 @@ const ESP_US_PER_CALL = ESP_LOOP_US / CALLS_PER_LOOP_PASS;
 const TIMER_EVENT = 1000;
 
 /** Thrown through the interpreter to abandon it (machine.reset()). */
-class HardResetRequest extends Error {}
+class HardResetRequest extends Error {
+  /** `machine.reset_cause()` after the restart. */
+  readonly resetCause: number;
+  /** The boot ROM's `rst cause:N`. */
+  readonly romCause: RomResetCause;
+
+  /**
+   * @param resetCause 4 (SOFT_RESET) for `machine.reset()`, 6 (HARD_RESET) for the RST pin
+   * @param romCause 2 for both: the ROM reports a restart and an external reset alike (reference §6.2)
+   */
+  constructor(why: string, resetCause = 4, romCause: RomResetCause = 2) {
+    super(why);
+    this.resetCause = resetCause;
+    this.romCause = romCause;
+  }
+}
 
 /** The board's chip id (the low 3 bytes of its MAC, 5c:cf:7f:c1:dd:42, an Espressif OUI). */
 const CHIP_ID = 0x00c1dd42;
@@ -121,7 +156,9 @@ export class Device {
   private interp: Interpreter | null = null;
   private readonly filter: OutputFilter;
   private readonly opts: DeviceOptions;
-  private readonly build: FirmwareBuild;
+  private build: FirmwareBuild;
+  /** The filesystems mounted by the running firmware (a reset forgets them). */
+  private fs: FlashFilesystems;
   private readonly channel: ChannelDevice | null;
   private rawMode = false;
   /** Raw-paste transfers, answered in the serial layer. */
@@ -173,6 +210,7 @@ export class Device {
     this.build = opts.build ?? ESP8266_GENERIC;
     this.channel = opts.channel;
     this.board = new Esp07Board({ sleepMode: opts.sleepMode ?? 'realtime', ...(opts.flashStorage ? { flashStorage: opts.flashStorage } : {}) });
+    this.fs = new FlashFilesystems(this.board.flash);
     this.board.uart0.onTransmit((c) => this.sendSerial(c));
     this.board.gpio.onChange((pin) => {
       this.viewDirty = true;
@@ -318,6 +356,13 @@ export class Device {
         return this.stopInRom();
       }
     }
+    // A soft reset runs the file objects' finalisers (gc_sweep_all() in ports/esp8266/main.c),
+    // which commit what they wrote; a hard reset loses what was not closed or flushed.
+    if (!hard && !fromLoader) this.fs.closeAll();
+    this.fs = new FlashFilesystems(this.board.flash);
+    // the build in flash decides the banner, flash_user_start() and whether there is a filesystem
+    const id = readIdentity((a, n) => this.board.flash.read(a, n));
+    this.build = (id && BUILDS[id.board]) || this.opts.build || ESP8266_GENERIC;
     this.interp = null;
     this.heapMeter = null;
     this.fwLoading = 0;
@@ -336,6 +381,13 @@ export class Device {
     this.realistic = this.opts.realisticSpeed === true;
     if (hard) this.cpuMhz = 80;
     this.applyRate();
+    // The firmware's own heap use is measured before any script runs; the host learns the
+    // interpreter's memory now, so Ctrl-C reaches a main.py that never returns.
+    this.startHeapBudget(interp);
+    const memory = interp.memory.buffer instanceof SharedArrayBuffer ? interp.memory.buffer : null;
+    this.opts.post({ t: 'ready', wasm: this.opts.wasm.module, memory, layout: memory ? interp.layout : null, utf8Prompt: this.opts.wasm.utf8Prompt, heapBudget: this.heapMeter !== null });
+    // mp_reset(): _boot.py, boot.py, then main.py in the friendly REPL (raw mode skips it)
+    if (!this.runBootScripts(interp, !(wasRaw && !hard))) return;
     if (hard) this.uartText('\r\n');
     this.muted = wasRaw && !hard;
     interp.mp.replInit();
@@ -347,12 +399,36 @@ export class Device {
     }
     this.filter.flush();
     this.flushMessages(true);
-    // Measured after the banner is on its way (no input is handled before they finish): the
-    // firmware's own heap use, and the pin-call prefix of the realistic-speed clock.
-    this.startHeapBudget(interp);
+    // the pin-call prefix of the realistic-speed clock, once per thread
     if (this.pinCallPrefix < 0) this.countPinCallPrefix(interp);
-    const memory = interp.memory.buffer instanceof SharedArrayBuffer ? interp.memory.buffer : null;
-    this.opts.post({ t: 'ready', wasm: this.opts.wasm.module, memory, layout: memory ? interp.layout : null, utf8Prompt: this.opts.wasm.utf8Prompt, heapBudget: this.heapMeter !== null });
+  }
+
+  /**
+   * Runs the firmware's boot (ports/esp8266/main.c mp_reset(): `_boot.py`, `boot.py`, `main.py`)
+   * as running code: Ctrl-C interrupts it, `machine.reset()` in it restarts the board.
+   * @returns false when the board restarts instead of reaching the REPL
+   */
+  private runBootScripts(interp: Interpreter, friendly: boolean): boolean {
+    this.channel?.setBusy(true);
+    this.setExecuting(true);
+    try {
+      interp.mp.runPython(`__import__('_fw_boot', None, None, (), -7).boot(${friendly ? 'True' : 'False'}, globals())`);
+      return true;
+    } catch (e) {
+      if (e instanceof HardResetRequest) {
+        this.resetCause = e.resetCause;
+        this.romCause = e.romCause;
+        void this.boot(true);
+        return false;
+      }
+      this.opts.post({ t: 'fault', message: `boot failed: ${String(e).slice(0, 300)}` });
+      return true;
+    } finally {
+      this.setExecuting(false);
+      this.filter.flush();
+      this.flushMessages(true);
+      this.channel?.setBusy(false);
+    }
   }
 
   private installFirmware(interp: Interpreter): void {
@@ -583,6 +659,8 @@ export class Device {
       this.interp.mp.runPython('__import__("_fw_machine", None, None, (), -7)._service()');
     } catch (e) {
       if (e instanceof HardResetRequest) {
+        this.resetCause = e.resetCause;
+        this.romCause = e.romCause;
         void this.boot(true);
         return;
       }
@@ -644,8 +722,6 @@ export class Device {
           await this.boot(false);
           break;
         } else if (result === 'hard') {
-          this.resetCause = 4; // machine.reset(): SOFT_RESET (SDK REASON_SOFT_RESTART)
-          this.romCause = 2; // the ROM shows a restart as rst cause 2 (reference §6.2)
           await this.boot(true);
           break;
         }
@@ -664,6 +740,9 @@ export class Device {
       if (!(e instanceof HardResetRequest)) {
         this.opts.post({ t: 'fault', message: `interpreter stopped: ${String(e)}` });
       }
+      // machine.reset() (SOFT_RESET, SDK REASON_SOFT_RESTART), or the RST pin (HARD_RESET)
+      this.resetCause = e instanceof HardResetRequest ? e.resetCause : 4;
+      this.romCause = e instanceof HardResetRequest ? e.romCause : 2;
       return 'hard';
     } finally {
       this.setExecuting(false);
@@ -872,6 +951,8 @@ export class Device {
     const afterPinChange = () => {
       this.publishView();
       this.pollSoon();
+      // GPIO16 wired to RST (for deep-sleep wake): driving it low resets the chip at once
+      if (this.board.circuit.gpio16ToRst && gpio.state(16) === 'low') throw new HardResetRequest('GPIO16 pulled RST low', 6, 2);
     };
     return {
       sleep_us: (us: number) => this.sleepUs(Number(us)),
@@ -1036,7 +1117,46 @@ export class Device {
       reset: () => {
         throw new HardResetRequest('machine.reset()');
       },
-      identity: (key: string) => (key === 'machine' ? this.build.machine : key === 'version' ? this.build.version : ''),
+      identity: (key: string) => (key === 'machine' ? this.build.machine : key === 'version' ? this.build.version : key === 'vfs' && this.build.filesystem ? 'lfs2' : ''),
+      user_start: () => this.build.userStart,
+      // flashbdev.py: blocks from flash_user_start() (one more sector below 1 MB, kept for native
+      // code), up to 20 KB before the end; no block device on a flash under 1 MB
+      fs_region: () => {
+        const size = this.board.flash.size;
+        if (!this.build.filesystem || size < 0x100000) return null;
+        let start = Math.floor(this.build.userStart / 4096);
+        if (start < 256) start += 1;
+        const count = Math.floor((size - SDK_PARAM_BYTES) / 4096) - start;
+        return count > 0 ? [start, count] : null;
+      },
+      lfs_mkfs: (start: number, count: number) => this.fs.mkfs(start, count),
+      lfs_mount: (start: number, count: number) => this.fs.mount(start, count),
+      lfs_umount: (id: number) => this.fs.umount(id),
+      lfs_open: (id: number, path: string, mode: string) => this.fs.open(id, path, mode),
+      lfs_read: (h: number, n: number) => {
+        const r = this.fs.read(h, n);
+        return typeof r === 'number' ? r : toHex(r);
+      },
+      lfs_write: (h: number, hex: string) => this.fs.write(h, fromHex(hex)),
+      lfs_seek: (h: number, offset: number, whence: number) => this.fs.seek(h, offset, whence),
+      lfs_sync: (h: number) => this.fs.sync(h),
+      lfs_close: (h: number) => this.fs.close(h),
+      // entries as name NUL isDir NUL size, NUL-separated (names cannot hold NUL or '/')
+      lfs_listdir: (id: number, path: string) => {
+        const r = this.fs.listdir(id, path);
+        return typeof r === 'number' ? r : r.map(([n, d, z]) => `${n}\0${d ? 1 : 0}\0${z}`).join('\0');
+      },
+      lfs_stat: (id: number, path: string) => {
+        const r = this.fs.stat(id, path);
+        return typeof r === 'number' ? r : `${r[0] ? 1 : 0}\0${r[1]}`;
+      },
+      lfs_remove: (id: number, path: string) => this.fs.remove(id, path),
+      lfs_rename: (id: number, from: string, to: string) => this.fs.rename(id, from, to),
+      lfs_mkdir: (id: number, path: string) => this.fs.mkdir(id, path),
+      lfs_statvfs: (id: number) => {
+        const r = this.fs.statvfs(id);
+        return typeof r === 'number' ? r : r.join('\0');
+      },
     };
   }
 
@@ -1058,11 +1178,37 @@ export class Device {
   }
 
   private publishView(): void {
+    this.reportFlashWrites();
     if (!this.viewDirty) return;
     this.viewDirty = false;
     const view = this.board.view();
     if (this.channel) this.channel.publishView(view);
     else this.opts.post({ t: 'view', view });
+  }
+
+  private flashReported = 0;
+  private flashReportAt = 0;
+  private flashReportTimer: ReturnType<typeof setTimeout> | null = null;
+
+  /**
+   * Tells the host the flash changed (so the page can save it), at most every 200 ms; in message
+   * mode with a copy, since the host's buffer is not this one.
+   */
+  private reportFlashWrites(): void {
+    const flash = this.board.flash;
+    if (flash.writes === this.flashReported || this.flashReportTimer) return;
+    const wait = this.flashReportAt + 200 - performance.now();
+    if (wait > 0) {
+      this.flashReportTimer = setTimeout(() => {
+        this.flashReportTimer = null;
+        this.reportFlashWrites();
+      }, wait);
+      return;
+    }
+    this.flashReported = flash.writes;
+    this.flashReportAt = performance.now();
+    const copy = this.channel ? null : flash.bytes.slice().buffer;
+    this.opts.post({ t: 'flash-written', copy }, copy ? [copy] : []);
   }
 
   /** Message mode: sends buffered output at most every 16 ms, or at once when `now`. */

@@ -45,6 +45,41 @@ export const GENERIC_4M: FirmwareIdentity = {
   fileSize: 640 * 1024,
 };
 
+/**
+ * The FLASH_1M variant (`ports/esp8266/boards/ESP8266_GENERIC/mpconfigvariant_FLASH_1M.mk`):
+ * littlefs only, irom0 limited to 572 KB by `esp8266_1MiB.ld`, so the file ends before 0x98000;
+ * the size is an estimate within that limit. Banner: reference §0.
+ */
+export const GENERIC_1M: FirmwareIdentity = {
+  board: 'ESP8266_GENERIC-FLASH_1M',
+  version: 'v1.27.0 on 2025-12-09',
+  machine: 'ESP module (1M) with ESP8266',
+  flashSize: '1MB',
+  fileSize: 600 * 1024,
+};
+
+/**
+ * The FLASH_512K variant: no filesystem, terse errors; the firmware must end before the
+ * `flash_user_start()` of 0x7B000 (reference §2, esp module). The size is an estimate.
+ */
+export const GENERIC_512K: FirmwareIdentity = {
+  board: 'ESP8266_GENERIC-FLASH_512K',
+  version: 'v1.27.0 on 2025-12-09',
+  machine: 'ESP module (512K) with ESP8266',
+  flashSize: '512KB',
+  fileSize: 476 * 1024,
+};
+
+/**
+ * The builds a board can run, by the flash size they are made for, with the release file name
+ * micropython.org uses (`<board>-<date>-<version>.bin`).
+ */
+export const FIRMWARE_BUILDS = [
+  { flash: '4M', id: GENERIC_4M, file: 'ESP8266_GENERIC-20251209-v1.27.0.bin' },
+  { flash: '1M', id: GENERIC_1M, file: 'ESP8266_GENERIC-FLASH_1M-20251209-v1.27.0.bin' },
+  { flash: '512K', id: GENERIC_512K, file: 'ESP8266_GENERIC-FLASH_512K-20251209-v1.27.0.bin' },
+] as const satisfies readonly { flash: '4M' | '1M' | '512K'; id: FirmwareIdentity; file: string }[];
+
 /** Marker text placed at the start of the irom0 blob, from which a firmware's build can be read back. */
 export function identityText(id: FirmwareIdentity): string {
   return `MicroPython ${id.version}; ${id.machine}\0${id.board}\0`;
@@ -114,6 +149,6 @@ export function sealFirmware(image: Uint8Array, length: number, md5: (data: Uint
 export function readIdentity(read: (addr: number, length: number) => Uint8Array): { board: string; banner: string } | null {
   const bytes = read(IROM_OFFSET, 160);
   const text = new TextDecoder('latin1').decode(bytes);
-  const m = /^MicroPython ([^\0]+)\0([A-Z0-9_]+)\0/.exec(text);
+  const m = /^MicroPython ([^\0]+)\0([A-Z0-9_-]+)\0/.exec(text);
   return m ? { banner: `MicroPython ${m[1]}`, board: m[2]! } : null;
 }

@@ -26,6 +26,8 @@ export class SpiFlash {
   readonly bytes: Uint8Array;
   /** Size in bytes. */
   readonly size: number;
+  /** Counts erases and programs: a change tells that the contents changed (for saving them). */
+  writes = 0;
 
   /**
    * @param storage buffer holding the contents (its whole length is the flash size); a fresh,
@@ -63,17 +65,20 @@ export class SpiFlash {
   eraseSector(sector: number): void {
     this.check(sector * SECTOR_BYTES, SECTOR_BYTES);
     this.bytes.fill(0xff, sector * SECTOR_BYTES, (sector + 1) * SECTOR_BYTES);
+    this.writes++;
   }
 
   /** Programs `data` at `addr`: bits can only go from 1 to 0. @throws RangeError outside the flash */
   program(addr: number, data: Uint8Array): void {
     this.check(addr, data.length);
     for (let i = 0; i < data.length; i++) this.bytes[addr + i] = (this.bytes[addr + i] as number) & (data[i] as number);
+    this.writes++;
   }
 
   /** Erases the whole chip. */
   eraseAll(): void {
     this.bytes.fill(0xff);
+    this.writes++;
   }
 
   private check(addr: number, length: number): void {

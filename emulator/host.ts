@@ -14,7 +14,7 @@ import type { BoardView } from './board.ts';
 import { ChannelHost, createChannelBuffer } from './channel.ts';
 import type { SleepMode } from './clock.ts';
 import { FLASH_SIZES, SpiFlash } from './flash.ts';
-import { buildFirmware, GENERIC_4M, sealFirmware } from './firmware.ts';
+import { buildFirmware, FIRMWARE_BUILDS, sealFirmware } from './firmware.ts';
 import { DEFAULT_CIRCUIT, type Circuit } from './circuit.ts';
 import { keyboardInterruptPending, pokeKeyboardInterrupt, runningUserCode } from './vm-interrupt.ts';
 import { parseDeviceMessage, type CompiledInterpreter, type HostMessage, type StartCause } from './protocol.ts';
@@ -39,7 +39,17 @@ export interface BoardHostOptions {
   interruptTimeoutMs?: number;
   /** Start with the realistic-speed clock (ESP8266 timing of running code). */
   realisticSpeed?: boolean;
+  /** Size of the board's SPI flash (default `4M`; an ESP-07 came with 512 KB, 1 MB or 4 MB). */
+  flashSize?: FlashSize;
+  /**
+   * The flash as it was saved (a state file, IndexedDB): its length must be the flash size.
+   * Without it a new board comes with the MicroPython build for its flash size at offset 0.
+   */
+  flashContents?: Uint8Array;
 }
+
+/** Flash sizes a board can have. */
+export type FlashSize = keyof typeof FLASH_SIZES;
 
 export interface BoardHostEvents {
   /** Bytes from UART0 TX, with the baud rate they were sent at. */
@@ -50,6 +60,13 @@ export interface BoardHostEvents {
   notice: (text: string) => void;
   /** An interpreter finished booting. */
   ready: () => void;
+  /**
+   * The flash was written (erase or program, by the firmware or the ROM loader); reported at
+   * most every ~200 ms, when the emulator is between tasks. Read it with {@link BoardHost.flashSnapshot}.
+   */
+  flash: () => void;
+  /** The circuit panel's parts changed ({@link BoardHost.setCircuit}). */
+  circuit: (c: Circuit) => void;
 }
 
 type Listeners = { [K in keyof BoardHostEvents]: Set<BoardHostEvents[K]> };
@@ -64,10 +81,11 @@ export class BoardHost {
   private memory: SharedArrayBuffer | null = null;
   private layout: InterruptLayout | null = null;
   private generation = 0;
+  /** GPIO0 pulled to ground: the Flash button held, or the auto-reset circuit pulling it. */
   private flashHeld = false;
   private watchdog: ReturnType<typeof setTimeout> | null = null;
   private acked = false;
-  private readonly listeners: Listeners = { serial: new Set(), view: new Set(), notice: new Set(), ready: new Set() };
+  private readonly listeners: Listeners = { serial: new Set(), view: new Set(), notice: new Set(), ready: new Set(), flash: new Set(), circuit: new Set() };
   private lastViewKey = '';
   /** The last board view the emulator reported. */
   view: BoardView = EMPTY_VIEW;
@@ -82,8 +100,49 @@ export class BoardHost {
       sleepMode: 'realtime',
       interruptTimeoutMs: 1000,
       realisticSpeed: false,
+      flashSize: '4M',
+      flashContents: undefined as unknown as Uint8Array,
       ...opts,
     };
+    const contents = opts.flashContents;
+    if (contents && contents.length !== FLASH_SIZES[this.opts.flashSize]) {
+      throw new RangeError(`flash contents are ${contents.length} bytes, a ${this.opts.flashSize} flash holds ${FLASH_SIZES[this.opts.flashSize]}`);
+    }
+  }
+
+  /** Tells the learner something through the `notice` event (the page's own messages). */
+  announce(text: string): void {
+    this.notice(text);
+  }
+
+  /** The board's flash size. */
+  get flashSize(): FlashSize {
+    return this.opts.flashSize;
+  }
+
+  /**
+   * A copy of the whole flash as it is now (`flashSize` bytes): what a state file or IndexedDB keeps.
+   * Before the board was first started it is the factory contents.
+   */
+  flashSnapshot(): Uint8Array {
+    if (!this.flash) this.flash = this.factoryFlash().storage;
+    return new Uint8Array(this.flash).slice();
+  }
+
+  /**
+   * Replaces the whole flash and powers the board on again with it (loading a saved state, or a
+   * factory reset with `null`: a new board with the MicroPython build for its size flashed).
+   * @param size the flash size from now on (a different flash chip), default the current one
+   * @throws RangeError if the contents are not `size` bytes long
+   */
+  replaceFlash(contents: Uint8Array | null, size: FlashSize = this.opts.flashSize): void {
+    if (contents && contents.length !== FLASH_SIZES[size]) {
+      throw new RangeError(`flash contents are ${contents.length} bytes, a ${size} flash holds ${FLASH_SIZES[size]}`);
+    }
+    this.opts.flashSize = size;
+    this.opts.flashContents = contents ?? (undefined as unknown as Uint8Array);
+    this.flash = null;
+    if (this.worker) this.respawn('power');
   }
 
   /** Whether input and interrupts travel through shared memory (false: degraded message mode). */
@@ -159,6 +218,41 @@ export class BoardHost {
    * @param held true while pressed
    */
   setFlash(held: boolean): void {
+    this.buttonHeld = held;
+    this.pullGpio0();
+  }
+
+  /**
+   * What a USB-serial adapter's auto-reset circuit does to the chip (only while the circuit
+   * panel's `autoReset` is fitted; serial-port.ts maps DTR/RTS to these, reference
+   * serial-protocols.md §1.4). GPIO0 pulled low acts as the Flash button held (the two are
+   * wired-OR to ground); EN pulled low holds the chip in reset and letting it go is a reset, with
+   * the strapping pins as they are at that moment.
+   */
+  setAdapterLines(lines: { enLow: boolean; gpio0Low: boolean }): void {
+    const fitted = this.circuit.autoReset === true;
+    const gpio0Low = fitted && lines.gpio0Low;
+    const enLow = fitted && lines.enLow;
+    // one call is one change of both lines: GPIO0 first, so that a reset it ends samples it
+    if (gpio0Low !== this.adapterGpio0Low) {
+      this.adapterGpio0Low = gpio0Low;
+      this.pullGpio0();
+    }
+    const released = this.adapterEnLow && !enLow;
+    this.adapterEnLow = enLow;
+    if (released) this.reset();
+  }
+
+  /** The Flash button is down. */
+  private buttonHeld = false;
+  /** The auto-reset circuit pulls GPIO0 low (DTR asserted, RTS not). */
+  private adapterGpio0Low = false;
+  /** The auto-reset circuit pulls EN low (RTS asserted, DTR not). */
+  private adapterEnLow = false;
+
+  /** Sends GPIO0's pull to ground (button or adapter; `flashHeld` is the two ORed) to the board. */
+  private pullGpio0(): void {
+    const held = this.buttonHeld || this.adapterGpio0Low;
     this.flashHeld = held;
     if (this.channel) this.channel.setFlashButton(held);
     else this.worker?.postMessage({ t: 'flash', held });
@@ -174,6 +268,13 @@ export class BoardHost {
    */
   setCircuit(c: Circuit): void {
     this.circuit = { ...c };
+    // taking the adapter's circuit out lets go of whatever it pulled
+    if (!c.autoReset && (this.adapterGpio0Low || this.adapterEnLow)) {
+      this.adapterEnLow = false;
+      this.adapterGpio0Low = false;
+      this.pullGpio0();
+    }
+    for (const fn of this.listeners.circuit) fn({ ...this.circuit });
   }
 
   /** The strapping parts fitted now. */
@@ -241,21 +342,18 @@ export class BoardHost {
       if (gen === this.generation) this.notice(`the emulator stopped (${message}); press Reset to restart it`);
     });
     // The flash lives with the host: shared, it outlives every emulator thread (hard resets).
-    // A new board comes with MicroPython v1.27.0 already flashed at offset 0 (firmware.ts). Its
-    // MD5 trailer (read only by esp.check_fw()) is hashed off the start-up path: with shared
-    // memory, once the first prompt is up (the emulator sees it land in the shared flash);
-    // without, before the emulator gets its copy.
+    // A new board comes with the MicroPython build for its flash size already at offset 0
+    // (firmware.ts). Its MD5 trailer (read only by esp.check_fw()) is hashed off the start-up
+    // path: with shared memory, once the first prompt is up (the emulator sees it land in the
+    // shared flash); without, before the emulator gets its copy.
     let sealed: Promise<void> = Promise.resolve();
     if (!this.flash) {
-      const flash = SpiFlash.createStorage(FLASH_SIZES['4M'], this.opts.shared);
-      const fw = buildFirmware(GENERIC_4M);
-      const view = new Uint8Array(flash);
-      view.set(fw.bytes);
-      this.flash = flash;
-      const seal = () =>
-        import('./md5.ts').then(({ md5 }) => sealFirmware(view, fw.length, md5));
-      if (this.opts.shared) this.afterFirstPrompt = seal;
-      else sealed = seal();
+      const made = this.factoryFlash();
+      this.flash = made.storage;
+      if (made.seal) {
+        if (this.opts.shared) this.afterFirstPrompt = made.seal;
+        else sealed = made.seal();
+      }
     }
     const init = () => worker.postMessage({ t: 'init', channel: buffer, compiled: this.compiled, cause, flashHeld: this.flashHeld, sleepMode: this.opts.sleepMode, flash: this.flash, realisticSpeed: this.opts.realisticSpeed, circuit: this.circuit });
     if (this.opts.shared) init();
@@ -263,6 +361,21 @@ export class BoardHost {
       if (gen === this.generation) init();
     });
     if (this.channel) void this.readOutput(this.channel, gen);
+  }
+
+  /** The flash a board starts with: the saved contents, or the factory firmware (MD5 sealed by `seal`). */
+  private factoryFlash(): { storage: ArrayBufferLike; seal: (() => Promise<void>) | null } {
+    const size = FLASH_SIZES[this.opts.flashSize];
+    const storage = SpiFlash.createStorage(size, this.opts.shared);
+    const view = new Uint8Array(storage);
+    if (this.opts.flashContents) {
+      view.set(this.opts.flashContents);
+      return { storage, seal: null };
+    }
+    const build = FIRMWARE_BUILDS.find((b) => b.flash === this.opts.flashSize) ?? FIRMWARE_BUILDS[0];
+    const fw = buildFirmware(build.id);
+    view.set(fw.bytes);
+    return { storage, seal: () => import('./md5.ts').then(({ md5 }) => sealFirmware(view, fw.length, md5)) };
   }
 
   private respawn(cause: StartCause, why?: string): void {
@@ -302,6 +415,11 @@ export class BoardHost {
         break;
       case 'fault':
         this.notice(msg.message);
+        break;
+      case 'flash-written':
+        // message mode: the emulator's flash is a copy; take the one it sent
+        if (msg.copy && this.flash && msg.copy.byteLength === this.flash.byteLength) this.flash = msg.copy;
+        for (const fn of this.listeners.flash) fn();
         break;
     }
   }

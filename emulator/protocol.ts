@@ -45,7 +45,9 @@ export type DeviceMessage =
   /** Board view, in message mode only. */
   | { t: 'view'; view: BoardView }
   /** The emulator hit an internal error it could not recover from. */
-  | { t: 'fault'; message: string };
+  | { t: 'fault'; message: string }
+  /** The flash was written; in message mode `copy` carries the whole flash (the host's is stale). */
+  | { t: 'flash-written'; copy: ArrayBuffer | null };
 
 const PAD = new Set(['high', 'low', 'input']);
 
@@ -86,6 +88,9 @@ export function parseDeviceMessage(data: unknown): DeviceMessage | null {
       return isView(m.view) ? { t: 'view', view: m.view } : null;
     case 'fault':
       return typeof m.message === 'string' ? { t: 'fault', message: m.message.slice(0, 500) } : null;
+    case 'flash-written':
+      if (m.copy !== null && !(m.copy instanceof ArrayBuffer)) return null;
+      return { t: 'flash-written', copy: m.copy as ArrayBuffer | null };
     default:
       return null;
   }

@@ -16,9 +16,10 @@ afterEach(() => {
 describe('boot and banner', () => {
   it('prints the v1.27.0 ESP8266_GENERIC banner after a hard boot', async () => {
     // ports/esp8266/main.c init_done(): "\r\n", then pyexec_event_repl_init() whose Ctrl-B path
-    // prints "\r\n" + banner (shared/runtime/pyexec.c); banner text: reference §1.1.
+    // prints "\r\n" + banner (shared/runtime/pyexec.c); banner text: reference §1.1. A new
+    // board's first boot creates its filesystem first (filesystem.test.ts, reference §3.3).
     board = await TestBoard.boot();
-    expect(board.all).toBe(`\r\n\r\n${BANNER}`);
+    expect(board.all).toBe(`Performing initial setup\r\n\r\n\r\n${BANNER}`);
   });
 
   it('evaluates at the prompt with \\r\\n line ends', async () => {
@@ -271,6 +272,22 @@ describe('resets', () => {
     board.type('import machine; machine.reset()\r');
     await board.waitFor(BANNER);
     expect(board.recent).toBe(`import machine; machine.reset()\r\n\r\n\r\n${BANNER}`);
+    expect(await board.line('machine.reset_cause()')).toContain('\r\n4\r\n');
+  });
+
+  it('with GPIO16 wired to RST, driving GPIO16 low resets the board (HARD_RESET); without the wire it does not', async () => {
+    // the deep-sleep wake wiring (docs/esp8266/quickref.rst "Deep-sleep mode"): GPIO16 low is RST low
+    board = await TestBoard.boot();
+    expect(await board.line('from machine import Pin; p = Pin(16, Pin.OUT); p(0); p(1); p(0)')).not.toContain('MicroPython');
+    board.host.setCircuit({ ...board.host.circuitParts, gpio16ToRst: true });
+    board.since();
+    board.host.reset();
+    await board.waitFor(BANNER);
+    board.type('import machine; from machine import Pin; Pin(16, Pin.OUT, value=1); Pin(16).value(0)\r');
+    await board.waitFor(BANNER);
+    // power-on (cause 1), the Reset button (2), then the reset GPIO16 caused (2)
+    expect(board.textAt(74880).match(/rst cause:\d/g)).toEqual(['rst cause:1', 'rst cause:2', 'rst cause:2']);
+    expect(await board.line('import machine; machine.reset_cause()')).toContain('\r\n6\r\n');
   });
 });
 

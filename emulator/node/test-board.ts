@@ -3,7 +3,7 @@
  * would show, so a test can type at the REPL and wait for exact text.
  */
 import type { SleepMode } from '../clock.ts';
-import { BoardHost } from '../host.ts';
+import { BoardHost, type FlashSize } from '../host.ts';
 import { spawnNodeDevice } from './spawn.ts';
 
 export interface TestBoardOptions {
@@ -11,6 +11,8 @@ export interface TestBoardOptions {
   sleepMode?: SleepMode;
   interruptTimeoutMs?: number;
   realisticSpeed?: boolean;
+  flashSize?: FlashSize;
+  flashContents?: Uint8Array;
 }
 
 export class TestBoard {
@@ -78,6 +80,22 @@ export class TestBoard {
     this.host.reset();
     await this.waitUntil(() => count() > before);
     this.host.setFlash(false);
+  }
+
+  /**
+   * Runs code in the raw REPL, as mpremote's `exec` does (Ctrl-C, Ctrl-A, code, Ctrl-D), then
+   * goes back to the friendly prompt (Ctrl-B).
+   * @returns what the code printed (stdout) and its traceback (stderr), `\r\n` line ends
+   */
+  async exec(code: string, timeoutMs = 10000): Promise<{ out: string; err: string }> {
+    this.type('\r\x03\x03\x01');
+    await this.waitFor('raw REPL; CTRL-B to exit\r\n>', timeoutMs);
+    this.type(`${code}\x04`);
+    await this.waitFor(/^OK[^]*\x04[^]*\x04>$/, timeoutMs);
+    const m = /^OK([^]*)\x04([^]*)\x04>$/.exec(this.recent)!;
+    this.type('\x02');
+    await this.waitFor('>>> ', timeoutMs);
+    return { out: m[1]!, err: m[2]! };
   }
 
   /** Starts a new "recent" window. */

@@ -18,7 +18,6 @@ SLEEP_MODEM = 2
 
 _EIO = 5
 _CHUNK = 1024
-_USER_START = 0x100000  # _firmware_size: irom0 0x40209000 + (1M - 36K) - 0x40200000 (esp8266_2MiB.ld)
 # [UNV] estimates: the SDK heap (system_get_free_heap_size) and the DRAM layout that
 # system_print_meminfo() reports are not known for v1.27.0; these follow the size of a
 # comparable esp8266 build (data 1016, rodata 2332, bss 67640 bytes; DRAM ends at 0x3fffc000).
@@ -67,7 +66,8 @@ def flash_id():
 
 
 def flash_user_start():
-    return _USER_START
+    # _firmware_size of the build's linker script: 0x100000 (esp8266_2MiB.ld), 0x98000 (1MiB), 0x7B000 (512kiB)
+    return _hal.user_start()
 
 
 def flash_read(offset, len_or_buf):

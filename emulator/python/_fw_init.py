@@ -12,6 +12,9 @@ import _fw_micropython
 import _fw_os
 import _fw_help
 import _fw_math
+import _fw_vfs
+import _fw_flashbdev
+import _fw_boot
 
 _FIRMWARE = {
     'time': _fw_time, 'utime': _fw_time,
@@ -22,6 +25,11 @@ _FIRMWARE = {
     'os': _fw_os, 'uos': _fw_os,
     'math': _fw_math,
 }
+if _esp_hal.identity('vfs'):  # the 512 KB build has no filesystem modules
+    _FIRMWARE['vfs'] = _fw_vfs
+    _FIRMWARE['flashbdev'] = _fw_flashbdev
+    for _k in ('mount', 'umount', 'VfsLfs2', 'VfsFat'):
+        setattr(_fw_os, _k, getattr(_fw_vfs, _k))
 
 
 def _publish(m, name):
@@ -33,10 +41,12 @@ def _publish(m, name):
     return m
 
 
-for _name in ('time', 'machine', 'sys', 'gc', 'micropython', 'os', 'math'):
-    _publish(_FIRMWARE[_name], _name)
+for _name in ('time', 'machine', 'sys', 'gc', 'micropython', 'os', 'math', 'vfs', 'flashbdev'):
+    if _name in _FIRMWARE:
+        _publish(_FIRMWARE[_name], _name)
 _HIDDEN = ('js', 'jsffi', 'pyscript', '_esp_hal', '_fw_time', '_fw_machine', '_fw_sys', '_fw_init', '_fw_gc', '_fw_micropython',
-           '_fw_os', '_fw_help', '_fw_math', '_fw_esp', '_fw_buses',
+           '_fw_os', '_fw_help', '_fw_math', '_fw_esp', '_fw_buses', '_fw_vfs', '_fw_flashbdev', '_fw_boot',
+           '_fw_inisetup',
            # in the WebAssembly build but not in the esp8266 one (emulator/fidelity/v1.27-surface.md §3)
            'abc', 'base64', 'cmath', 'copy', 'datetime', 'fnmatch', 'functools', 'gzip', 'hmac', 'html', 'inspect',
            'itertools', 'locale', 'logging', 'operator', 'pathlib', 'stat', 'string', 'tarfile', 'types', 'unittest',
@@ -44,10 +54,14 @@ _HIDDEN = ('js', 'jsffi', 'pyscript', '_esp_hal', '_fw_time', '_fw_machine', '_f
            # u-names the esp8266 build does not alias (§3.3)
            'ugc', 'umath', 'umicropython', 'ubtree', 'uframebuf', 'udeflate', 'utls', 'uvfs', 'unetwork', 'uesp',
            'ulwip', 'ussl', 'uzlib', 'ubuiltins', 'ucmath', 'ujs', 'ujsffi')
+if not _esp_hal.identity('vfs'):
+    _HIDDEN += ('vfs', 'flashbdev', 'inisetup')
 _PRIVATE = {'_fw_machine': _fw_machine, '_fw_time': _fw_time, '_fw_help': _fw_help, '_fw_sys': _fw_sys,
-            '_fw_gc': _fw_gc, '_fw_os': _fw_os, '_esp_hal': _esp_hal}
+            '_fw_gc': _fw_gc, '_fw_os': _fw_os, '_esp_hal': _esp_hal, '_fw_vfs': _fw_vfs,
+            '_fw_flashbdev': _fw_flashbdev, '_fw_boot': _fw_boot}
 # firmware modules compiled on first use: name -> public name (or None)
-_LAZY = {'_fw_esp': 'esp', '_fw_buses': None}
+_LAZY = {'_fw_esp': 'esp', '_fw_buses': None, '_fw_inisetup': 'inisetup'}
+_posix = _fw_vfs._c
 _loading = [0]
 for _name in _HIDDEN:
     if _name in sys.modules:
@@ -64,11 +78,20 @@ def _lazy(modname):
         return sys.modules[modname]
     _esp_hal.fw_stage(modname)
     sys.path.insert(0, '/_fw')
+    # the interpreter's own files, seen at /_fw for this import only (the board's filesystem is at /)
+    try:
+        _posix.mount(_posix.VfsPosix('/_fw'), '/_fw')
+    except OSError:
+        pass
     _loading[0] += 1
     try:
         m = _real_import(modname)
     finally:
         _loading[0] -= 1
+        try:
+            _posix.umount('/_fw')
+        except OSError:
+            pass
         sys.path.remove('/_fw')
         _esp_hal.fw_unstage(modname)
         if modname in sys.modules:
@@ -96,6 +119,8 @@ def __import__(name, globals=None, locals=None, fromlist=(), level=0):
             return m
         if name == 'esp':
             return _lazy('_fw_esp')
+        if name == 'inisetup' and 'vfs' in _FIRMWARE:
+            return _lazy('_fw_inisetup')
         if name in _HIDDEN or name.split('.')[0] in _HIDDEN:
             raise ImportError("no module named '%s'" % name)
     return _real_import(name, globals, locals, fromlist, level)

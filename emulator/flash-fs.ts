@@ -1,0 +1,260 @@
+/**
+ * The board's filesystem as the firmware's `vfs.VfsLfs2` sees it: littlefs v2 (`littlefs.ts`)
+ * kept in a region of the SPI flash, with the open-file table the interpreter's file objects
+ * refer to. The firmware calls these through `_esp_hal` (emulator/python/_fw_vfs.py); every
+ * function returns a value or a negative errno, never throws, so a Python `OSError` carries the
+ * errno MicroPython raises (`mp_raise_OSError(-ret)` in `extmod/vfs_lfsx.c`).
+ *
+ * Region: `ports/esp8266/modules/flashbdev.py` — 4 KB blocks from `start_sec`; reference §3.4
+ * gives 763 blocks at sector 256 on a 4 MB board with the default build.
+ */
+import { SECTOR_BYTES, type SpiFlash } from './flash.ts';
+import { LfsError, LittleFs, type LfsBlockDevice } from './littlefs.ts';
+
+/** errno values (py/mperrno.h). */
+const EBADF = 9;
+const EINVAL = 22;
+const EIO = 5;
+const ENODEV = 19;
+
+/** The flash sectors [start, start + count) as a littlefs block device (NOR: program ANDs). */
+export class FlashRegion implements LfsBlockDevice {
+  readonly blockSize = SECTOR_BYTES;
+  readonly blockCount: number;
+  private readonly flash: SpiFlash;
+  private readonly start: number;
+
+  /**
+   * @param start first sector (4 KB) of the region
+   * @param count number of sectors
+   * @throws RangeError if the region does not lie inside the flash
+   */
+  constructor(flash: SpiFlash, start: number, count: number) {
+    if (!(start >= 0 && count > 0 && (start + count) * SECTOR_BYTES <= flash.size)) {
+      throw new RangeError(`filesystem region ${start}+${count} sectors is outside the ${flash.size}-byte flash`);
+    }
+    this.flash = flash;
+    this.start = start;
+    this.blockCount = count;
+  }
+
+  read(block: number, offset: number, length: number): Uint8Array {
+    return this.flash.read((this.start + block) * SECTOR_BYTES + offset, length);
+  }
+
+  prog(block: number, offset: number, data: Uint8Array): void {
+    this.flash.program((this.start + block) * SECTOR_BYTES + offset, data);
+  }
+
+  erase(block: number): void {
+    this.flash.eraseSector(this.start + block);
+  }
+}
+
+function errnoOf(e: unknown): number {
+  if (e instanceof LfsError) return -e.errno;
+  if (e instanceof RangeError) return -EIO;
+  return -EIO;
+}
+
+/** Parses an `open()` mode as `vfs_lfsx_file.c` does: r/w/x/a (one of them), `+`, `b`/`t`. */
+export function openFlags(mode: string): { read: boolean; write: boolean; create: boolean; truncate: boolean; append: boolean; exclusive: boolean } | null {
+  let kind = '';
+  let plus = false;
+  for (const ch of mode) {
+    if ('rwxa'.includes(ch)) {
+      if (kind) return null; // ValueError in the firmware
+      kind = ch;
+    } else if (ch === '+') plus = true;
+  }
+  kind ||= 'r';
+  return {
+    read: kind === 'r' || plus,
+    write: kind !== 'r' || plus,
+    create: kind !== 'r',
+    truncate: kind === 'w',
+    append: kind === 'a',
+    exclusive: kind === 'x',
+  };
+}
+
+/**
+ * The mounted filesystems of one interpreter run (a reset forgets them: the firmware mounts
+ * again at boot). Handles are small integers the Python side keeps.
+ */
+export class FlashFilesystems {
+  private readonly flash: SpiFlash;
+  private readonly mounts = new Map<number, LittleFs>();
+  private readonly blockCounts = new Map<LittleFs, number>();
+  private readonly files = new Map<number, { fs: LittleFs; fd: number }>();
+  private nextMount = 1;
+  private nextFile = 1;
+
+  constructor(flash: SpiFlash) {
+    this.flash = flash;
+  }
+
+  /** Formats sectors [start, start+count) as littlefs (`vfs.VfsLfs2.mkfs`). @returns 0 or -errno */
+  mkfs(start: number, count: number): number {
+    try {
+      LittleFs.format(new FlashRegion(this.flash, start, count));
+      return 0;
+    } catch (e) {
+      return errnoOf(e);
+    }
+  }
+
+  /** Mounts the littlefs in sectors [start, start+count). @returns a mount handle (> 0) or -errno */
+  mount(start: number, count: number): number {
+    try {
+      const fs = LittleFs.mount(new FlashRegion(this.flash, start, count));
+      const id = this.nextMount++;
+      this.mounts.set(id, fs);
+      this.blockCounts.set(fs, count);
+      return id;
+    } catch (e) {
+      return errnoOf(e) || -ENODEV;
+    }
+  }
+
+  /** Unmounts, closing (and so committing) its open files. */
+  umount(id: number): number {
+    const fs = this.mounts.get(id);
+    if (!fs) return -EINVAL;
+    for (const [h, f] of this.files) if (f.fs === fs) this.close(h);
+    this.mounts.delete(id);
+    this.blockCounts.delete(fs);
+    return 0;
+  }
+
+  /**
+   * Closes every open file, committing what was written: the finalisers of a soft reset
+   * (`gc_sweep_all()` in ports/esp8266/main.c closes file objects).
+   */
+  closeAll(): void {
+    for (const h of [...this.files.keys()]) this.close(h);
+  }
+
+  private fs(id: number): LittleFs {
+    const fs = this.mounts.get(id);
+    if (!fs) throw new LfsError(ENODEV);
+    return fs;
+  }
+
+  private run<T>(fn: () => T): T | number {
+    try {
+      return fn();
+    } catch (e) {
+      return errnoOf(e);
+    }
+  }
+
+  /** Opens a file. @returns a file handle (> 0) or -errno (-EINVAL for a bad mode) */
+  open(id: number, path: string, mode: string): number {
+    const flags = openFlags(mode);
+    if (!flags) return -EINVAL;
+    return this.run(() => {
+      const fs = this.fs(id);
+      const fd = fs.open(path, flags);
+      const h = this.nextFile++;
+      this.files.set(h, { fs, fd });
+      return h;
+    });
+  }
+
+  private file(h: number): { fs: LittleFs; fd: number } {
+    const f = this.files.get(h);
+    if (!f) throw new LfsError(EBADF);
+    return f;
+  }
+
+  /** Reads up to `n` bytes. @returns the bytes, or -errno */
+  read(h: number, n: number): Uint8Array | number {
+    return this.run(() => {
+      const f = this.file(h);
+      return f.fs.read(f.fd, n);
+    });
+  }
+
+  /** Writes bytes. @returns the count written, or -errno (-28 ENOSPC when the disk is full) */
+  write(h: number, data: Uint8Array): number {
+    return this.run(() => {
+      const f = this.file(h);
+      return f.fs.write(f.fd, data);
+    });
+  }
+
+  /** Moves the position (`whence` 0 start, 1 current, 2 end). @returns the new position or -errno */
+  seek(h: number, offset: number, whence: number): number {
+    return this.run(() => {
+      const f = this.file(h);
+      return f.fs.seek(f.fd, offset, (whence === 1 || whence === 2 ? whence : 0) as 0 | 1 | 2);
+    });
+  }
+
+  /** Commits a file's data to flash. @returns 0 or -errno */
+  sync(h: number): number {
+    return this.run(() => {
+      const f = this.file(h);
+      f.fs.sync(f.fd);
+      return 0;
+    });
+  }
+
+  /** Closes a file (committing it). Closing twice is harmless. @returns 0 or -errno */
+  close(h: number): number {
+    const f = this.files.get(h);
+    if (!f) return 0;
+    this.files.delete(h);
+    return this.run(() => {
+      f.fs.close(f.fd);
+      return 0;
+    });
+  }
+
+  /** Directory entries as `[name, isDir, size]`, or -errno. */
+  listdir(id: number, path: string): [string, boolean, number][] | number {
+    return this.run(() => this.fs(id).readdir(path).map((e) => [e.name, e.type === 'dir', e.size] as [string, boolean, number]));
+  }
+
+  /** `[isDir, size]` of a path, or -errno. */
+  stat(id: number, path: string): [boolean, number] | number {
+    return this.run(() => {
+      const s = this.fs(id).stat(path);
+      return [s.type === 'dir', s.size] as [boolean, number];
+    });
+  }
+
+  /** Removes a file or an empty directory (littlefs's `lfs_remove`). @returns 0 or -errno */
+  remove(id: number, path: string): number {
+    return this.run(() => {
+      this.fs(id).remove(path);
+      return 0;
+    });
+  }
+
+  /** Renames, replacing an existing file. @returns 0 or -errno */
+  rename(id: number, from: string, to: string): number {
+    return this.run(() => {
+      this.fs(id).rename(from, to);
+      return 0;
+    });
+  }
+
+  /** @returns 0 or -errno */
+  mkdir(id: number, path: string): number {
+    return this.run(() => {
+      this.fs(id).mkdir(path);
+      return 0;
+    });
+  }
+
+  /** `[blockSize, blockCount, blocksFree]` (`statvfs` in vfs_lfsx.c), or -errno. */
+  statvfs(id: number): [number, number, number] | number {
+    return this.run(() => {
+      const fs = this.fs(id);
+      const count = this.blockCounts.get(fs) ?? 0;
+      return [SECTOR_BYTES, count, Math.max(0, count - fs.usedBlocks())] as [number, number, number];
+    });
+  }
+}

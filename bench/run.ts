@@ -7,14 +7,15 @@
  * - keystroke → echo shown in the terminal
  * - Ctrl-C → `>>> ` for a sleeping loop and for a tight loop
  * - bytes (raw and gzip) of the lesson page's JavaScript before the lab starts, and of the whole lab
- * - esptool-js writing the 640 KB firmware image to the board (Node, compressed, MD5-verified)
+ * - esptool-js writing the 640 KB firmware image to the board (Node, compressed, MD5-verified), and
+ *   the same from the lab's Flash panel in the browser (auto-reset adapter fitted, 460800 baud)
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, existsSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { chromium, type Page } from '@playwright/test';
+import { chromium, type Browser, type Page } from '@playwright/test';
 import { TestBoard } from '../emulator/node/test-board.ts';
-import { esptoolOn, firmwareFile, md5Hex } from '../emulator/node/esptool.ts';
+import { esptoolOn, firmwareFile, writeImage } from '../emulator/node/esptool.ts';
 
 const PORT = 4329;
 const ORIGIN = `http://localhost:${PORT}`;
@@ -232,11 +233,38 @@ async function main() {
     row('ESP8266 speed, 160 MHz: pin.value(x)', ratio(pin160, 17), 'half the 80 MHz cost');
     const write = await esptoolWrite();
     row('esptool-js: write 640 KB firmware (Node)', fmt(write), 'target ≤ 2000 ms (compressed, MD5 verified, 460800 baud)');
+    const inPage = await browserEsptoolWrite(browser);
+    row('esptool-js: write 640 KB firmware (browser)', fmt(inPage), 'Flash panel, same options as the Node figure');
     console.log(`\nfiles before the lab: ${scriptsBeforeLab.join(' ')}`);
     console.log(`files of the whole lab: ${labAssets.join(' ')}`);
   } finally {
     await browser.close();
     stop();
+  }
+}
+
+/**
+ * The same write from the lab's Flash panel in the page: the 4M build fetched from /firmware/,
+ * auto-reset adapter fitted, 460800 baud; the panel measures writeFlash as `flash:write`
+ * (src/lib/flasher.ts), from after main() to the verified MD5.
+ */
+async function browserEsptoolWrite(browser: Browser): Promise<number> {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    await page.goto(ORIGIN + LESSON);
+    await promptMark(page, 1);
+    await page.locator('.circuit-panel summary').click();
+    await page.getByLabel('USB-serial adapter with DTR/RTS auto-reset').check();
+    await page.locator('.flash-panel summary').click();
+    await page.getByRole('combobox', { name: 'esptool baud rate' }).selectOption('460800');
+    await page.getByRole('button', { name: 'Write firmware' }).click();
+    await page.getByTestId('flash-result').waitFor({ timeout: 60_000 });
+    const ms = await page.evaluate(() => performance.getEntriesByName('flash:write')[0]?.duration ?? NaN);
+    if (Number.isNaN(ms)) throw new Error(`the Flash panel did not write: ${await page.getByTestId('flash-result').textContent()}`);
+    return ms;
+  } finally {
+    await context.close();
   }
 }
 
@@ -249,15 +277,7 @@ async function esptoolWrite(): Promise<number> {
     await loader.main('no_reset');
     const data = firmwareFile();
     const t0 = performance.now();
-    await loader.writeFlash({
-      fileArray: [{ data, address: 0 }],
-      flashSize: 'keep',
-      flashMode: 'keep',
-      flashFreq: 'keep',
-      eraseAll: false,
-      compress: true,
-      calculateMD5Hash: md5Hex,
-    });
+    await writeImage(loader, data, 0);
     const ms = performance.now() - t0;
     await transport.disconnect();
     return ms;

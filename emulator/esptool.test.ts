@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { TestBoard } from './node/test-board.ts';
-import { esptoolOn, firmwareFile, md5Hex } from './node/esptool.ts';
+import { esptoolOn, firmwareFile, writeImage } from './node/esptool.ts';
 
 let board: TestBoard | null = null;
 afterEach(() => {
@@ -21,15 +21,7 @@ describe('esptool-js 0.7.0 on the virtual ESP-07', () => {
     const chip = await loader.main('no_reset');
     expect(chip).toBe('ESP8266EX');
     const data = new Uint8Array(40_000).map((_, i) => (i * 13) & 0xff);
-    await loader.writeFlash({
-      fileArray: [{ data, address: 0x300000 }],
-      flashSize: 'keep',
-      flashMode: 'keep',
-      flashFreq: 'keep',
-      eraseAll: false,
-      compress: true,
-      calculateMD5Hash: md5Hex,
-    });
+    await writeImage(loader, data, 0x300000);
     const back = await loader.readFlash(0x300000, 8192);
     expect(Buffer.from(back).equals(Buffer.from(data.subarray(0, 8192)))).toBe(true);
     board.since();
@@ -53,15 +45,7 @@ describe('esptool-js 0.7.0 on the virtual ESP-07', () => {
     await board.enterDownloadMode();
     const { transport: t2, loader: l2 } = esptoolOn(board.host, 460800);
     await l2.main('no_reset');
-    await l2.writeFlash({
-      fileArray: [{ data: firmwareFile(), address: 0 }],
-      flashSize: 'detect',
-      flashMode: 'keep',
-      flashFreq: 'keep',
-      eraseAll: false,
-      compress: true,
-      calculateMD5Hash: md5Hex,
-    });
+    await writeImage(l2, firmwareFile(), 0, 'detect');
     board.since();
     await l2.after('soft_reset');
     await board.waitFor('>>> ', 10_000);

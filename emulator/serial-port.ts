@@ -7,8 +7,9 @@
  * Like a USB-serial adapter, the port receives at one baud: chunks the board sent at another rate
  * arrive as the garbage a real adapter would decode (serial-line.ts). Bytes written to the port
  * reach the board unchanged (the emulated UART does not model the host's transmit rate).
- * DTR/RTS go nowhere: the default board has no auto-reset circuit, as in the blog's build: hold
- * Flash and press Reset to enter download mode.
+ * DTR/RTS drive the board only when the circuit panel fits a USB-serial adapter with the
+ * two-transistor auto-reset circuit (`Circuit.autoReset`; see {@link autoResetPulls}). The default
+ * board has none, as in the blog's build: hold Flash and press Reset to enter download mode.
  */
 import type { BoardHost } from './host.ts';
 import { resample } from './serial-line.ts';
@@ -19,6 +20,22 @@ export interface PortOpenOptions {
   baudRate: number;
 }
 
+/**
+ * What the two-transistor auto-reset circuit (NodeMCU and most USB-serial breakouts for the
+ * ESP8266) does with the adapter's modem lines, `true` meaning asserted. Each transistor pulls
+ * its pin low only while its own line is asserted and the other is not, so both asserted or both
+ * released pull neither (reference serial-protocols.md §1.4; esptool
+ * `docs/en/advanced-topics/boot-mode-selection.rst`):
+ *
+ *     EN    = !(RTS && !DTR)     GPIO0 = !(DTR && !RTS)
+ *
+ * esptool's classic reset, {DTR off, RTS on} → 100 ms → {DTR on, RTS off} → {both off}, thus
+ * holds EN low and lets it rise while GPIO0 is low: UART download mode.
+ */
+export function autoResetPulls(dtr: boolean, rts: boolean): { enLow: boolean; gpio0Low: boolean } {
+  return { enLow: rts && !dtr, gpio0Low: dtr && !rts };
+}
+
 export class BoardSerialPort {
   /** Bytes from the board while open, else null (Web Serial semantics). */
   readable: ReadableStream<Uint8Array> | null = null;
@@ -26,6 +43,10 @@ export class BoardSerialPort {
   writable: WritableStream<Uint8Array> | null = null;
 
   private baud = 115200;
+  /** Data Terminal Ready, as last set (released until set). */
+  private dtr = false;
+  /** Request To Send, as last set (released until set). */
+  private rts = false;
   private off: (() => void) | null = null;
   private readonly host: BoardHost;
 
@@ -65,6 +86,12 @@ export class BoardSerialPort {
 
   /** Closes the port; its streams end. */
   async close(): Promise<void> {
+    // a closed port lets go of its modem lines
+    if (this.dtr || this.rts) {
+      this.dtr = false;
+      this.rts = false;
+      this.host.setAdapterLines(autoResetPulls(false, false));
+    }
     this.off?.();
     this.off = null;
     const readable = this.readable;
@@ -77,8 +104,16 @@ export class BoardSerialPort {
     }
   }
 
-  /** DTR/RTS/break: not wired on the default board (no auto-reset circuit). */
-  async setSignals(_signals: { dataTerminalReady?: boolean; requestToSend?: boolean; break?: boolean }): Promise<void> {}
+  /**
+   * Sets the modem lines; a member left out keeps its state (Web Serial semantics), and one call
+   * changes both lines at once. They reach the chip through the auto-reset circuit when it is
+   * fitted ({@link autoResetPulls}, `BoardHost.setAdapterLines`); break is not modelled.
+   */
+  async setSignals(signals: { dataTerminalReady?: boolean; requestToSend?: boolean; break?: boolean }): Promise<void> {
+    if (signals.dataTerminalReady !== undefined) this.dtr = signals.dataTerminalReady;
+    if (signals.requestToSend !== undefined) this.rts = signals.requestToSend;
+    this.host.setAdapterLines(autoResetPulls(this.dtr, this.rts));
+  }
 
   /** Changes the rate the port decodes at (esptool-js's in-place baud change). */
   async setBaudRate(baud: number): Promise<void> {

@@ -2,7 +2,7 @@
  * esptool-js sessions against a {@link TestBoard}, for the tests and the benchmark (Node only).
  */
 import { createHash } from 'node:crypto';
-import { ESPLoader, Transport } from 'esptool-js';
+import { ESPLoader, Transport, type ResetConstructors } from 'esptool-js';
 import { BoardSerialPort } from '../serial-port.ts';
 import { buildFirmware, GENERIC_4M, sealFirmware } from '../firmware.ts';
 import type { BoardHost } from '../host.ts';
@@ -13,10 +13,11 @@ const quietTerminal = { clean() {}, writeLine() {}, write() {} };
 /**
  * A Transport and an ESPLoader on the board's UART0 (not connected yet: call `loader.main()`).
  * @param baudrate the rate esptool-js switches to after starting the stub
+ * @param resetConstructors replacements for esptool-js's reset sequences (e.g. esptool-reset.ts)
  */
-export function esptoolOn(host: BoardHost, baudrate = 115200): { transport: Transport; loader: ESPLoader } {
+export function esptoolOn(host: BoardHost, baudrate = 115200, resetConstructors?: ResetConstructors): { transport: Transport; loader: ESPLoader } {
   const transport = new Transport(new BoardSerialPort(host) as unknown as ConstructorParameters<typeof Transport>[0], false);
-  return { transport, loader: new ESPLoader({ transport, baudrate, terminal: quietTerminal }) };
+  return { transport, loader: new ESPLoader({ transport, baudrate, terminal: quietTerminal, resetConstructors }) };
 }
 
 /** MD5 as esptool-js's `calculateMD5Hash` wants it: lowercase hex. */
@@ -29,4 +30,22 @@ export function firmwareFile(): Uint8Array {
   const fw = buildFirmware(GENERIC_4M);
   sealFirmware(fw.bytes, fw.length, (d) => new Uint8Array(createHash('md5').update(d).digest()));
   return fw.bytes;
+}
+
+/**
+ * `write_flash` as the tests and the benchmark use it: one image, compressed, MD5-verified,
+ * header bytes kept unless `flashSize` is `detect`.
+ * @param address flash offset in bytes
+ * @throws whatever esptool-js throws (a failed write or hash mismatch)
+ */
+export async function writeImage(loader: ESPLoader, data: Uint8Array, address: number, flashSize: 'keep' | 'detect' = 'keep'): Promise<void> {
+  await loader.writeFlash({
+    fileArray: [{ data, address }],
+    flashSize,
+    flashMode: 'keep',
+    flashFreq: 'keep',
+    eraseAll: false,
+    compress: true,
+    calculateMD5Hash: md5Hex,
+  });
 }

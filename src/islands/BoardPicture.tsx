@@ -126,19 +126,16 @@ function rightPads(c: Circuit): Pad[] {
   });
 }
 
-const PARTS: { key: keyof Circuit; label: string }[] = [
-  { key: 'gpio15PullDown', label: '10 kΩ pull-down on GPIO15 (R4)' },
-  { key: 'gpio2PullUp', label: '10 kΩ pull-up on GPIO2 (R3)' },
-  { key: 'gpio15OnFlash', label: 'GPIO15 wired to the Flash button' },
-];
+
+const FLASH_LABEL = { '4M': '4 MB', '1M': '1 MB', '512K': '512 KB' } as const;
 
 export function BoardPicture({ board }: { board: BoardHost }) {
   const [view, setView] = useState<BoardView>(board.view);
   const [circuit, setCircuit] = useState<Circuit>(board.circuitParts);
-  const changeCircuit = (c: Circuit) => {
-    setCircuit(c);
-    board.setCircuit(c);
-  };
+  useEffect(() => board.on('circuit', setCircuit), [board]);
+  // the flash chip can be changed in the board options (a new board powers on)
+  const [flashSize, setFlashSize] = useState(board.flashSize);
+  useEffect(() => board.on('ready', () => setFlashSize(board.flashSize)), [board]);
   const [flashDown, setFlashDown] = useState(false);
   const [info, setInfo] = useState<Pad | null>(null);
   const [adc, setAdc] = useState(0);
@@ -186,7 +183,7 @@ export function BoardPicture({ board }: { board: BoardHost }) {
         <circle cx="218" cy="34" r="7" class="ipex" />
         <rect x="136" y="70" width="88" height="180" rx="3" class="shield" />
         <text x="180" y="150" text-anchor="middle" class="shield-text">ESP8266EX</text>
-        <text x="180" y="166" text-anchor="middle" class="shield-text small">ESP-07 · 4 MB</text>
+        <text x="180" y="166" text-anchor="middle" class="shield-text small">{`ESP-07 · ${FLASH_LABEL[flashSize]}`}</text>
         {LEFT.map((p, i) => <PadRow pad={p} index={i} side="left" view={view} onInfo={setInfo} onPick={pick} />)}
         {rightPads(circuit).map((p, i) => <PadRow pad={p} index={i} side="right" view={view} onInfo={setInfo} onPick={pick} />)}
         {/* LED on GPIO13 through a resistor to ground */}
@@ -272,23 +269,6 @@ export function BoardPicture({ board }: { board: BoardHost }) {
           <output>{`${(adc / 1024).toFixed(2)} V`}</output>
         </label>
       </div>
-      <details class="circuit-panel">
-        <summary>Circuit: strapping parts</summary>
-        <p>The boot ROM reads GPIO15, GPIO0 and GPIO2 at reset: change a part, then press Reset.</p>
-        {PARTS.map((part) => (
-          <label key={part.key}>
-            <input
-              type="checkbox"
-              checked={circuit[part.key]}
-              onChange={(e) => changeCircuit({ ...circuit, [part.key]: (e.currentTarget as HTMLInputElement).checked })}
-            />
-            <span>{part.label}</span>
-          </label>
-        ))}
-        <button type="button" class="hw-button" onClick={() => changeCircuit({ ...DEFAULT_CIRCUIT })}>
-          Restore the working circuit
-        </button>
-      </details>
     </div>
   );
 }

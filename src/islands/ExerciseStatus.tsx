@@ -1,6 +1,6 @@
 /** Live status of an exercise: watches the board and ticks the exercise off when its check holds. */
 import { useEffect, useState } from 'preact/hooks';
-import { SequenceTracker, completedExercises, lastRomLine, markCompleted, type Check } from '../lib/exercise-check';
+import { SequenceTracker, completedExercises, lastRomBoot, markCompleted, type Check } from '../lib/exercise-check';
 import { getBoard, onSerial } from '../lib/board';
 
 const OUTPUT_KEEP = 16 * 1024;
@@ -12,11 +12,12 @@ export default function ExerciseStatus({ id, check }: { id: string; check: Check
     const board = getBoard();
     const tracker = new SequenceTracker(check);
     let output = '';
+    let dropped = 0;
     let romText = '';
     let rom = '';
     const decoder = new TextDecoder();
     const evaluate = () => {
-      if (tracker.update({ view: board.view, output, rom })) {
+      if (tracker.update({ view: board.view, output, outputDropped: dropped, rom })) {
         markCompleted(globalThis.localStorage ?? null, id);
         setDone(true);
       }
@@ -24,13 +25,17 @@ export default function ExerciseStatus({ id, check }: { id: string; check: Check
     const offView = board.on('view', evaluate);
     const offSerial = onSerial((data, baud) => {
       if (baud !== 115200) {
-        // the boot ROM's 74880-baud lines are not the REPL's output; only their last header counts
+        // the boot ROM's 74880-baud lines are not the REPL's output; only its latest boot counts
         romText = (romText + String.fromCharCode(...data)).slice(-1024);
-        rom = lastRomLine(romText);
+        rom = lastRomBoot(romText);
         evaluate();
         return;
       }
-      output = (output + decoder.decode(data, { stream: true })).slice(-OUTPUT_KEEP);
+      output += decoder.decode(data, { stream: true });
+      if (output.length > OUTPUT_KEEP) {
+        dropped += output.length - OUTPUT_KEEP;
+        output = output.slice(-OUTPUT_KEEP);
+      }
       evaluate();
     });
     return () => {

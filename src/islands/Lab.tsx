@@ -1,6 +1,10 @@
 /** The lab beside every lesson: the virtual ESP-07 and its serial terminal. */
 import { getBoard } from '../lib/board';
+import { BoardOptions } from './BoardOptions';
 import { BoardPicture } from './BoardPicture';
+import { CircuitPanel } from './CircuitPanel';
+import { FileManager } from './FileManager';
+import { FlashPanel } from './FlashPanel';
 import { Terminal } from './Terminal';
 
 export default function Lab() {
@@ -10,6 +14,10 @@ export default function Lab() {
     <div class="lab-inner" data-testid="lab">
       <BoardPicture board={board} />
       <Terminal board={board} />
+      <CircuitPanel board={board} />
+      <FileManager board={board} />
+      <FlashPanel board={board} />
+      <BoardOptions board={board} />
       {!board.shared && (
         <p class="lab-note">
           This page is not cross-origin isolated, so the board runs in a slower mode: Ctrl-C can only stop

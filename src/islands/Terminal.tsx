@@ -7,6 +7,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { BoardHost } from '../../emulator/host.ts';
 import { resample } from '../../emulator/serial-line.ts';
 import { onSerial } from '../lib/board';
+import { onPortHolder } from '../lib/port-holder';
 
 export const FOCUS_TERMINAL = 'esp8266-lab:focus-terminal';
 
@@ -39,13 +40,23 @@ export function Terminal({ board }: { board: BoardHost }) {
   const [notice, setNotice] = useState('');
   const [baud, setBaud] = useState(115200);
   const baudRef = useRef(115200);
+  /** Another tool holding the serial port (the Flash panel): the terminal is disconnected meanwhile. */
+  const holderRef = useRef<string | null>(null);
 
   useEffect(() => {
     let disposed = false;
     const early: Uint8Array[] = [];
     let write: (data: Uint8Array | string) => void = (d) => early.push(typeof d === 'string' ? new TextEncoder().encode(d) : d.slice());
     // bytes sent at another rate than the terminal's become line garbage (emulator/serial-line.ts)
-    const offSerial = onSerial((data, sentAt) => write(sentAt === baudRef.current ? data : garbage(resample(data, sentAt, baudRef.current))));
+    const offSerial = onSerial((data, sentAt) => {
+      if (holderRef.current === null) write(sentAt === baudRef.current ? data : garbage(resample(data, sentAt, baudRef.current)));
+    });
+    const offPort = onPortHolder((holder) => {
+      const was = holderRef.current;
+      holderRef.current = holder;
+      if (holder !== null) write(`\r\n\x1b[33m[serial port in use by ${holder}: terminal disconnected]\x1b[0m\r\n`);
+      else if (was !== null) write(`\x1b[33m[${was} closed the port: terminal connected again]\x1b[0m\r\n`);
+    });
     const offNotice = board.on('notice', (text) => {
       setNotice(text);
       write(`\r\n\x1b[33m[${text}]\x1b[0m\r\n`);
@@ -81,7 +92,9 @@ export function Terminal({ board }: { board: BoardHost }) {
         });
       };
       for (const chunk of early.splice(0)) write(chunk);
-      const onData = term.onData((s) => board.write(s));
+      const onData = term.onData((s) => {
+        if (holderRef.current === null) board.write(s);
+      });
       const focus = () => term.focus();
       window.addEventListener(FOCUS_TERMINAL, focus);
       const resize = new ResizeObserver(() => fit.fit());
@@ -96,6 +109,7 @@ export function Terminal({ board }: { board: BoardHost }) {
     return () => {
       disposed = true;
       offSerial();
+      offPort();
       offNotice();
       cleanup();
     };

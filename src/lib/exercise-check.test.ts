@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SequenceTracker, completedExercises, holds, lastRomLine, markCompleted, type Observed } from './exercise-check.ts';
+import { SequenceTracker, completedExercises, holds, lastRomBoot, lastRomLine, markCompleted, type Observed } from './exercise-check.ts';
 
 function obs(over: Partial<Observed['view']> = {}, output = ''): Observed {
   return {
@@ -58,5 +58,40 @@ describe('boot ROM checks', () => {
     expect(t.update({ view, output: '', rom: lastRomLine(rom1) })).toBe(false);
     expect(t.update({ view, output: '', rom: 'ets Jan  8 2013,rst cause:2, boot mode:(7,6)' })).toBe(false);
     expect(t.update({ view, output: '', rom: 'ets Jan  8 2013,rst cause:2, boot mode:(3,6)' })).toBe(true);
+  });
+
+  it('a rom check sees the latest boot\'s load lines too: a blank flash, then a firmware that loads', () => {
+    const view = { pins: [], levels: [], led: false, ledBrightness: 0, duty: [], adc: 0, flashHeld: false };
+    const blank = '\r\n ets Jan  8 2013,rst cause:2, boot mode:(3,6)\r\n\r\nets_main.c \r\n';
+    const loads = '\r\n ets Jan  8 2013,rst cause:2, boot mode:(3,6)\r\n\r\nload 0x40100000, len 28672, room 16 \r\ntail 0\r\nchksum 0x3b\r\ncsum 0x3b\r\n';
+    expect(lastRomBoot(rom1 + blank)).toBe(blank.slice(3));
+    const t = new SequenceTracker({ sequence: [{ rom: 'ets_main.c' }, { rom: 'csum 0x' }] });
+    expect(t.update({ view, output: '', rom: lastRomBoot(rom1) })).toBe(false);
+    expect(t.update({ view, output: '', rom: lastRomBoot(rom1 + blank) })).toBe(false);
+    expect(t.update({ view, output: '', rom: lastRomBoot(rom1 + blank + loads) })).toBe(true);
+  });
+});
+
+describe('output steps in a sequence', () => {
+  const view = { pins: [], levels: [], led: false, ledBrightness: 0, duty: [], adc: 0, flashHeld: false };
+  it('match in order, even when the earlier text is already in the output', () => {
+    const t = new SequenceTracker({ sequence: [{ output: 'app: started' }, { output: 'Type "help()"' }] });
+    // a banner before the app's line does not count
+    expect(t.update({ view, output: 'Type "help()" ... app: started\r\n>>> ' })).toBe(false);
+    expect(t.update({ view, output: 'Type "help()" ... app: started\r\n>>> \r\nMPY: soft reboot\r\nType "help()"' })).toBe(true);
+  });
+
+  it('look only at output that arrived after an earlier non-output step held', () => {
+    const t = new SequenceTracker({ sequence: [{ rom: 'ets_main.c' }, { output: 'Performing initial setup' }] });
+    const first = 'Performing initial setup\r\n>>> ';
+    expect(t.update({ view, output: first, rom: 'ets Jan  8 2013,rst cause:2, boot mode:(3,6)\r\n\r\nets_main.c ' })).toBe(false);
+    expect(t.update({ view, output: first + 'Performing initial setup\r\n' })).toBe(true);
+  });
+
+  it('keep their place when the front of the output is dropped', () => {
+    const t = new SequenceTracker({ sequence: [{ output: 'A1' }, { output: 'B2' }] });
+    expect(t.update({ view, output: 'xxA1yy', outputDropped: 0 })).toBe(false);
+    // 'A1' was at absolute 2..4; the kept window now starts at absolute 3
+    expect(t.update({ view, output: '1yyB2', outputDropped: 3 })).toBe(true);
   });
 });

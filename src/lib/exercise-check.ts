@@ -11,9 +11,15 @@ export type Check =
   | { led: boolean }
   /** PWM running on a GPIO with a duty in [min, max] (0–1023). */
   | { duty: { gpio: number; min?: number; max?: number } }
-  /** The serial output (since the lesson opened) contains this text. */
+  /**
+   * The serial output (since the lesson opened) contains this text; inside a `sequence`, after
+   * the text an earlier `output` step matched.
+   */
   | { output: string }
-  /** The boot ROM's latest first line (74880 baud) contains this text, e.g. `boot mode:(1,`. */
+  /**
+   * The boot ROM's latest boot (74880 baud: its ` ets Jan  8 2013,…` line and the load lines or
+   * `ets_main.c` after it) contains this text, e.g. `boot mode:(1,`.
+   */
   | { rom: string }
   /** Every check holds at once. */
   | { all: Check[] }
@@ -22,9 +28,11 @@ export type Check =
 
 export interface Observed {
   view: BoardView;
-  /** Serial output text seen so far. */
+  /** Serial output text seen so far (possibly only its most recent part). */
   output: string;
-  /** The boot ROM's latest ` ets Jan  8 2013,rst cause:…, boot mode:(…)` line, or '' before one. */
+  /** Characters of output dropped before `output` begins (0 when it is all there). */
+  outputDropped?: number;
+  /** The boot ROM's latest boot text (see {@link lastRomBoot}), or '' before one. */
   rom?: string;
 }
 
@@ -32,6 +40,15 @@ export interface Observed {
 export function lastRomLine(text: string): string {
   const lines = text.match(/ets Jan {2}8 2013,rst cause:\d+, boot mode:\(\d+,\d+\)/g);
   return lines ? (lines[lines.length - 1] as string) : '';
+}
+
+/**
+ * The latest boot in text received at 74880 baud: from its ` ets Jan  8 2013,…` line to the end
+ * ('' when there is none).
+ */
+export function lastRomBoot(text: string): string {
+  const at = text.lastIndexOf('ets Jan  8 2013,');
+  return at < 0 ? '' : text.slice(at);
 }
 
 /** Whether a check holds now (a `sequence` holds when its last step holds; use {@link SequenceTracker}). */
@@ -57,12 +74,29 @@ export class SequenceTracker {
     this.check = check;
   }
 
+  /** Absolute output position after the last step matched (later `output` steps look after it). */
+  private outputPos = 0;
+
   /** Feeds one observation; returns whether the exercise is complete. */
   update(o: Observed): boolean {
     if (!('sequence' in this.check)) return holds(this.check, o);
     const steps = this.check.sequence;
-    while (this.step < steps.length && holds(steps[this.step] as Check, o)) this.step++;
+    while (this.step < steps.length && this.stepHolds(steps[this.step] as Check, o)) this.step++;
     return this.step >= steps.length;
+  }
+
+  private stepHolds(check: Check, o: Observed): boolean {
+    const dropped = o.outputDropped ?? 0;
+    if (!('output' in check)) {
+      // later output steps must show up after this moment
+      if (!holds(check, o)) return false;
+      this.outputPos = dropped + o.output.length;
+      return true;
+    }
+    const at = o.output.indexOf(check.output, Math.max(0, this.outputPos - dropped));
+    if (at < 0) return false;
+    this.outputPos = dropped + at + check.output.length;
+    return true;
   }
 
   /** Steps of a sequence already seen (0 for other checks). */

@@ -65,9 +65,11 @@ test('Flash held at Reset, erase and write the 4 MB build, then Reset boots it',
   expect(errors).toEqual([]);
 });
 
-test('a blank board: Erase only, Reset stops in the ROM (ets_main.c); writing the firmware recovers it', async ({ page }) => {
+test('a blank board: Erase only, Reset stops in the ROM (ets_main.c); writing the firmware recovers it (the flashing lesson\'s exercise)', async ({ page }) => {
   const errors = watchErrors(page);
-  await openLessonAndBoot(page);
+  await openLessonAndBoot(page, '/en/lessons/flashing-micropython/');
+  const exercise = page.getByTestId('exercise-flash-blank-board');
+  await expect(exercise).toHaveAttribute('data-done', 'false');
   await openPanel(page);
   await holdFlashAndReset(page);
   await page.getByRole('button', { name: 'Erase only' }).click();
@@ -89,6 +91,9 @@ test('a blank board: Erase only, Reset stops in the ROM (ets_main.c); writing th
   await page.getByRole('combobox', { name: 'Terminal baud rate' }).selectOption('115200');
   await page.getByRole('button', { name: 'Reset', exact: true }).click();
   await waitForTerminal(page, (t) => banners(t) >= 1 && lastLine(t) === '>>>', 'MicroPython is back', 15_000);
+  // the erase took the filesystem too: a first boot, and the exercise is done
+  await expect(page.locator('.xterm-rows')).toContainText('Performing initial setup');
+  await expect(exercise).toHaveAttribute('data-done', 'true');
   expect(errors).toEqual([]);
 });
 

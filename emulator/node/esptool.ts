@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { ESPLoader, Transport, type ResetConstructors } from 'esptool-js';
 import { BoardSerialPort } from '../serial-port.ts';
-import { buildFirmware, GENERIC_4M, sealFirmware } from '../firmware.ts';
+import { buildFirmware, GENERIC_4M, sealFirmware, type FirmwareIdentity } from '../firmware.ts';
 import type { BoardHost } from '../host.ts';
 
 /** esptool-js's log goes nowhere. */
@@ -25,9 +25,9 @@ export function md5Hex(data: Uint8Array): string {
   return createHash('md5').update(data).digest('hex');
 }
 
-/** The default firmware file, MD5 trailer included, as a learner would download it. */
-export function firmwareFile(): Uint8Array {
-  const fw = buildFirmware(GENERIC_4M);
+/** A build's firmware file (default: the 4 MB build), MD5 trailer included, as a learner would download it. */
+export function firmwareFile(id: FirmwareIdentity = GENERIC_4M): Uint8Array {
+  const fw = buildFirmware(id);
   sealFirmware(fw.bytes, fw.length, (d) => new Uint8Array(createHash('md5').update(d).digest()));
   return fw.bytes;
 }

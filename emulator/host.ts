@@ -156,10 +156,21 @@ export class BoardHost {
     return () => (this.listeners[event] as Set<BoardHostEvents[K]>).delete(fn);
   }
 
-  /** Powers the board on. */
-  start(): void {
-    if (!this.worker) this.spawn('power');
+  /**
+   * Powers the board on.
+   * @param savedFlash the flash as it was saved, still loading (null or a wrong size: a new board)
+   */
+  start(savedFlash?: Promise<Uint8Array | null>): void {
+    if (this.worker) return;
+    if (savedFlash) this.pendingFlash = savedFlash;
+    this.spawn('power');
   }
+
+  /**
+   * Flash contents still being read (IndexedDB): the emulator thread starts, and compiles the
+   * interpreter, meanwhile; the board powers on once they are known.
+   */
+  private pendingFlash: Promise<Uint8Array | null> | null = null;
 
   /**
    * Sends bytes to the board's UART0 RX, as typed in a terminal (a string is sent as UTF-8).
@@ -346,20 +357,37 @@ export class BoardHost {
     // (firmware.ts). Its MD5 trailer (read only by esp.check_fw()) is hashed off the start-up
     // path: with shared memory, once the first prompt is up (the emulator sees it land in the
     // shared flash); without, before the emulator gets its copy.
-    let sealed: Promise<void> = Promise.resolve();
-    if (!this.flash) {
-      const made = this.factoryFlash();
-      this.flash = made.storage;
-      if (made.seal) {
-        if (this.opts.shared) this.afterFirstPrompt = made.seal;
-        else sealed = made.seal();
+    const powerOn = () => {
+      if (gen !== this.generation) return;
+      let sealed: Promise<void> = Promise.resolve();
+      if (!this.flash) {
+        const made = this.factoryFlash();
+        this.flash = made.storage;
+        if (made.seal) {
+          if (this.opts.shared) this.afterFirstPrompt = made.seal;
+          else sealed = made.seal();
+        }
       }
+      const init = () => worker.postMessage({ t: 'init', channel: buffer, compiled: this.compiled, cause, flashHeld: this.flashHeld, sleepMode: this.opts.sleepMode, flash: this.flash, realisticSpeed: this.opts.realisticSpeed, circuit: this.circuit });
+      if (this.opts.shared) init();
+      else void sealed.then(() => {
+        if (gen === this.generation) init();
+      });
+    };
+    const pending = this.pendingFlash;
+    this.pendingFlash = null;
+    if (!pending) powerOn();
+    else {
+      worker.postMessage({ t: 'warm', shared: buffer !== null });
+      void pending
+        .then((contents) => {
+          if (contents && contents.length === FLASH_SIZES[this.opts.flashSize]) {
+            this.opts.flashContents = contents;
+            this.flash = null;
+          }
+        }, () => undefined)
+        .then(powerOn);
     }
-    const init = () => worker.postMessage({ t: 'init', channel: buffer, compiled: this.compiled, cause, flashHeld: this.flashHeld, sleepMode: this.opts.sleepMode, flash: this.flash, realisticSpeed: this.opts.realisticSpeed, circuit: this.circuit });
-    if (this.opts.shared) init();
-    else void sealed.then(() => {
-      if (gen === this.generation) init();
-    });
     if (this.channel) void this.readOutput(this.channel, gen);
   }
 

@@ -25,6 +25,8 @@ export interface CompiledInterpreter {
 export type HostMessage =
   /** First message: the shared channel (or null for message mode) and the board settings. */
   | { t: 'init'; channel: SharedArrayBuffer | null; compiled: CompiledInterpreter | null; cause: StartCause; flashHeld: boolean; sleepMode: SleepMode; flash: ArrayBufferLike | null; realisticSpeed: boolean; circuit: Circuit }
+  /** Sent before `init` when the board's power-on waits for something: compile the interpreter now. */
+  | { t: 'warm'; shared: boolean }
   /** Serial input, in message mode only. */
   | { t: 'in'; data: Uint8Array }
   /** Hard reset while idle (a busy emulator is restarted by the host instead). */

@@ -6,7 +6,7 @@
  */
 import { ChannelDevice } from './channel.ts';
 import { Device } from './device.ts';
-import { prepareWasm } from './interpreter.ts';
+import { prepareWasm, type PreparedWasm } from './interpreter.ts';
 import type { DeviceMessage, HostMessage } from './protocol.ts';
 
 export interface DevicePort {
@@ -27,8 +27,13 @@ export interface DeviceEnvironment {
 
 export function serveDevice(port: DevicePort, env: DeviceEnvironment): void {
   let device: Device | null = null;
+  /** The interpreter compiled ahead of `init` (`warm`), and for which memory kind. */
+  let early: { shared: boolean; wasm: Promise<PreparedWasm> } | null = null;
   port.onMessage((msg) => {
     switch (msg.t) {
+      case 'warm':
+        if (!early) early = { shared: msg.shared, wasm: env.loadWasm().then((b) => prepareWasm(b, env.wasmUrl, msg.shared)) };
+        break;
       case 'init':
         void start(msg);
         break;
@@ -53,9 +58,10 @@ export function serveDevice(port: DevicePort, env: DeviceEnvironment): void {
   async function start(msg: Extract<HostMessage, { t: 'init' }>): Promise<void> {
     try {
       const shared = msg.channel !== null;
+      const ahead = early && early.shared === shared ? await early.wasm.catch(() => null) : null;
       const wasm = msg.compiled
         ? { ...msg.compiled, url: env.wasmUrl }
-        : await prepareWasm(await env.loadWasm(), env.wasmUrl, shared);
+        : ahead ?? await prepareWasm(await env.loadWasm(), env.wasmUrl, shared);
       env.lockDown?.();
       device = new Device({
         wasm,

@@ -76,5 +76,13 @@ def boot(friendly, g):
         _frozen_boot(fw)
     except BaseException as e:  # pyexec_frozen_module prints what escapes _boot.py
         _print_exception(e)
-    if run_file('boot.py', g) and friendly:
-        run_file('main.py', g)
+    try:
+        if run_file('boot.py', g) and friendly:
+            run_file('main.py', g)
+    finally:
+        on_done()
+
+
+def on_done():
+    # replaced by _fw_init: the boot scripts have finished
+    pass

@@ -115,7 +115,12 @@ def __import__(name, globals=None, locals=None, fromlist=(), level=0):
         m = _FIRMWARE.get(name)
         if m is not None:
             if m is _fw_machine and _buses_pending[0]:
-                _load_buses()
+                if _booting[0]:
+                    # boot.py's `import machine` must not cost the bus classes' compile at every
+                    # boot: they load when first used (or at the first import at the prompt)
+                    _fw_machine.__getattr__ = _machine_getattr
+                else:
+                    _load_buses()
             return m
         if name == 'esp':
             return _lazy('_fw_esp')
@@ -188,15 +193,33 @@ _fw_help.register_instances(_fw_machine._PinIRQ, ('__class__', 'trigger'))
 for _cls in (_fw_machine.Signal, _fw_machine.ADC, _fw_machine.PWM, _fw_machine.Timer):
     _fw_help.register_instances(_cls, tuple(n for n in _fw_help.dir_of(_cls) if n not in ('__name__', '__bases__', '__dict__')))
 _buses_pending = [True]
+_BUSES = ('UART', 'I2C', 'SoftI2C', 'SPI', 'SoftSPI', 'WDT')
+_booting = [True]
 
 
 def _load_buses():
     _buses_pending[0] = False
     b = _lazy('_fw_buses')
-    for n in ('UART', 'I2C', 'SoftI2C', 'SPI', 'SoftSPI', 'WDT'):
+    for n in _BUSES:
         setattr(_fw_machine, n, getattr(b, n))
+    try:
+        del _fw_machine.__getattr__
+    except AttributeError:
+        pass
 
 
+def _machine_getattr(name):
+    if name in _BUSES and _buses_pending[0]:
+        _load_buses()
+        return getattr(_fw_machine, name)
+    raise AttributeError("module 'machine' has no attribute '%s'" % name)
+
+
+def _boot_done():
+    _booting[0] = False
+
+
+_fw_boot.on_done = _boot_done
 builtins.help = _fw_help.make_help(builtins.help)
 builtins.dir = _fw_help.make_dir(builtins.dir)
 sys.path[:] = ['', '.frozen', '/lib', '/']

@@ -64,6 +64,7 @@ export function getBoard(): BoardHost {
     const b = new BoardHost({ spawn: spawnBrowserWorker, flashSize: size });
     board = b;
     b.on('serial', (data, baud) => {
+      if (backlog.length === 0) performance.mark('lab:first-serial');
       backlog.push({ data: data.slice(), baud });
       backlogBytes += data.length;
       while (backlogBytes > BACKLOG_LIMIT && backlog.length > 1) backlogBytes -= backlog.shift()?.data.length ?? 0;
@@ -75,11 +76,14 @@ export function getBoard(): BoardHost {
     addEventListener('pagehide', () => {
       if (saveTimer) void saveNow();
     });
-    started = loadFlash(size).then((found) => {
-      if (found.kind === 'saved') b.replaceFlash(found.contents);
-      else if (found.kind === 'corrupt') notice(`the saved board could not be read (${found.why}); starting a new board`);
-      b.start();
+    // the emulator thread starts (and compiles the interpreter) while the saved flash is read
+    const saved = loadFlash(size).then((found) => {
+      performance.mark('lab:flash-loaded');
+      if (found.kind === 'corrupt') notice(`the saved board could not be read (${found.why}); starting a new board`);
+      return found.kind === 'saved' ? found.contents : null;
     });
+    started = saved.then(() => undefined);
+    b.start(saved);
   }
   return board;
 }

@@ -137,6 +137,16 @@ describe('boot.py and main.py', () => {
     expect(board.recent).toBe('OK\r\nMPY: soft reboot\r\nB\r\nraw REPL; CTRL-B to exit\r\n>');
   });
 
+  it('machine imported by boot.py has its bus classes and the firmware\'s error for a missing name', async () => {
+    // the default boot.py imports machine; the bus classes are compiled on first use
+    board = await TestBoard.boot();
+    expect(await board.line('machine.WDT')).toContain("\r\n<class 'WDT'>\r\n");
+    await hardReset(board);
+    expect(await board.line('machine.Foo')).toContain("AttributeError: 'module' object has no attribute 'Foo'\r\n");
+    // machine.I2C is the software I2C class on the esp8266 (extmod/machine_i2c.c)
+    expect(await board.line('from machine import I2C; I2C')).toContain("\r\n<class 'SoftI2C'>\r\n");
+  });
+
   it('imports a module from the filesystem (the import my_app pattern)', async () => {
     board = await TestBoard.boot();
     await writeFile(board, 'my_app.py', "def run():\n    print('app running')\n");

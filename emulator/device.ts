@@ -186,6 +186,8 @@ export class Device {
   /** The boot ROM stayed in UART download mode (GPIO0 low at reset): no firmware runs. */
   /** The boot ROM's UART loader while in download mode, else null. */
   private loader: RomLoader | null = null;
+  /** The ROM loader's module is being loaded (download mode just began). */
+  private loaderLoading: Promise<void> | null = null;
   /** Realistic speed: running code advances the clock by the work it does (see setRealisticSpeed). */
   private realistic = false;
   private cpuMhz = 80;
@@ -320,6 +322,8 @@ export class Device {
       this.board.uart0.baud = 115200;
       if (!this.romLoad().boots) return this.stopInRom();
     } else if (hard) {
+      // the old firmware is gone with the reset: input from now on is the ROM's
+      this.interp = null;
       this.board.resetChip();
       this.flashHeldNow = this.channel ? this.channel.flashButtonHeld() : this.board.view().flashHeld;
       this.board.setFlashButton(this.flashHeldNow);
@@ -343,8 +347,12 @@ export class Device {
         // no bootable image. No firmware starts; a reset (with a valid image, without the Flash
         // button) boots normally.
         if (bootAction(mode) === 'download') {
-          // loaded on first use: the loader and its inflater are not needed to run MicroPython
-          const { RomLoader } = await import('./rom-loader.ts');
+          // loaded on first use: the loader and its inflater are not needed to run MicroPython;
+          // bytes that arrive meanwhile wait in UART0 (pump() waits for it)
+          const loading = import('./rom-loader.ts');
+          this.loaderLoading = loading.then(() => undefined, () => undefined);
+          const { RomLoader } = await loading;
+          this.loaderLoading = null;
           this.loader = new RomLoader({
             flash: this.board.flash,
             efuse: EFUSE_WORDS,
@@ -706,6 +714,7 @@ export class Device {
   private async pump(): Promise<void> {
     if (!this.interp) {
       // no firmware running: the ROM loader takes the bytes (download mode), or nothing does
+      if (this.loaderLoading) await this.loaderLoading;
       const bytes: number[] = [];
       for (let c = this.board.uart0.read(); c !== -1; c = this.board.uart0.read()) bytes.push(c);
       const reply = this.loader?.input(bytes);

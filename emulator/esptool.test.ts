@@ -52,4 +52,16 @@ describe('esptool-js 0.7.0 on the virtual ESP-07', () => {
     await t2.disconnect();
     expect(await board.line('import esp; esp.check_fw()')).toMatch(/md5: [0-9a-f]{32}\r\nTrue\r\n/);
   }, 60_000);
+
+  it('a SYNC sent right after the reset into download mode is answered, not fed to the old firmware', async () => {
+    // the ROM loader's code is loaded on first use; bytes arriving meanwhile wait in UART0
+    board = await TestBoard.boot();
+    board.host.setFlash(true);
+    board.host.reset();
+    const sync = Uint8Array.from([0xc0, 0x00, 0x08, 0x24, 0x00, 0, 0, 0, 0, 0x07, 0x07, 0x12, 0x20, ...Array(32).fill(0x55), 0xc0]);
+    board.host.write(sync);
+    // a SYNC reply: C0 01 08, size 2, val 0x20120707, status 00 00, C0 (rom-loader.test.ts)
+    await board.waitUntil(() => board!.recentBytes.includes('\xc0\x01\x08\x02\x00\x07\x07\x12\x20\x00\x00\xc0'), 5000, () => JSON.stringify(board!.recentBytes));
+    board.host.setFlash(false);
+  });
 });

@@ -180,6 +180,12 @@ export class BoardHost {
     const bytes = typeof input === 'string' ? new TextEncoder().encode(input) : input;
     if (bytes.length === 0) return;
     const hasCtrlC = bytes.includes(0x03);
+    if (this.channel && this.awaitingReset) {
+      // sent after Reset: it reaches whatever runs after the reset (the ROM loader, or the new
+      // firmware), not the old firmware, which would otherwise still read the shared ring
+      this.heldInput.push(bytes.slice());
+      return;
+    }
     if (this.channel) {
       for (const b of bytes) if (b === 0x03) this.channel.noteCtrlC();
       this.channel.write(bytes);
@@ -223,6 +229,8 @@ export class BoardHost {
 
   /** A reset was sent to an idle emulator and its interpreter has not reported ready yet. */
   private awaitingReset = false;
+  /** Input written while {@link awaitingReset}, delivered once the board is up again. */
+  private heldInput: Uint8Array[] = [];
 
   /**
    * Holds or releases the Flash button (GPIO0 to ground).
@@ -428,6 +436,7 @@ export class BoardHost {
         this.layout = msg.layout;
         this.utf8Prompt = msg.utf8Prompt;
         this.awaitingReset = false;
+        for (const bytes of this.heldInput.splice(0)) this.write(bytes);
         if (this.afterFirstPrompt) {
           const fn = this.afterFirstPrompt;
           this.afterFirstPrompt = null;

@@ -65,6 +65,14 @@ describe('first boot and the default filesystem', () => {
     expect(sb.out).toBe("b'littlefs'\r\n");
   });
 
+  it('sys.modules after boot holds flashbdev (and inisetup after the first boot), as _boot.py leaves it', async () => {
+    // emulator/fidelity/v1.27-surface.md: built-ins are never in sys.modules; _boot.py imports flashbdev
+    board = await TestBoard.boot();
+    expect(await board.line('import sys; sorted(sys.modules)')).toContain("\r\n['flashbdev', 'inisetup']\r\n");
+    await hardReset(board);
+    expect(await board.line('import sys; sys.modules')).toContain("\r\n{'flashbdev': <module 'flashbdev'>}\r\n");
+  });
+
   it('keeps files across hard resets, soft resets and a new emulator thread', async () => {
     board = await TestBoard.boot();
     await writeFile(board, 'notes.txt', 'hello flash\n');
@@ -174,6 +182,26 @@ describe('os and open() on littlefs', () => {
     ].join('\n'));
     expect(r.err).toBe('');
     expect(r.out).toBe("/lib\r\n['m.py'] 32768 6\r\n16384 [('m.py', 32768, 0, 6)]\r\n['boot.py', 'lib', 'm2.py']\r\n['boot.py']\r\n");
+  });
+
+  it('umount and mount: the board\'s files disappear and come back; vfs.mount() lists what is mounted', async () => {
+    board = await TestBoard.boot();
+    const r = await board.exec([
+      'import vfs, flashbdev',
+      "os.umount('/')",
+      'try:',
+      "    open('boot.py')",
+      'except OSError as e:',
+      '    print(e.errno)',
+      "os.mount(flashbdev.bdev, '/')",
+      "print(os.listdir('/'), len(vfs.mount()))",
+      "vfs.umount('/')",
+      "vfs.mount(vfs.VfsLfs2(flashbdev.bdev), '/')",
+      "print(open('boot.py').read().splitlines()[0])",
+    ].join('\n'));
+    expect(r.err).toBe('');
+    // nothing mounted: the VFS layer has no filesystem for the path (extmod/vfs.c: ENODEV)
+    expect(r.out).toBe("19\r\n['boot.py'] 1\r\n# This file is executed on every boot (including wake-boot from deepsleep)\r\n");
   });
 
   it('raises the errors littlefs gives: ENOENT, EEXIST, ENOTEMPTY (bare 39), EISDIR', async () => {

@@ -49,14 +49,18 @@ def _frozen_boot(fw):
     gc.threshold(37952 // 4)
     if not _hal.identity('vfs'):
         return  # the 512 KB build has no filesystem
-    bdev = fw('_fw_flashbdev').bdev
+    fb = fw('_fw_flashbdev')
+    sys.modules['flashbdev'] = fb  # _boot.py's `from flashbdev import bdev`
+    bdev = fb.bdev
     if not bdev:
         return
     try:
         fw('_fw_vfs').mount(bdev, '/')
     except:
         try:
-            fw('_fw_inisetup').setup()
+            ini = fw('_fw_inisetup')
+            sys.modules['inisetup'] = ini
+            ini.setup()
         except KeyboardInterrupt:
             # Ctrl-C in the "looks corrupt" loop (frames of the v1.27.0 frozen sources)
             print('Traceback (most recent call last):\n  File "_boot.py", line 13, in <module>\n'
@@ -72,6 +76,9 @@ def boot(friendly, g):
         _posix.umount('/')  # the interpreter's host filesystem is not the board's
     except OSError:
         pass
+    # modules the interpreter's own Python helpers loaded (io, binascii …) are not the board's
+    for k in list(sys.modules):
+        del sys.modules[k]
     try:
         _frozen_boot(fw)
     except BaseException as e:  # pyexec_frozen_module prints what escapes _boot.py

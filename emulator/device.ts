@@ -390,13 +390,15 @@ export class Device {
     this.realistic = this.opts.realisticSpeed === true;
     if (hard) this.cpuMhz = 80;
     this.applyRate();
-    // The firmware's own heap use is measured before any script runs; the host learns the
-    // interpreter's memory now, so Ctrl-C reaches a main.py that never returns.
-    this.startHeapBudget(interp);
+    // The host learns the interpreter's memory now, so Ctrl-C reaches a boot that never ends.
     const memory = interp.memory.buffer instanceof SharedArrayBuffer ? interp.memory.buffer : null;
-    this.opts.post({ t: 'ready', wasm: this.opts.wasm.module, memory, layout: memory ? interp.layout : null, utf8Prompt: this.opts.wasm.utf8Prompt, heapBudget: this.heapMeter !== null });
-    // mp_reset(): _boot.py, boot.py, then main.py in the friendly REPL (raw mode skips it)
-    if (!this.runBootScripts(interp, !(wasRaw && !hard))) return;
+    this.opts.post({ t: 'ready', wasm: this.opts.wasm.module, memory, layout: memory ? interp.layout : null, utf8Prompt: this.opts.wasm.utf8Prompt, heapBudget: this.opts.wasm.heapBudget });
+    // mp_reset(): the frozen _boot.py (filesystem), then boot.py and main.py (main.py only in the
+    // friendly REPL). The firmware's own heap use, _boot.py's objects included (they are in the
+    // board's figure for a fresh boot, reference §1.5), is measured before the scripts run.
+    if (!this.runBoot(interp, 'frozen()')) return;
+    this.startHeapBudget(interp);
+    if (!this.runBoot(interp, `scripts(${!(wasRaw && !hard) ? 'True' : 'False'}, globals())`)) return;
     if (hard) this.uartText('\r\n');
     this.muted = wasRaw && !hard;
     interp.mp.replInit();
@@ -413,15 +415,16 @@ export class Device {
   }
 
   /**
-   * Runs the firmware's boot (ports/esp8266/main.c mp_reset(): `_boot.py`, `boot.py`, `main.py`)
-   * as running code: Ctrl-C interrupts it, `machine.reset()` in it restarts the board.
+   * Runs a part of the firmware's boot (ports/esp8266/main.c mp_reset(): `_boot.py`, `boot.py`,
+   * `main.py`; emulator/python/_fw_boot.py) as running code: Ctrl-C interrupts it,
+   * `machine.reset()` in it restarts the board.
    * @returns false when the board restarts instead of reaching the REPL
    */
-  private runBootScripts(interp: Interpreter, friendly: boolean): boolean {
+  private runBoot(interp: Interpreter, call: string): boolean {
     this.channel?.setBusy(true);
     this.setExecuting(true);
     try {
-      interp.mp.runPython(`__import__('_fw_boot', None, None, (), -7).boot(${friendly ? 'True' : 'False'}, globals())`);
+      interp.mp.runPython(`__import__('_fw_boot', None, None, (), -7).${call}`);
       return true;
     } catch (e) {
       if (e instanceof HardResetRequest) {

@@ -6,7 +6,6 @@ import sys
 import io
 import gc
 import micropython
-import vfs as _posix
 import _esp_hal as _hal
 
 _INTERNAL = ('  File "_fw_', '  File "<stdin>"', '  File "/_fw')
@@ -69,20 +68,16 @@ def _frozen_boot(fw):
     gc.collect()
 
 
-def boot(friendly, g):
-    # g: the REPL's globals (__main__), where pyexec runs boot.py and main.py
-    fw = lambda name: __import__(name, None, None, (), -7)
+def frozen():
+    # the frozen _boot.py, run by pyexec_frozen_module (what escapes it is printed)
     try:
-        _posix.umount('/')  # the interpreter's host filesystem is not the board's
-    except OSError:
-        pass
-    # modules the interpreter's own Python helpers loaded (io, binascii …) are not the board's
-    for k in list(sys.modules):
-        del sys.modules[k]
-    try:
-        _frozen_boot(fw)
-    except BaseException as e:  # pyexec_frozen_module prints what escapes _boot.py
+        _frozen_boot(lambda name: __import__(name, None, None, (), -7))
+    except BaseException as e:
         _print_exception(e)
+
+
+def scripts(friendly, g):
+    # boot.py, then main.py; g: the REPL's globals (__main__), where pyexec runs them
     try:
         if run_file('boot.py', g) and friendly:
             run_file('main.py', g)

@@ -344,6 +344,11 @@ describe('builds for 1 MB and 512 KB boards', () => {
     expect(board.all).toContain('MicroPython v1.27.0 on 2025-12-09; ESP module (1M) with ESP8266\r\n');
     const r = await board.exec("import esp, flashbdev; print(hex(esp.flash_user_start()), flashbdev.bdev.start_sec, os.statvfs('/')[2], os.listdir())");
     expect(r.out).toBe("0x98000 153 98 ['boot.py']\r\n");
+    // the FLASH_1M build freezes the port manifest only: no asyncio, umqtt, ssd1306, upysh
+    const modules = await board.line("help('modules')");
+    expect(modules).toContain('ntptime');
+    expect(modules).toContain("_asyncio"); // the C module stays (mpconfigboard.h turns it off only for 512K)
+    expect(modules).not.toMatch(/(^|\s)asyncio\/|uasyncio|umqtt|ssd1306|upysh/m);
   });
 
   it('512 KB: its banner, no filesystem and no vfs module', async () => {

@@ -2,6 +2,8 @@
 # ports/esp8266/help.c). Firmware modules are Python here, so their ROM-table order (help) and
 # qstr order (dir) are recorded: emulator/fidelity/v1.27-surface.md §1, §2, §4.5, §5, §6, §7, §15, §16.
 
+import _esp_hal as _hal
+
 _HELP_TEXT = """Welcome to MicroPython!
 
 For online docs please visit http://docs.micropython.org/
@@ -39,9 +41,16 @@ _MODULES = (
 ).split()
 
 
+# frozen only by the 2 MiB+ build's manifest (boards/ESP8266_GENERIC/manifest_2MiB.py): the
+# FLASH_1M variant uses the port manifest alone (mpconfigvariant_FLASH_1M.mk)
+_ONLY_2M = ('asyncio/', 'uasyncio', 'ssd1306', 'upysh', 'umqtt/')
+
+
 def _modules_text():
     # mp_help_print_modules: 4 columns of 18, filled column by column
     names = sorted(_MODULES)
+    if '(1M)' in _hal.identity('machine'):
+        names = [n for n in names if not n.startswith(_ONLY_2M)]
     rows = (len(names) + 3) // 4
     lines = []
     for r in range(rows):

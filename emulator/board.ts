@@ -18,6 +18,8 @@ import { VirtualClock, type HostNow, type SleepMode } from './clock.ts';
 import { SpiFlash } from './flash.ts';
 import { GPIO_COUNT, Gpio, type PadState } from './gpio.ts';
 import { Pwm } from './pwm.ts';
+import { supplyMicroAmps } from './power.ts';
+import { RtcCounter } from './rtc.ts';
 import { OsTimers } from './timers.ts';
 import { Uart } from './uart.ts';
 
@@ -43,6 +45,12 @@ export interface BoardView {
   adc: number;
   /** Whether the Flash button is held down. */
   flashHeld: boolean;
+  /** The chip is in deep sleep (`machine.deepsleep()`, `esp.deepsleep()`): only the RTC runs. */
+  sleeping: boolean;
+  /** The board's virtual time since its last reset (wake), in ms, when the view was made. */
+  uptimeMs: number;
+  /** Supply current the board draws, in µA (`supplyMicroAmps` in power.ts). */
+  supplyUa: number;
 }
 
 export interface BoardOptions {
@@ -62,6 +70,10 @@ export class Esp07Board {
   readonly adc = new Adc();
   readonly timers = new OsTimers();
   readonly flash: SpiFlash;
+  /** The RTC slow clock's tick counter (restarts at every reset, keeps counting in deep sleep). */
+  readonly rtc = new RtcCounter();
+  /** In deep sleep (set by the device; a reset ends it). */
+  sleeping = false;
   private flashHeld = false;
 
   constructor(options: BoardOptions = {}) {
@@ -151,6 +163,8 @@ export class Esp07Board {
     this.uart0.clear();
     this.uart0.baud = 115200;
     this.clock.reset();
+    this.rtc.restart();
+    this.sleeping = false;
   }
 
   /** Everything the board picture needs, for the host. */
@@ -162,6 +176,6 @@ export class Esp07Board {
       levels.push(this.gpio.read(p));
     }
     const duty = pins.map((_, p) => (this.gpio.hasPeripheral(p) ? this.pwm.duty(p) : null));
-    return { pins, levels, led: this.ledLit(), ledBrightness: this.ledBrightness(), duty, adc: this.adc.read(), flashHeld: this.flashHeld };
+    return { pins, levels, led: this.ledLit(), ledBrightness: this.ledBrightness(), duty, adc: this.adc.read(), flashHeld: this.flashHeld, sleeping: this.sleeping, uptimeMs: this.clock.nowMs(), supplyUa: supplyMicroAmps(this.sleeping) };
   }
 }

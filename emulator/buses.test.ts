@@ -39,8 +39,8 @@ const TB = (err: string) => `Traceback (most recent call last):\r\n  File "<stdi
 describe('esp (research §15; MP@v1.27.0:ports/esp8266/modesp.c)', () => {
   it('dir(esp) and the flash identity', async () => {
     await run('import esp', '');
-    // §15.1, minus deepsleep and esf_free_bufs, which the emulator leaves out (no honest emulation)
-    await run('dir(esp)', "['__class__', '__name__', 'SLEEP_LIGHT', 'SLEEP_MODEM', 'SLEEP_NONE', '__dict__', 'apa102_write', 'check_fw', 'flash_erase', 'flash_id', 'flash_read', 'flash_size', 'flash_user_start', 'flash_write', 'free', 'freemem', 'malloc', 'meminfo', 'osdebug', 'set_native_code_location', 'sleep_type']\r\n");
+    // §15.1, minus esf_free_bufs, which the emulator leaves out (no honest emulation)
+    await run('dir(esp)', "['__class__', '__name__', 'SLEEP_LIGHT', 'SLEEP_MODEM', 'SLEEP_NONE', '__dict__', 'apa102_write', 'check_fw', 'deepsleep', 'flash_erase', 'flash_id', 'flash_read', 'flash_size', 'flash_user_start', 'flash_write', 'free', 'freemem', 'malloc', 'meminfo', 'osdebug', 'set_native_code_location', 'sleep_type']\r\n");
     // §15.2: chip_size of a 4 MB image; W25Q32 JEDEC id 0x1640EF; _firmware_size of esp8266_2MiB.ld
     await run('esp.flash_size(), esp.flash_id(), esp.flash_user_start()', '(4194304, 1458415, 1048576)\r\n');
     // §15.2 constants (STUBS esp.pyi)

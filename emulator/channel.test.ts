@@ -75,13 +75,25 @@ describe('serial channel', () => {
     b.adc.setRaw(321);
     b.startPwm(12);
     b.pwm.setDuty(12, 100);
-    dev.publishView(b.view());
+    const published = { ...b.view(), sleeping: true, uptimeMs: 2 ** 33 + 5, supplyUa: 20 };
+    dev.publishView(published);
     const { ledBrightness, ...rest } = host.view();
-    const { ledBrightness: expected, ...want } = b.view();
+    const { ledBrightness: expected, ...want } = published;
     expect(rest).toEqual(want);
     expect(ledBrightness).toBeCloseTo(expected, 3);
     host.setAdc(2000);
     expect(dev.adcInput()).toBe(1024);
+  });
+
+  it('carries the clock controls: speed, drift, and a jump taken once', () => {
+    const { host, dev } = pair();
+    host.setClock(60, -833);
+    host.jumpClock(3_600_000);
+    host.jumpClock(1000);
+    expect(dev.clockControls()).toEqual({ scale: 60, driftPpm: -833, jumpMs: 3_601_000 });
+    expect(dev.clockControls().jumpMs).toBe(0);
+    host.setClock(0, 0);
+    expect(dev.clockControls()).toEqual({ scale: 0, driftPpm: 0, jumpMs: 0 });
   });
 
   it('lets exactly one side deliver each Ctrl-C, in order', () => {

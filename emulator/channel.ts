@@ -14,6 +14,7 @@
  * isolated) the same information travels in messages instead; see `protocol.ts`.
  */
 import type { BoardView } from './board.ts';
+import { supplyMicroAmps } from './power.ts';
 import type { PadState } from './gpio.ts';
 
 export const CTL_WAKE = 0;
@@ -45,6 +46,17 @@ const CTL_ADC_OUT = 14;
 const CTL_LED_LEVEL = 15;
 const CTL_DUTY = 40; // 17 words: PWM duty + 1 (0 = no PWM)
 const CTL_PINS = 16; // 17 words: 0 low, 1 high, 2 input (+4 when the pad reads high)
+/** The learner's clock speed (host writes), in thousandths: 1000 normal, 0 paused. */
+const CTL_CLOCK_SCALE = 57;
+/** Virtual ms the learner asked to jump forward, not yet applied (host adds, emulator takes). */
+const CTL_CLOCK_JUMP = 58;
+/** The RTC slow clock's drift in ppm (host writes). */
+const CTL_RTC_DRIFT = 59;
+/** 1 while the chip is in deep sleep (emulator publishes). */
+const CTL_SLEEPING = 60;
+/** The board's virtual uptime in ms when the view was published: low and high 32 bits. */
+const CTL_UPTIME_LO = 61;
+const CTL_UPTIME_HI = 62;
 const CTL_WORDS = 64;
 const HEADER_BYTES = CTL_WORDS * 4;
 /** Capacity of the serial input ring, in bytes. */
@@ -237,7 +249,27 @@ export class ChannelHost {
       duty,
       adc: Atomics.load(this.ctl, CTL_ADC_OUT),
       flashHeld: Atomics.load(this.ctl, CTL_FLASH_HELD) === 1,
+      sleeping: Atomics.load(this.ctl, CTL_SLEEPING) === 1,
+      uptimeMs: (Atomics.load(this.ctl, CTL_UPTIME_HI) >>> 0) * 2 ** 32 + (Atomics.load(this.ctl, CTL_UPTIME_LO) >>> 0),
+      supplyUa: supplyMicroAmps(Atomics.load(this.ctl, CTL_SLEEPING) === 1),
     };
+  }
+
+  /**
+   * Sets the learner's clock controls: speed (0 pauses) and the RTC drift. Read by the emulator
+   * between instructions of its own (sleeps, pin and tick calls, the idle loop), so they act on
+   * running code too.
+   */
+  setClock(scale: number, driftPpm: number): void {
+    Atomics.store(this.ctl, CTL_CLOCK_SCALE, Math.round(scale * 1000));
+    Atomics.store(this.ctl, CTL_RTC_DRIFT, Math.round(driftPpm));
+    this.wake();
+  }
+
+  /** Asks the emulator to move its clock forward by `ms` (wakes sleeps that become due). */
+  jumpClock(ms: number): void {
+    Atomics.add(this.ctl, CTL_CLOCK_JUMP, Math.max(0, Math.round(ms)));
+    this.wake();
   }
 
   /** Sets the ADC input (the board's slider), raw 0–1024. */
@@ -317,6 +349,15 @@ export class ChannelDevice {
     return (Atomics.load(this.ctl, CTL_BUTTONS) & 1) === 1;
   }
 
+  /** The learner's clock controls: speed (0 paused), RTC drift (ppm), and a jump (ms) taken now. */
+  clockControls(): { scale: number; driftPpm: number; jumpMs: number } {
+    return {
+      scale: Atomics.load(this.ctl, CTL_CLOCK_SCALE) / 1000,
+      driftPpm: Atomics.load(this.ctl, CTL_RTC_DRIFT),
+      jumpMs: Atomics.load(this.ctl, CTL_CLOCK_JUMP) === 0 ? 0 : Atomics.exchange(this.ctl, CTL_CLOCK_JUMP, 0),
+    };
+  }
+
   /** The ADC input the host's slider sets, raw 0–1024. */
   adcInput(): number {
     return Atomics.load(this.ctl, CTL_ADC_IN);
@@ -365,6 +406,9 @@ export class ChannelDevice {
     Atomics.store(this.ctl, CTL_LED_LEVEL, Math.round(view.ledBrightness * 1023));
     Atomics.store(this.ctl, CTL_ADC_OUT, view.adc);
     Atomics.store(this.ctl, CTL_FLASH_HELD, view.flashHeld ? 1 : 0);
+    Atomics.store(this.ctl, CTL_SLEEPING, view.sleeping ? 1 : 0);
+    Atomics.store(this.ctl, CTL_UPTIME_LO, view.uptimeMs % 2 ** 32);
+    Atomics.store(this.ctl, CTL_UPTIME_HI, Math.floor(view.uptimeMs / 2 ** 32));
     this.bumpSeq();
   }
 

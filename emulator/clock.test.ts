@@ -29,6 +29,26 @@ describe('VirtualClock', () => {
     expect(c.hostMsFor(60_000_000)).toBe(1000);
   });
 
+  it("the learner's scale multiplies the emulator's rate; 0 pauses (the lab's clock controls)", () => {
+    const h = fakeHost();
+    const c = new VirtualClock(h.now);
+    c.setScale(3600);
+    h.step(1000);
+    expect(c.nowMs()).toBe(3_600_000);
+    c.setRate(0); // the realistic-speed clock stops it while code runs
+    h.step(1000);
+    expect(c.nowMs()).toBe(3_600_000);
+    c.setRate(1);
+    c.setScale(0);
+    expect(c.paused).toBe(true);
+    h.step(5000);
+    expect(c.nowMs()).toBe(3_600_000);
+    expect(c.hostMsFor(1000)).toBe(Infinity);
+    c.setScale(60);
+    expect(c.hostMsFor(60_000_000)).toBe(1000);
+    expect(() => c.setScale(-1)).toThrow(RangeError);
+  });
+
   it('advances instantly and never backwards', () => {
     const h = fakeHost();
     const c = new VirtualClock(h.now);

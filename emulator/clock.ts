@@ -19,6 +19,11 @@ export class VirtualClock {
   private baseUs = 0;
   private anchorMs: number;
   private rate = 1;
+  /**
+   * The learner's clock control (the lab's pause, ×1, ×60, ×3600): multiplies {@link rate}, which
+   * the emulator itself sets (the realistic-speed clock stops it while code runs).
+   */
+  private scale = 1;
   private readonly hostNowMs: HostNow;
   /** How sleeps spend host time; see {@link SleepMode}. */
   sleepMode: SleepMode;
@@ -35,7 +40,7 @@ export class VirtualClock {
 
   /** Virtual time since power-on, in µs (float). Never decreases from one read to the next. */
   nowUs(): number {
-    const t = this.baseUs + (this.hostNowMs() - this.anchorMs) * 1000 * this.rate;
+    const t = this.baseUs + (this.hostNowMs() - this.anchorMs) * 1000 * this.rate * this.scale;
     if (t > this.lastReadUs) this.lastReadUs = t;
     return this.lastReadUs;
   }
@@ -75,6 +80,27 @@ export class VirtualClock {
   }
 
   /**
+   * The learner's speed control: virtual time runs `scale` times as fast as it otherwise would
+   * (0 pauses it: ticks, sleeps, timers and the RTC all stop).
+   * @throws RangeError if scale is negative or not finite
+   */
+  setScale(scale: number): void {
+    if (!Number.isFinite(scale) || scale < 0) throw new RangeError(`invalid clock scale ${scale}`);
+    this.rebase();
+    this.scale = scale;
+  }
+
+  /** The learner's speed control (1 normal, 0 paused). */
+  getScale(): number {
+    return this.scale;
+  }
+
+  /** Whether the learner paused the clock (the realistic-speed clock must not advance it either). */
+  get paused(): boolean {
+    return this.scale === 0;
+  }
+
+  /**
    * Moves virtual time forward at once.
    * @param us microseconds to add
    * @throws RangeError if us is negative or not finite (virtual time never runs backwards)
@@ -89,10 +115,11 @@ export class VirtualClock {
    * `Infinity` while paused.
    */
   hostMsFor(us: number): number {
-    return this.rate === 0 ? Infinity : us / 1000 / this.rate;
+    const r = this.rate * this.scale;
+    return r === 0 ? Infinity : us / 1000 / r;
   }
 
-  /** Restarts virtual time at 0 (power-on). Rate and sleep mode are kept. */
+  /** Restarts virtual time at 0 (power-on). Rate, scale and sleep mode are kept. */
   reset(): void {
     this.baseUs = 0;
     this.lastReadUs = 0;
@@ -101,7 +128,7 @@ export class VirtualClock {
 
   private rebase(): void {
     const now = this.hostNowMs();
-    this.baseUs += (now - this.anchorMs) * 1000 * this.rate;
+    this.baseUs += (now - this.anchorMs) * 1000 * this.rate * this.scale;
     this.anchorMs = now;
   }
 }

@@ -25,7 +25,9 @@ import type { SerialChunk } from './uart.ts';
 import { HeapMeter, findPystack } from './heap.ts';
 import { INITIAL_HEAP_BYTES, Interpreter, type PreparedWasm } from './interpreter.ts';
 import { OutputFilter } from './output-filter.ts';
-import type { DeviceMessage, StartCause } from './protocol.ts';
+import { NetStack } from './net/stack.ts';
+import type { ClockSettings, DeviceMessage, StartCause } from './protocol.ts';
+import { FirmwareRtc, RTC_MEMORY_BYTES } from './rtc.ts';
 
 /** Identity of a MicroPython firmware build, as its banner and `os.uname()` show it. */
 export interface FirmwareBuild {
@@ -61,7 +63,7 @@ const WASM_BANNER = /^MicroPython v[^;]+; JS with Emscripten$/;
 /** Directory our firmware's Python sources are loaded from (then removed). */
 const FW_DIR = '/_fw';
 /** Firmware modules compiled on first use rather than at every boot (large, rarely needed). */
-const LAZY_FIRMWARE = new Set(['_fw_esp.py', '_fw_buses.py', '_fw_inisetup.py']);
+const LAZY_FIRMWARE = new Set(['_fw_esp.py', '_fw_buses.py', '_fw_inisetup.py', '_fw_network.py', '_fw_socket.py', '_fw_ntptime.py', '_fw_requests.py', '_fw_urequests.py', '_fw_umqtt.py', '_fw_tls.py', '_fw_ssl.py', '_fw_webrepl.py', '_fw_webrepl_setup.py']);
 
 export interface DeviceOptions {
   wasm: PreparedWasm;
@@ -76,6 +78,10 @@ export interface DeviceOptions {
   flashStorage?: ArrayBufferLike;
   /** Start with the realistic-speed clock (see {@link Device.setRealisticSpeed}). */
   realisticSpeed?: boolean;
+  /** RTC memory, owned by the host: it survives resets and deep sleep (rtc.ts). */
+  rtcMemory?: ArrayBufferLike;
+  /** The learner's clock controls at start (later through the channel or `setClockControls`). */
+  clock?: ClockSettings;
 }
 
 /**
@@ -207,6 +213,12 @@ export class Device {
   /** Nesting of firmware modules being compiled on first use, and live bytes before the outermost. */
   private fwLoading = 0;
   private fwLoadBefore = 0;
+  /** The firmware's RTC (machine_rtc.c) over the host's RTC memory. */
+  private readonly rtc: FirmwareRtc;
+  /** Deep sleep asked for by the running code (µs, 0: until RST), entered by the next boot(). */
+  private pendingSleepUs: number | null = null;
+  /** In deep sleep: when the chip's timer fires (virtual µs), or null (sleeps until RST). */
+  private wakeAtUs: number | null = null;
 
   constructor(opts: DeviceOptions) {
     this.opts = opts;
@@ -214,6 +226,8 @@ export class Device {
     this.channel = opts.channel;
     this.board = new Esp07Board({ sleepMode: opts.sleepMode ?? 'realtime', ...(opts.flashStorage ? { flashStorage: opts.flashStorage } : {}) });
     this.fs = new FlashFilesystems(this.board.flash);
+    this.rtc = new FirmwareRtc(opts.rtcMemory ?? new ArrayBuffer(RTC_MEMORY_BYTES), () => this.board.rtc.ticks(this.board.clock.nowUs()), () => this.board.rtc.cal);
+    if (opts.clock) this.setClockControls(opts.clock, 0);
     this.board.uart0.onTransmit((c) => this.sendSerial(c));
     this.board.gpio.onChange((pin) => {
       this.viewDirty = true;
@@ -270,10 +284,16 @@ export class Device {
     this.board.setCircuit(c);
   }
 
+  /** The GPIO16→RST wire fitted or removed: it matters at once (a deep-sleep wake, GPIO16 driven low). */
+  setWire16(fitted: boolean): void {
+    this.board.setCircuit({ ...this.board.circuit, gpio16ToRst: fitted });
+  }
+
   /** Hard reset requested by the host while idle (the Reset button), with the circuit as it is now. */
   async hardReset(circuit?: Circuit): Promise<void> {
     if (circuit) this.board.setCircuit(circuit);
-    this.resetCause = 6; // HARD_RESET: the RST pin
+    // HARD_RESET: the RST pin; while asleep the SDK reports it as a wake (the wire's pulse is the same RST)
+    this.resetCause = this.board.sleeping ? 5 : 6;
     this.romCause = 2;
     await this.boot(true);
   }
@@ -309,6 +329,8 @@ export class Device {
   }
 
   private async bootNow(hard: boolean, fromLoader = false): Promise<void> {
+    this.net.boot(hard || fromLoader);
+    if (this.pendingSleepUs !== null) return this.enterDeepSleep(this.pendingSleepUs);
     const wasRaw = this.rawMode;
     this.loader = null;
     this.rawPaste.reset();
@@ -375,6 +397,7 @@ export class Device {
     this.interp = null;
     this.heapMeter = null;
     this.fwLoading = 0;
+    this.rtc.init(); // mp_hal_init → mp_hal_rtc_init, at every boot
     const interp = await Interpreter.create(this.opts.wasm, {
       stdout: (b) => this.onStdout(b),
       ticksMs: () => this.board.clock.nowMs(),
@@ -475,6 +498,117 @@ export class Device {
   }
 
   /**
+   * The learner's clock controls: speed (clock.ts scale; 0 pauses), the RTC's drift, and a jump
+   * forward of `jumpMs` (sleeps and timers due by then end at their next check).
+   */
+  setClockControls(c: ClockSettings, jumpMs: number): void {
+    const clock = this.board.clock;
+    let changed = false;
+    if (c.scale !== clock.getScale() && Number.isFinite(c.scale) && c.scale >= 0) {
+      clock.setScale(c.scale);
+      changed = true;
+    }
+    if (c.driftPpm !== this.board.rtc.driftPpm && Number.isFinite(c.driftPpm) && c.driftPpm > -1e6) {
+      this.board.rtc.setDrift(c.driftPpm, clock.nowUs());
+    }
+    if (jumpMs > 0 && Number.isFinite(jumpMs)) {
+      this.ffLeftUs += jumpMs * 1000;
+      this.ffAt = performance.now();
+      changed = true;
+    }
+    if (changed) {
+      this.viewDirty = true;
+      this.publishView();
+      this.wakeMessageLoop?.();
+    }
+  }
+
+  /**
+   * Virtual µs of a clock jump still to pass. The jump is a fast-forward: every wait (a sleep, the
+   * idle prompt up to the next timer, deep sleep) takes its time from it at once, so a program
+   * that sleeps and reads the clock in a loop runs through the jumped time pass by pass (and its
+   * reads keep the RTC's wrap count). Code that does not wait gets the rest after 50 ms.
+   */
+  private ffLeftUs = 0;
+  /** Host time (ms) the jump budget was last used. */
+  private ffAt = 0;
+
+  /** Moves the clock toward `toUs` with the jump budget. */
+  private fastForward(toUs: number): void {
+    const clock = this.board.clock;
+    const step = Math.min(this.ffLeftUs, Math.max(0, toUs - clock.nowUs()));
+    if (step > 0) {
+      clock.advance(step);
+      this.viewDirty = true;
+    }
+    this.ffLeftUs -= step;
+    if (this.ffLeftUs < 0.5) this.ffLeftUs = 0;
+    this.ffAt = performance.now();
+  }
+
+  // ---- deep sleep ---------------------------------------------------------------------------
+
+  /**
+   * The chip goes into deep sleep (modmachine.c `mp_machine_deepsleep`, modesp.c
+   * `esp_deepsleep`): RAM, the interpreter, pins and timers are gone, UART0 is silent (Ctrl-C
+   * cannot wake it), only the RTC keeps counting. The RTC timer fires after `sleepUs` µs as the
+   * slow clock counts them (0: never; only RST wakes it).
+   */
+  private enterDeepSleep(sleepUs: number): void {
+    this.pendingSleepUs = null;
+    this.interp = null;
+    this.heapMeter = null;
+    this.rawMode = false;
+    this.irqTriggers.clear();
+    this.irqLevels.clear();
+    this.events.length = 0;
+    const b = this.board;
+    b.pwm.reset();
+    b.timers.reset();
+    b.gpio.reset();
+    b.sleeping = true;
+    this.wakeAtUs = sleepUs > 0 ? b.clock.nowUs() + b.rtc.virtualUsFor(sleepUs) : null;
+    this.viewDirty = true;
+    this.publishView();
+    this.stopInRom();
+    // the idle loop may be waiting with no timer (deep sleep begun in boot.py/main.py): let it
+    // look at the new wake time
+    this.wakeIdleLoop();
+  }
+
+  /** In deep sleep: whether the chip still sleeps; wakes it when its timer is due. */
+  private deepSleepDue(): boolean {
+    if (!this.board.sleeping) return false;
+    const clock = this.board.clock;
+    if (this.wakeAtUs === null) return true;
+    if (clock.sleepMode === 'instant' && !clock.paused) clock.advance(Math.max(0, this.wakeAtUs - clock.nowUs()));
+    if (clock.nowUs() < this.wakeAtUs) return true;
+    this.wakeAtUs = null;
+    this.board.sleeping = false;
+    if (this.board.circuit.gpio16ToRst) {
+      // the timer pulls GPIO16 and so RST low: an external reset for the ROM (rst cause:2), a
+      // deep-sleep wake for the SDK (reference §2.5, §6.2); boot.py and main.py run again
+      this.resetCause = 5;
+      this.romCause = 2;
+      void this.boot(true);
+      return true;
+    }
+    // no wire: the timer fires, the ROM reports cause 5 and stops at ets_main.c (reference §6.2)
+    const b = this.board;
+    b.resetChip();
+    this.resetCause = 6;
+    this.romCause = 2;
+    b.uart0.baud = ROM_BAUD;
+    b.uart0.transmit(romBanner(5, bootMode(b.strapLevels())));
+    b.uart0.transmit(new TextEncoder().encode('ets_main.c '));
+    b.uart0.baud = 115200;
+    this.viewDirty = true;
+    this.publishView();
+    this.flushMessages(true);
+    return true;
+  }
+
+  /**
    * Counts the runtime calls a `Pin.value()` call makes before the firmware stops counting
    * (the interpreter's call into our Python method): it is part of the pin call's fixed cost,
    * not extra. GPIO16 is written in input mode, where writes change nothing.
@@ -524,7 +658,7 @@ export class Device {
   /** Turns the runtime calls counted since the last sync into virtual time. */
   private syncCalls(): void {
     if (!this.realistic || !this.executing) return;
-    const n = this.inFirmware ? 0 : this.calls - this.callsApplied;
+    const n = this.inFirmware || this.board.clock.paused ? 0 : this.calls - this.callsApplied;
     this.callsApplied = this.calls;
     if (n > 0) this.board.clock.advance(n * ESP_US_PER_CALL * (80 / this.cpuMhz));
   }
@@ -544,6 +678,7 @@ export class Device {
     if (!this.realistic || !this.executing) return;
     this.inFirmware = false;
     this.callsApplied = this.calls;
+    if (this.board.clock.paused) return;
     const scale = 80 / this.cpuMhz;
     const prefixUs = Math.max(0, this.pinCallPrefix) * ESP_US_PER_CALL;
     if (espUs >= prefixUs) this.board.clock.advance((espUs - prefixUs) * scale);
@@ -632,6 +767,72 @@ export class Device {
 
   private heapGrace = 0;
 
+  /** The WiFi driver and lwIP, against the virtual network (net/stack.ts). */
+  private readonly net = new NetStack({
+    nowUs: () => this.board.clock.nowUs(),
+    sleepUs: (us) => this.sleepUs(us),
+    print: (text) => {
+      this.filter.flush();
+      this.uartText(text);
+    },
+    hostMsFor: (us) => this.board.clock.hostMsFor(us),
+    reply: (reply) => this.opts.post({ t: 'net', reply }),
+    flash: () => this.board?.flash ?? null,
+    // WebREPL's dupterm and file transfers (net/webrepl.ts)
+    termInput: (bytes) => {
+      for (const b of bytes) {
+        // Ctrl-C from the WebREPL client stops running code, as the serial one does
+        if (b === 0x03 && this.executing && this.interp?.interruptChar() === 0x03) this.interp.scheduleKeyboardInterrupt();
+        else this.board.uart0.receive([b]);
+      }
+      this.wakeIdleLoop();
+    },
+    onTermOutput: (fn) => this.board.uart0.onTransmit((chunk) => fn(chunk.data)),
+    fileOp: (op, name, hex, append, done) => {
+      this.webreplFiles.push({ op, name, hex, append, done });
+      this.wakeIdleLoop();
+    },
+  });
+
+  /** WebREPL file transfers waiting for the idle REPL (the firmware does them, _fw_webrepl.py). */
+  private readonly webreplFiles: { op: string; name: string; hex: string; append: boolean; done: (ok: boolean, hex: string) => void }[] = [];
+  private webreplResult: [boolean, string] = [false, ''];
+  private idleWake: (() => void) | null = null;
+
+  /** Wakes the idle loop so it looks again (network events, a deep sleep that began in boot scripts). */
+  private wakeIdleLoop(): void {
+    this.idleWake?.();
+    this.idleWake = null;
+    this.wakeMessageLoop?.();
+  }
+
+  private runWebReplFiles(): void {
+    while (this.webreplFiles.length && this.interp) {
+      const f = this.webreplFiles.shift() as (typeof this.webreplFiles)[number];
+      this.webreplResult = [false, ''];
+      this.channel?.setBusy(true);
+      try {
+        this.interp.mp.runPython(`__import__("_fw_webrepl", None, None, (), -7)._file_op(${JSON.stringify(f.op)}, ${JSON.stringify(f.name)}, ${JSON.stringify(f.hex)}, ${f.append ? 1 : 0})`);
+      } catch {
+        this.webreplResult = [false, ''];
+      } finally {
+        this.filter.flush();
+        this.channel?.setBusy(false);
+      }
+      f.done(...this.webreplResult);
+    }
+  }
+
+  /** The page's mailbox for the laptop panel's requests (shared memory). */
+  setNetMailbox(buffer: SharedArrayBuffer | null): void {
+    this.net.setMailbox(buffer);
+  }
+
+  /** A laptop-panel request in message mode (no shared memory). */
+  netRequest(raw: unknown): void {
+    this.net.request(raw);
+  }
+
   /** The interpreter's `js` module is the thread's global object: give it an empty object instead. */
   private neutraliseJsBridge(): void {
     const refs = (globalThis as { proxy_js_ref?: unknown[] }).proxy_js_ref;
@@ -649,14 +850,17 @@ export class Device {
         continue;
       }
       this.serviceAtIdle();
+      this.runWebReplFiles();
       this.publishView();
-      await Promise.race([channel.waitAsync(seen), this.untilNextTimer()]);
+      if (this.board.uart0.available() > 0) continue;
+      await Promise.race([channel.waitAsync(seen), this.untilNextTimer(), new Promise<void>((resolve) => { this.idleWake = resolve; })]);
     }
   }
 
   /** Resolves when the earliest armed timer is due (host time), or never. */
   private untilNextTimer(): Promise<void> {
-    const due = this.board.timers.nextDueUs();
+    if (this.ffLeftUs > 0) return Promise.resolve(); // a jump still passing: go on at once
+    const due = Math.min(this.board.timers.nextDueUs(), this.wakeAtUs ?? Infinity);
     if (due === Infinity) return new Promise(() => undefined);
     const clock = this.board.clock;
     const ms = Math.max(0, clock.hostMsFor(due - clock.nowUs()));
@@ -668,6 +872,8 @@ export class Device {
 
   /** At the prompt: runs due timer and pin IRQ callbacks, as the firmware's event loop does. */
   private serviceAtIdle(): void {
+    if (this.ffLeftUs > 0) this.fastForward(Math.min(this.board.timers.nextDueUs(), this.wakeAtUs ?? Infinity));
+    if (this.deepSleepDue()) return;
     this.collectTimers();
     if (this.events.length === 0 || !this.interp) return;
     this.channel?.setBusy(true);
@@ -694,6 +900,7 @@ export class Device {
         continue;
       }
       this.serviceAtIdle();
+      this.runWebReplFiles();
       this.publishView();
       this.flushMessages(true);
       await Promise.race([new Promise<void>((resolve) => { this.wakeMessageLoop = resolve; }), this.untilNextTimer()]);
@@ -703,8 +910,11 @@ export class Device {
 
   /** Moves input from the ring to UART0 at the prompt, dropping Ctrl-Cs already delivered. */
   private takeInput(channel: ChannelDevice): void {
+    // input first, then the controls: whatever the host set before typing (a clock jump, the
+    // Flash button) is then seen before the bytes it preceded are handled
+    const bytes = channel.drain();
     this.syncButtons();
-    for (const b of channel.drain()) {
+    for (const b of bytes) {
       if (b === 0x03 && !channel.claimCtrlC()) {
         // The host delivered it to code that has finished since: withdraw it if still pending.
         this.interp?.clearPendingInterrupt();
@@ -727,6 +937,8 @@ export class Device {
     }
     let c: number;
     while (this.interp && (c = this.board.uart0.read()) !== -1) {
+      // a jump made at the prompt has passed (its timers run) before the next byte is taken
+      while (this.ffLeftUs > 0 && this.interp && !this.board.sleeping) this.serviceAtIdle();
       // raw-paste is answered here: the wasm build's event-driven REPL cannot (raw-paste.ts)
       const step = this.rawPaste.input(c, this.rawMode);
       if (step.reply) this.board.uart0.transmit(Uint8Array.from(step.reply, (ch) => ch.charCodeAt(0)));
@@ -780,9 +992,12 @@ export class Device {
     const channel = this.channel;
     const interp = this.interp;
     if (!channel || !interp) return false;
+    const bytes = channel.drain();
     this.syncButtons();
+    // a jump while code runs without waiting: it takes effect after 50 ms
+    if (!blocking && this.ffLeftUs > 0 && performance.now() - this.ffAt > 50) this.fastForward(Infinity);
     let intr = false;
-    for (const b of channel.drain()) {
+    for (const b of bytes) {
       if (b === 0x03) {
         if (!channel.claimCtrlC()) {
           // The host already made the VM's KeyboardInterrupt pending; a blocking call raises it itself.
@@ -810,6 +1025,8 @@ export class Device {
 
   private syncButtons(): void {
     if (!this.channel) return;
+    const c = this.channel.clockControls();
+    this.setClockControls(c, c.jumpMs);
     const held = this.channel.flashButtonHeld();
     if (held !== this.flashHeldNow) {
       this.flashHeldNow = held;
@@ -897,7 +1114,7 @@ export class Device {
 
   private sleepLoop(end: number): number {
     const clock = this.board.clock;
-    if (clock.sleepMode === 'instant') {
+    if (clock.sleepMode === 'instant' && !clock.paused) {
       if (this.pollInput(true)) return 1;
       const due = this.board.timers.nextDueUs();
       if (due < end) {
@@ -905,16 +1122,22 @@ export class Device {
         if (this.eventsPending()) return 2;
       }
       clock.advance(Math.max(0, end - clock.nowUs()));
+      this.net.advance(); // the WiFi stack ran on meanwhile
       return this.eventsPending() ? 2 : 0;
     }
     const channel = this.channel;
     for (;;) {
       const seen = channel?.wakeValue() ?? 0;
+      this.net.advance(); // the WiFi stack runs on while the program sleeps
       if (this.pollInput(true) || this.interp?.takePendingInterrupt()) return 1;
       if (this.eventsPending()) return 2;
       const left = end - clock.nowUs();
       if (left <= 0) return 0;
       const toTimer = this.board.timers.nextDueUs() - clock.nowUs();
+      if (this.ffLeftUs > 0) {
+        this.fastForward(clock.nowUs() + Math.min(left, toTimer));
+        continue;
+      }
       const waitMs = Math.max(0, Math.min(clock.hostMsFor(Math.min(left, toTimer)), 100));
       if (channel) channel.wait(seen, waitMs);
       else {
@@ -972,6 +1195,7 @@ export class Device {
       if (this.board.circuit.gpio16ToRst && gpio.state(16) === 'low') throw new HardResetRequest('GPIO16 pulled RST low', 6, 2);
     };
     return {
+      ...this.net.halFunctions(),
       sleep_us: (us: number) => this.sleepUs(Number(us)),
       fw_enter: () => this.fwEnter(),
       set_freq: (mhz: number) => {
@@ -989,7 +1213,19 @@ export class Device {
         return Math.floor(clock.nowUs()) % TICKS_PERIOD;
       },
       ticks_cpu: () => Math.floor(clock.nowUs() * 80) % TICKS_PERIOD,
-      rtc_ms: () => clock.nowMs(),
+      // machine_rtc.c over RTC memory (rtc.ts); 64-bit values cross as decimal strings
+      rtc_us: () => this.rtc.getUs().toString(),
+      rtc_set_us: (us: string) => this.rtc.setUs(BigInt(us)),
+      rtc_mem_read: () => toHex(this.rtc.readMemory()),
+      rtc_mem_write: (hex: string) => this.rtc.writeMemory(fromHex(hex)),
+      rtc_alarm: (ms: number) => this.rtc.alarm(ms),
+      rtc_alarm_left: () => this.rtc.alarmLeft(),
+      rtc_irq: (wake: number) => this.rtc.irq(wake),
+      // machine.deepsleep([ms]) / esp.deepsleep(us): the chip stops; the next boot() enters deep sleep
+      deepsleep: (kind: string, arg: number) => {
+        this.pendingSleepUs = kind === 'esp' ? this.rtc.espDeepSleep(arg) : this.rtc.machineDeepSleep(kind === 'ms' ? arg : null);
+        throw new HardResetRequest('deep sleep');
+      },
       pin_config: (pin: number, mode: number, pull: number, value: number) => {
         gpio.configure(pin, mode, pull === 1, value);
         afterPinChange();
@@ -1080,6 +1316,9 @@ export class Device {
         this.board.flash.eraseSector(sector);
       },
       readline: () => this.readLine(),
+      webrepl_file_result: (ok: number, hex: string) => {
+        this.webreplResult = [ok === 1, String(hex)];
+      },
       fw_stage: (name: string) => {
         const fs = this.interp?.mp.FS;
         const source = this.opts.firmware[`${name}.py`];

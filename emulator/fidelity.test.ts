@@ -17,7 +17,7 @@
  * Not covered here (implemented elsewhere right now): machine.UART, I2C, SoftI2C, SPI, SoftSPI,
  * WDT and the `esp` module. Not covered because the differences page (src/pages/en/differences.astro,
  * "Not emulated yet") lists them: machine.mem8/16/32, bitstream, dht_readinto, the filesystem,
- * network, deep sleep.
+ * network. machine.RTC and deep sleep are checked in emulator/deepsleep.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestBoard } from './node/test-board.ts';

@@ -16,8 +16,11 @@ import type { SleepMode } from './clock.ts';
 import { FLASH_SIZES, SpiFlash } from './flash.ts';
 import { buildFirmware, FIRMWARE_BUILDS, sealFirmware } from './firmware.ts';
 import { DEFAULT_CIRCUIT, type Circuit } from './circuit.ts';
+import { BOARD_RTC, RTC_MEMORY_BYTES } from './rtc.ts';
 import { keyboardInterruptPending, pokeKeyboardInterrupt, runningUserCode } from './vm-interrupt.ts';
 import { parseDeviceMessage, type CompiledInterpreter, type HostMessage, type StartCause } from './protocol.ts';
+import { createMailbox, Mailbox } from './net/mailbox.ts';
+import type { LaptopReply } from './net/stack.ts';
 import type { InterruptLayout } from './wasm-inspect.ts';
 
 /** A worker thread as the host needs it (browser `Worker` or Node `worker_threads.Worker`). */
@@ -46,6 +49,8 @@ export interface BoardHostOptions {
    * Without it a new board comes with the MicroPython build for its flash size at offset 0.
    */
   flashContents?: Uint8Array;
+  /** The RTC slow clock's drift in ppm (default: this board's own, rtc.ts `BOARD_RTC`). */
+  rtcDriftPpm?: number;
 }
 
 /** Flash sizes a board can have. */
@@ -71,7 +76,7 @@ export interface BoardHostEvents {
 
 type Listeners = { [K in keyof BoardHostEvents]: Set<BoardHostEvents[K]> };
 
-const EMPTY_VIEW: BoardView = { pins: Array(17).fill('input'), levels: Array(17).fill(0), led: false, ledBrightness: 0, duty: Array(17).fill(null), adc: 0, flashHeld: false };
+const EMPTY_VIEW: BoardView = { pins: Array(17).fill('input'), levels: Array(17).fill(0), led: false, ledBrightness: 0, duty: Array(17).fill(null), adc: 0, flashHeld: false, sleeping: false, uptimeMs: 0, supplyUa: 70000 };
 
 export class BoardHost {
   private readonly opts: Required<BoardHostOptions>;
@@ -102,6 +107,7 @@ export class BoardHost {
       realisticSpeed: false,
       flashSize: '4M',
       flashContents: undefined as unknown as Uint8Array,
+      rtcDriftPpm: BOARD_RTC.driftPpm,
       ...opts,
     };
     const contents = opts.flashContents;
@@ -293,6 +299,7 @@ export class BoardHost {
       this.adapterGpio0Low = false;
       this.pullGpio0();
     }
+    this.worker?.postMessage({ t: 'circuit', circuit: { ...this.circuit } });
     for (const fn of this.listeners.circuit) fn({ ...this.circuit });
   }
 
@@ -326,10 +333,170 @@ export class BoardHost {
     return this.opts.realisticSpeed;
   }
 
+  /**
+   * The learner's clock control: virtual time runs `rate` times as fast as real time (0 pauses
+   * it). Sleeps, ticks, timers, the RTC and deep-sleep timers all follow; it acts on running
+   * code at once (through the shared channel) and is kept across resets.
+   * @throws RangeError if rate is negative or not finite
+   */
+  setClockRate(rate: number): void {
+    if (!Number.isFinite(rate) || rate < 0) throw new RangeError(`invalid clock rate ${rate}`);
+    this.uptimeBase = this.uptimeMs();
+    this.viewAt = performance.now();
+    this.clockScale = rate;
+    this.sendClock(0);
+  }
+
+  /** The learner's clock rate (1 normal, 0 paused). */
+  get clockRate(): number {
+    return this.clockScale;
+  }
+
+  /**
+   * Moves the board's virtual time forward by `ms` at once, as if that much time had passed:
+   * sleeps and timers that become due end, the RTC counter advances (and may wrap).
+   * @throws RangeError if ms is negative or not finite
+   */
+  jumpClock(ms: number): void {
+    if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`cannot jump the clock by ${ms} ms`);
+    this.uptimeBase = this.uptimeMs() + ms;
+    this.viewAt = performance.now();
+    this.sendClock(ms);
+  }
+
+  /**
+   * Sets how far the RTC's slow clock is off, in ppm (16 667 ppm gains a second per minute):
+   * `time.time()` and `RTC.datetime()` run that much fast (negative: slow) from now on.
+   */
+  setRtcDrift(ppm: number): void {
+    if (!Number.isFinite(ppm) || ppm <= -1e6 || ppm >= 1e6) throw new RangeError(`invalid RTC drift ${ppm} ppm`);
+    this.opts.rtcDriftPpm = Math.round(ppm);
+    this.sendClock(0);
+  }
+
+  /** The RTC slow clock's drift in ppm. */
+  get rtcDriftPpm(): number {
+    return this.opts.rtcDriftPpm;
+  }
+
+  /**
+   * The board's virtual time since its last reset or wake, in ms: the last published figure
+   * carried forward at the clock rate (an estimate between the board's reports).
+   */
+  uptimeMs(): number {
+    return this.uptimeBase + Math.max(0, performance.now() - this.viewAt) * this.clockScale;
+  }
+
+  private sendClock(jumpMs: number): void {
+    if (this.channel) {
+      this.channel.setClock(this.clockScale, this.opts.rtcDriftPpm);
+      if (jumpMs > 0) this.channel.jumpClock(jumpMs);
+    } else {
+      this.worker?.postMessage({ t: 'clock', settings: { scale: this.clockScale, driftPpm: this.opts.rtcDriftPpm }, jumpMs });
+    }
+  }
+
+  private clockScale = 1;
+  private uptimeBase = 0;
+  private viewAt = 0;
+  /** RTC memory: kept across resets and deep sleep, new at power-on (see spawn). */
+  private rtcMemory: ArrayBufferLike | null = null;
+
   private adcRaw = 0;
   /** Work deferred until the first prompt is up (hashing the factory firmware's MD5). */
   private afterFirstPrompt: (() => Promise<void>) | null = null;
   private flash: ArrayBufferLike | null = null;
+
+  /**
+   * The lab's laptop sends an HTTP request over the virtual network to the board (its browser:
+   * `http://192.168.4.1/` joins the board's access point first). No real request is made.
+   * @param url `http://<board ip>[:port]/path`
+   */
+  laptopFetch(url: string, opts: { method?: string; body?: string } = {}): Promise<LaptopReply> {
+    const id = this.nextNetId++;
+    const request = { id, url, ...opts };
+    return new Promise((resolve) => {
+      this.netPending.set(id, resolve);
+      if (this.netMailbox) {
+        if (!this.netMailbox.put(request)) {
+          this.netPending.delete(id);
+          resolve({ id, response: '', error: 'busy', notes: [], ms: 0 });
+        }
+      } else this.worker?.postMessage({ t: 'net', request });
+    });
+  }
+
+  /**
+   * The laptop opens a WebREPL connection to the board (`ws://192.168.4.1:8266/`) over the
+   * virtual network (net/webrepl.ts). `onEvent` gets the board's events: 'open', 'data' (text
+   * for the terminal), 'file' (a put/get's answer, hex), 'closed' (with the reason in `error`).
+   */
+  laptopSocket(url: string, onEvent: (r: LaptopReply) => void): { send(data: string): void; put(name: string, data: Uint8Array): void; get(name: string): void; close(): void } {
+    const id = this.nextNetId++;
+    let authed = false;
+    this.netStreams.set(id, (r) => {
+      if (r.ws === 'closed') this.netStreams.delete(id);
+      if (r.ws === 'data' && r.response.includes('\r\nWebREPL connected\r\n')) authed = true;
+      onEvent(r);
+    });
+    // messages wait here while the mailbox is full (a file goes in 4 KB parts)
+    const queue: Record<string, unknown>[] = [];
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const flush = () => {
+      timer = null;
+      while (queue.length) {
+        const msg = queue[0] as Record<string, unknown>;
+        if (this.netMailbox) {
+          if (!this.netMailbox.put(msg)) {
+            timer = setTimeout(flush, 20);
+            return;
+          }
+        } else this.worker?.postMessage({ t: 'net', request: msg });
+        queue.shift();
+      }
+    };
+    const post = (m: Record<string, unknown>) => {
+      queue.push({ id, ...m });
+      if (!timer) flush();
+    };
+    const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+    const PART = 4096;
+    post({ ws: 'open', url });
+    return {
+      send: (data) => {
+        // A connected client's Ctrl-C must stop a busy loop, which no network event reaches:
+        // it takes the serial line's fast path (dupterm reads both streams alike).
+        if (authed && data.includes('\x03')) {
+          const parts = data.split('\x03');
+          parts.forEach((p, i) => {
+            if (p) post({ ws: 'send', data: p });
+            if (i < parts.length - 1) this.write('\x03');
+          });
+          return;
+        }
+        post({ ws: 'send', data });
+      },
+      put: (name, data) => {
+        for (let part = 0, o = 0; o < data.length || part === 0; part++, o += PART) {
+          post({ ws: 'put', name, part, more: o + PART < data.length, data: hex(data.subarray(o, o + PART)) });
+        }
+      },
+      get: (name) => post({ ws: 'get', name }),
+      close: () => post({ ws: 'close' }),
+    };
+  }
+
+  private readonly netStreams = new Map<number, (r: LaptopReply) => void>();
+  private nextNetId = 1;
+  private readonly netPending = new Map<number, (r: LaptopReply) => void>();
+  private netMailbox: Mailbox | null = null;
+
+  /** The board restarted: the laptop's requests in flight get no answer. */
+  private failNetRequests(): void {
+    for (const [id, resolve] of this.netPending) resolve({ id, response: '', error: 'board-reset', notes: [], ms: 0 });
+    this.netPending.clear();
+    for (const [id, fn] of [...this.netStreams]) fn({ id, ws: 'closed', response: '', error: 'board-reset', notes: [], ms: 0 });
+  }
 
   /** Stops the emulator thread. */
   dispose(): void {
@@ -353,10 +520,21 @@ export class BoardHost {
     if (buffer) {
       this.channel?.setFlashButton(this.flashHeld);
       this.channel?.setAdc(this.adcRaw);
+      this.channel?.setClock(this.clockScale, this.opts.rtcDriftPpm);
     }
+    // RTC memory keeps its contents across resets and deep sleep; power-on finds it blank
+    if (cause === 'power' || !this.rtcMemory) {
+      this.rtcMemory = this.opts.shared ? new SharedArrayBuffer(RTC_MEMORY_BYTES) : new ArrayBuffer(RTC_MEMORY_BYTES);
+    }
+    const rtc = this.rtcMemory;
     worker.onMessage((data) => {
       if (gen === this.generation) this.onDeviceMessage(data);
     });
+    // the laptop panel's mailbox: read by the emulator even inside a blocking call (net/mailbox.ts)
+    this.failNetRequests();
+    const mailbox = this.opts.shared ? createMailbox() : null;
+    this.netMailbox = mailbox ? new Mailbox(mailbox) : null;
+    if (mailbox) worker.postMessage({ t: 'net-init', mailbox });
     worker.onError((message) => {
       if (gen === this.generation) this.notice(`the emulator stopped (${message}); press Reset to restart it`);
     });
@@ -376,7 +554,7 @@ export class BoardHost {
           else sealed = made.seal();
         }
       }
-      const init = () => worker.postMessage({ t: 'init', channel: buffer, compiled: this.compiled, cause, flashHeld: this.flashHeld, sleepMode: this.opts.sleepMode, flash: this.flash, realisticSpeed: this.opts.realisticSpeed, circuit: this.circuit });
+      const init = () => worker.postMessage({ t: 'init', channel: buffer, compiled: this.compiled, cause, flashHeld: this.flashHeld, sleepMode: this.opts.sleepMode, flash: this.flash, realisticSpeed: this.opts.realisticSpeed, circuit: this.circuit, rtc, clock: { scale: this.clockScale, driftPpm: this.opts.rtcDriftPpm } });
       if (this.opts.shared) init();
       else void sealed.then(() => {
         if (gen === this.generation) init();
@@ -453,6 +631,16 @@ export class BoardHost {
       case 'fault':
         this.notice(msg.message);
         break;
+      case 'net': {
+        if (msg.reply.ws) {
+          this.netStreams.get(msg.reply.id)?.(msg.reply);
+          break;
+        }
+        const resolve = this.netPending.get(msg.reply.id);
+        this.netPending.delete(msg.reply.id);
+        resolve?.(msg.reply);
+        break;
+      }
       case 'flash-written':
         // message mode: the emulator's flash is a copy; take the one it sent
         if (msg.copy && this.flash && msg.copy.byteLength === this.flash.byteLength) this.flash = msg.copy;
@@ -533,6 +721,8 @@ export class BoardHost {
     if (key === this.lastViewKey) return;
     this.lastViewKey = key;
     this.view = view;
+    this.uptimeBase = view.uptimeMs;
+    this.viewAt = performance.now();
     for (const fn of this.listeners.view) fn(view);
   }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseDeviceMessage } from './protocol.ts';
 
-const view = { pins: Array(17).fill('input'), levels: Array(17).fill(0), led: false, ledBrightness: 0, duty: Array(17).fill(null), adc: 0, flashHeld: false };
+const view = { pins: Array(17).fill('input'), levels: Array(17).fill(0), led: false, ledBrightness: 0, duty: Array(17).fill(null), adc: 0, flashHeld: false, sleeping: false, uptimeMs: 0, supplyUa: 70000 };
 
 describe('parseDeviceMessage (emulator messages are untrusted)', () => {
   it('accepts the documented shapes', () => {
@@ -17,6 +17,9 @@ describe('parseDeviceMessage (emulator messages are untrusted)', () => {
     expect(parseDeviceMessage({ t: 'intr-ack' })).toBeNull();
     expect(parseDeviceMessage({ t: 'view', view: { ...view, led: 'yes' } })).toBeNull();
     expect(parseDeviceMessage({ t: 'view', view: { ...view, pins: ['<b>'] } })).toBeNull();
+    expect(parseDeviceMessage({ t: 'view', view: { ...view, sleeping: 'no' } })).toBeNull();
+    expect(parseDeviceMessage({ t: 'view', view: { ...view, uptimeMs: -1 } })).toBeNull();
+    expect(parseDeviceMessage({ t: 'view', view: { ...view, supplyUa: Infinity } })).toBeNull();
     expect(parseDeviceMessage({ t: 'out', data: '<script>', baud: 115200 })).toBeNull();
     expect(parseDeviceMessage({ t: 'ready', wasm: {}, memory: null, layout: null })).toBeNull();
   });

@@ -9,6 +9,7 @@ import type { Circuit } from './circuit.ts';
 import type { BoardView } from './board.ts';
 import type { SleepMode } from './clock.ts';
 import type { InterruptLayout } from './wasm-inspect.ts';
+import type { LaptopReply } from './net/stack.ts';
 
 /** Why the emulator (re)starts: power-on, or the Reset button / `machine.reset()`. */
 export type StartCause = 'power' | 'reset';
@@ -23,8 +24,12 @@ export interface CompiledInterpreter {
 
 /** Host → emulator. */
 export type HostMessage =
+  /** The laptop panel's mailbox (net/mailbox.ts), sent right after `init` with shared memory. */
+  | { t: 'net-init'; mailbox: SharedArrayBuffer }
+  /** A laptop-panel request, in message mode only (net/stack.ts LaptopRequest). */
+  | { t: 'net'; request: unknown }
   /** First message: the shared channel (or null for message mode) and the board settings. */
-  | { t: 'init'; channel: SharedArrayBuffer | null; compiled: CompiledInterpreter | null; cause: StartCause; flashHeld: boolean; sleepMode: SleepMode; flash: ArrayBufferLike | null; realisticSpeed: boolean; circuit: Circuit }
+  | { t: 'init'; channel: SharedArrayBuffer | null; compiled: CompiledInterpreter | null; cause: StartCause; flashHeld: boolean; sleepMode: SleepMode; flash: ArrayBufferLike | null; realisticSpeed: boolean; circuit: Circuit; rtc?: ArrayBufferLike | null; clock?: ClockSettings }
   /** Sent before `init` when the board's power-on waits for something: compile the interpreter now. */
   | { t: 'warm'; shared: boolean }
   /** Serial input, in message mode only. */
@@ -36,10 +41,24 @@ export type HostMessage =
   /** ADC input (slider), raw 0–1024, in message mode only. */
   | { t: 'adc'; raw: number }
   /** Realistic-speed clock on or off (applied when the emulator is idle). */
-  | { t: 'speed'; realistic: boolean };
+  | { t: 'speed'; realistic: boolean }
+  /** The circuit panel changed: the GPIO16→RST wire acts at once (deep-sleep wake); strapping parts at the next reset. */
+  | { t: 'circuit'; circuit: Circuit }
+  /** The learner's clock controls, in message mode only (the shared channel carries them otherwise). */
+  | { t: 'clock'; settings: ClockSettings; jumpMs: number };
+
+/** The learner's clock controls (clock.ts `setScale`, rtc.ts drift). */
+export interface ClockSettings {
+  /** Virtual seconds per real second: 0 paused, 1, 60, 3600. */
+  scale: number;
+  /** The RTC slow clock's drift in ppm. */
+  driftPpm: number;
+}
 
 /** Emulator → host. */
 export type DeviceMessage =
+  /** The virtual network's answer to a laptop-panel request. */
+  | { t: 'net'; reply: LaptopReply }
   /** An interpreter started; carries what the host needs for fast Ctrl-C. */
   | { t: 'ready'; wasm: WebAssembly.Module; memory: SharedArrayBuffer | null; layout: InterruptLayout | null; utf8Prompt: boolean; heapBudget: boolean }
   /** Serial output, in message mode only. */
@@ -61,7 +80,9 @@ function isView(v: unknown): v is BoardView {
     && typeof o.led === 'boolean' && typeof o.flashHeld === 'boolean'
     && typeof o.ledBrightness === 'number' && o.ledBrightness >= 0 && o.ledBrightness <= 1
     && Array.isArray(o.duty) && o.duty.length === 17 && o.duty.every((d) => d === null || (Number.isInteger(d) && d >= 0 && d <= 1023))
-    && Number.isInteger(o.adc) && (o.adc as number) >= 0 && (o.adc as number) <= 1024;
+    && Number.isInteger(o.adc) && (o.adc as number) >= 0 && (o.adc as number) <= 1024
+    && typeof o.sleeping === 'boolean' && Number.isSafeInteger(o.uptimeMs) && (o.uptimeMs as number) >= 0
+    && Number.isFinite(o.supplyUa) && (o.supplyUa as number) >= 0;
 }
 
 function isLayout(v: unknown): v is InterruptLayout {
@@ -90,6 +111,13 @@ export function parseDeviceMessage(data: unknown): DeviceMessage | null {
       return isView(m.view) ? { t: 'view', view: m.view } : null;
     case 'fault':
       return typeof m.message === 'string' ? { t: 'fault', message: m.message.slice(0, 500) } : null;
+    case 'net': {
+      const r = m.reply as Record<string, unknown> | null;
+      if (!r || typeof r !== 'object' || !Number.isInteger(r.id) || typeof r.response !== 'string' || !(r.error === null || typeof r.error === 'string')
+        || !Array.isArray(r.notes) || !r.notes.every((n) => typeof n === 'string') || !Number.isFinite(r.ms)) return null;
+      const ws = typeof r.ws === 'string' && ['open', 'data', 'closed', 'file'].includes(r.ws) ? { ws: r.ws as 'open' | 'data' | 'closed' | 'file' } : {};
+      return { t: 'net', reply: { id: r.id as number, ...ws, response: r.response.slice(0, 512 * 1024), error: r.error as string | null, notes: (r.notes as string[]).slice(0, 10), ms: r.ms as number } };
+    }
     case 'flash-written':
       if (m.copy !== null && !(m.copy instanceof ArrayBuffer)) return null;
       return { t: 'flash-written', copy: m.copy as ArrayBuffer | null };

@@ -27,6 +27,8 @@ export interface DeviceEnvironment {
 
 export function serveDevice(port: DevicePort, env: DeviceEnvironment): void {
   let device: Device | null = null;
+  /** The laptop panel's mailbox (net/mailbox.ts), once the host sent it. */
+  let netMailbox: SharedArrayBuffer | null = null;
   /** The interpreter compiled ahead of `init` (`warm`), and for which memory kind. */
   let early: { shared: boolean; wasm: Promise<PreparedWasm> } | null = null;
   port.onMessage((msg) => {
@@ -40,6 +42,13 @@ export function serveDevice(port: DevicePort, env: DeviceEnvironment): void {
       case 'in':
         device?.receive(msg.data);
         break;
+      case 'net-init':
+        netMailbox = msg.mailbox;
+        device?.setNetMailbox(netMailbox);
+        break;
+      case 'net':
+        device?.netRequest(msg.request);
+        break;
       case 'reset':
         void device?.hardReset(msg.circuit);
         break;
@@ -51,6 +60,12 @@ export function serveDevice(port: DevicePort, env: DeviceEnvironment): void {
         break;
       case 'speed':
         device?.setRealisticSpeed(msg.realistic);
+        break;
+      case 'circuit':
+        device?.setWire16(msg.circuit.gpio16ToRst === true);
+        break;
+      case 'clock':
+        device?.setClockControls(msg.settings, msg.jumpMs);
         break;
     }
   });
@@ -71,8 +86,11 @@ export function serveDevice(port: DevicePort, env: DeviceEnvironment): void {
         sleepMode: msg.sleepMode,
         realisticSpeed: msg.realisticSpeed,
         ...(msg.flash ? { flashStorage: msg.flash } : {}),
+        ...(msg.rtc ? { rtcMemory: msg.rtc } : {}),
+        ...(msg.clock ? { clock: msg.clock } : {}),
       });
       device.setCircuit(msg.circuit);
+      device.setNetMailbox(netMailbox);
       await device.run(msg.cause, msg.flashHeld);
     } catch (e) {
       port.post({ t: 'fault', message: `emulator failed to start: ${String(e)}` });

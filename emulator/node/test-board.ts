@@ -13,6 +13,8 @@ export interface TestBoardOptions {
   realisticSpeed?: boolean;
   flashSize?: FlashSize;
   flashContents?: Uint8Array;
+  /** The RTC's drift in ppm; 0 here (an exact clock) unless a test is about drift. */
+  rtcDriftPpm?: number;
 }
 
 export class TestBoard {
@@ -26,7 +28,7 @@ export class TestBoard {
   private waiters = new Set<() => void>();
 
   private constructor(opts: TestBoardOptions) {
-    this.host = new BoardHost({ spawn: spawnNodeDevice, ...opts });
+    this.host = new BoardHost({ spawn: spawnNodeDevice, rtcDriftPpm: 0, ...opts });
     this.host.on('serial', (data, baud) => {
       if (baud === 115200) for (const b of data) this.bytes.push(b);
       else this.otherBaud.push({ data: [...data], baud });

@@ -3,8 +3,8 @@
 # bridge as hex strings. Source: MP@v1.27.0:ports/esp8266/modesp.c, espapa102.c, uart.c;
 # behaviour: emulator/fidelity/v1.27-surface.md §15.
 #
-# Not provided (no honest emulation): deepsleep() (the chip would stop until RST; the emulator
-# has no deep-sleep state) and esf_free_bufs() (counts of the SDK WiFi driver's buffers).
+# Not provided (no honest emulation): esf_free_bufs() (counts of the SDK WiFi driver's buffers).
+# deepsleep() is machine's (emulator/python/_fw_rtc.py).
 import _esp_hal as _hal
 import struct as _struct
 from binascii import hexlify as _hexlify, unhexlify as _unhexlify
@@ -12,6 +12,7 @@ from uctypes import addressof as _addressof, bytearray_at as _bytearray_at
 import _fw_machine as _m
 import _fw_buses as _b
 
+import _fw_rtc as _r
 SLEEP_NONE = 0
 SLEEP_LIGHT = 1
 SLEEP_MODEM = 2
@@ -105,8 +106,13 @@ def flash_erase(sector):
     return None
 
 
+def deepsleep(*args, **kw):
+    _r.esp_deepsleep(*args, **kw)
+
+
 def osdebug(val):
     _state['os'] = -1 if val is None else _m._int(val)
+    _hal.net_osdebug(1 if _state['os'] == 0 else 0)  # the SDK's messages (LmacRxBlk …) reach UART0
     return None
 
 

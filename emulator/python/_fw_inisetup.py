@@ -4,6 +4,7 @@
 # "Performing initial setup", formats littlefs and writes the default boot.py. Any other content
 # that did not mount means a damaged filesystem: the warning repeats every 3 s until Ctrl-C.
 import vfs
+import _esp_hal as _hal
 from flashbdev import bdev
 
 # device output, reproduced as the firmware prints it
@@ -27,9 +28,10 @@ gc.collect()
 
 
 def wifi():
-    # On the chip this names the access point MicroPython-xxxxxx (key micropythoN); the virtual
-    # network is a later part of the emulator.
-    return None
+    # The access point becomes MicroPython-xxxxxx (the AP MAC's last 3 bytes), WPA/WPA2 with the
+    # key micropythoN, kept by the SDK in flash (reference §3.3); done by the virtual WiFi driver
+    # (emulator/net/stack.ts) so the first boot does not compile the network module.
+    _hal.net_inisetup()
 
 
 def check_bootsec():

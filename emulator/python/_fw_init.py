@@ -6,6 +6,7 @@ import builtins
 import _esp_hal
 import _fw_time
 import _fw_machine
+import _fw_rtc
 import _fw_sys
 import _fw_gc
 import _fw_micropython
@@ -46,7 +47,7 @@ for _name in ('time', 'machine', 'sys', 'gc', 'micropython', 'os', 'math', 'vfs'
         _publish(_FIRMWARE[_name], _name)
 _HIDDEN = ('js', 'jsffi', 'pyscript', '_esp_hal', '_fw_time', '_fw_machine', '_fw_sys', '_fw_init', '_fw_gc', '_fw_micropython',
            '_fw_os', '_fw_help', '_fw_math', '_fw_esp', '_fw_buses', '_fw_vfs', '_fw_flashbdev', '_fw_boot',
-           '_fw_inisetup',
+           '_fw_inisetup', '_fw_rtc',
            # in the WebAssembly build but not in the esp8266 one (emulator/fidelity/v1.27-surface.md §3)
            'abc', 'base64', 'cmath', 'copy', 'datetime', 'fnmatch', 'functools', 'gzip', 'hmac', 'html', 'inspect',
            'itertools', 'locale', 'logging', 'operator', 'pathlib', 'stat', 'string', 'tarfile', 'types', 'unittest',
@@ -58,9 +59,20 @@ if not _esp_hal.identity('vfs'):
     _HIDDEN += ('vfs', 'flashbdev', 'inisetup')
 _PRIVATE = {'_fw_machine': _fw_machine, '_fw_time': _fw_time, '_fw_help': _fw_help, '_fw_sys': _fw_sys,
             '_fw_gc': _fw_gc, '_fw_os': _fw_os, '_esp_hal': _esp_hal, '_fw_vfs': _fw_vfs,
-            '_fw_flashbdev': _fw_flashbdev, '_fw_boot': _fw_boot}
+            '_fw_flashbdev': _fw_flashbdev, '_fw_boot': _fw_boot, '_fw_rtc': _fw_rtc}
 # firmware modules compiled on first use: name -> public name (or None)
 _LAZY = {'_fw_esp': 'esp', '_fw_buses': None, '_fw_inisetup': 'inisetup'}
+# the virtual network's modules (emulator/net/): socket is lwip (modlwip.c registers both names)
+_LAZY.update({'_fw_network': 'network', '_fw_socket': 'lwip', '_fw_ntptime': 'ntptime', '_fw_requests': 'requests',
+              '_fw_urequests': 'urequests', '_fw_tls': 'tls', '_fw_ssl': 'ssl', '_fw_umqtt': 'umqtt.simple',
+              '_fw_webrepl': 'webrepl', '_fw_webrepl_setup': 'webrepl_setup'})
+_NET = {'network': '_fw_network', 'socket': '_fw_socket', 'usocket': '_fw_socket', 'lwip': '_fw_socket',
+        'ntptime': '_fw_ntptime', 'requests': '_fw_requests', 'urequests': '_fw_urequests',
+        'tls': '_fw_tls', 'ssl': '_fw_ssl', 'umqtt.simple': '_fw_umqtt', 'umqtt': '_fw_umqtt',
+        'webrepl': '_fw_webrepl', 'webrepl_setup': '_fw_webrepl_setup'}
+_NET_FROZEN = ('ntptime', 'requests', 'urequests', 'ssl', 'webrepl')  # frozen Python modules: they go in sys.modules
+_HIDDEN += ('_fw_network', '_fw_socket', '_fw_ntptime', '_fw_requests', '_fw_urequests', '_fw_tls', '_fw_ssl',
+            '_fw_umqtt', '_fw_webrepl', '_fw_webrepl_setup')
 _posix = _fw_vfs._c
 _loading = [0]
 for _name in _HIDDEN:
@@ -121,6 +133,18 @@ def __import__(name, globals=None, locals=None, fromlist=(), level=0):
                     _fw_machine.__getattr__ = _machine_getattr
                 else:
                     _load_buses()
+            return m
+        if name in _NET:
+            if name == 'webrepl_setup' and 'webrepl_setup' in sys.modules:
+                return sys.modules[name]
+            m = _lazy(_NET[name])
+            if name in _NET_FROZEN:
+                sys.modules[name] = m
+            if name == 'webrepl_setup':  # runs on import, once, as the frozen one does
+                sys.modules[name] = m
+                m.main()
+            if m is _PRIVATE.get('_fw_umqtt'):
+                m.simple = m  # `import umqtt.simple` gives the package, which has `simple`
             return m
         if name == 'esp':
             return _lazy('_fw_esp')
@@ -187,6 +211,10 @@ _R(_fw_machine.PWM, ('init', 'deinit', 'freq', 'duty', 'duty_u16', 'duty_ns'),
    ('__class__', '__name__', '__bases__', '__dict__', 'deinit', 'duty', 'duty_ns', 'duty_u16', 'freq', 'init'))
 _R(_fw_machine.Timer, ('init', 'deinit', 'ONE_SHOT', 'PERIODIC'),
    ('__class__', '__name__', 'ONE_SHOT', 'PERIODIC', '__bases__', '__dict__', 'deinit', 'init'))
+# machine.RTC: emulator/fidelity/v1.27-surface.md §12.3 (help in machine_rtc.c's table order)
+_R(_fw_rtc.RTC, ('datetime', 'memory', 'alarm', 'alarm_left', 'irq', 'ALARM0'),
+   ('__class__', '__name__', 'ALARM0', '__bases__', '__dict__', 'alarm', 'alarm_left', 'datetime', 'irq', 'memory'))
+_fw_help.register_instances(_fw_rtc.RTC, ('__class__', 'ALARM0', 'alarm', 'alarm_left', 'datetime', 'irq', 'memory'))
 _fw_help.register_instances(_fw_machine.Pin, ('__class__', 'value', 'IN', 'IRQ_FALLING', 'IRQ_RISING', 'OPEN_DRAIN', 'OUT',
                                              'PULL_UP', 'init', 'irq', 'off', 'on', 'toggle'))
 _fw_help.register_instances(_fw_machine._PinIRQ, ('__class__', 'trigger'))

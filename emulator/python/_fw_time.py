@@ -2,7 +2,7 @@
 # Every function reads the board's virtual clock through the emulator (_esp_hal); the
 # interpreter's own sleeps would busy-wait and ignore Ctrl-C.
 # Behaviour follows MicroPython extmod/modtime.c and docs/library/time.rst; the epoch is
-# 2000-01-01 as on the esp8266 port.
+# 2000-01-01 as on the esp8266 port. time(), time_ns(), gmtime() and localtime() read the RTC.
 import time as _b
 import _esp_hal as _hal
 from math import fabs as _fabs
@@ -13,8 +13,9 @@ ticks_add = _b.ticks_add
 
 
 def _wait(us):
-    # 0: done; 1: Ctrl-C; 2: a callback (timer, pin IRQ) is due: run it and sleep on
-    r = _sleep_us(us)
+    # 0: done; 1: Ctrl-C; 2: a callback (timer, pin IRQ) is due: run it and sleep on.
+    # Past 2**30 µs the count crosses the bridge as a float (exact), not as a small int.
+    r = _sleep_us(us if us < 0x40000000 else float(us))
     while r == 2:
         __import__('_fw_machine', None, None, (), -7)._service()
         r = _sleep_us(-1)
@@ -26,19 +27,19 @@ def sleep(seconds):
     _fabs(seconds)  # the firmware converts with mp_obj_get_float: same TypeError for non-numbers
     ms = int(1000 * seconds)  # mp_hal_delay_ms((mp_uint_t)(1000 * f)): millisecond resolution
     if ms > 0:
-        _wait(ms * 1000)
+        _wait((ms * 1000) & 0xffffffff)  # esp_mphal.c mp_hal_delay_us(delay * 1000): 32 bits
 
 
 def sleep_ms(ms):
     ms = range(ms).stop  # mp_obj_get_int: the firmware's TypeError for floats and strings
     if ms > 0:
-        _wait(ms * 1000)
+        _wait((ms * 1000) & 0xffffffff)  # mp_hal_delay_ms(uint32 delay): delay * 1000 in 32 bits
 
 
 def sleep_us(us):
     us = range(us).stop
     if us > 0:
-        _wait(us)
+        _wait(us & 0xffffffff)
 
 
 _enter = _hal.fw_enter
@@ -59,11 +60,12 @@ def ticks_cpu():
 
 
 def time():
-    return _hal.rtc_ms() // 1000
+    # ports/esp8266/modtime.c: the RTC (machine_rtc.c pyb_rtc_get_us_since_epoch, emulator/rtc.ts)
+    return int(_hal.rtc_us()) // 1000000
 
 
 def time_ns():
-    return _hal.rtc_ms() * 1000000
+    return int(_hal.rtc_us()) * 1000  # esp_mphal.c mp_hal_time_ns
 
 
 _DAYS_BEFORE_MONTH = (0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334)

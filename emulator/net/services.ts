@@ -1,0 +1,282 @@
+/**
+ * The servers of the virtual internet (`world.ts`): an HTTP server with pages and a JSON API, a
+ * TCP echo server, a server that streams an ASCII animation, and an NTP server that serves the
+ * host's clock. Each runs in virtual time inside the emulator thread; their content is ours.
+ */
+
+export interface ServiceConn {
+  /** Sends bytes to the client (segmented and paced by the stack). */
+  send(data: Uint8Array | string): void;
+  /** Closes our side (FIN after what was sent). */
+  close(): void;
+  /** Runs `fn` after `ms` of virtual time, unless the connection has ended by then. */
+  after(ms: number, fn: () => void): void;
+  readonly remote: { ip: string; port: number };
+}
+
+export interface Session {
+  data(bytes: Uint8Array): void;
+  /** The client closed its side (FIN) or reset the connection. */
+  ended?(): void;
+}
+
+export type TcpService = (c: ServiceConn) => Session;
+export type UdpService = (data: Uint8Array, from: { ip: string; port: number }, reply: (d: Uint8Array) => void) => void;
+
+import { mqttBroker } from './mqtt.ts';
+import { tlsService } from './tls.ts';
+import { TLS_HOSTS, type TlsHost } from './world.ts';
+
+const MQTT_TLS: TlsHost = { name: 'test.mosquitto.org', kex: ['RSA', 'ECDHE'], certChainBytes: 2400, recordBytes: 1024, certSubject: 'CN=test.mosquitto.org', certIssuer: 'CN=Lab Virtual CA' };
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+/** The router's public address, as internet hosts see the board (NAT; TEST-NET-2). */
+export const PUBLIC_IP = '198.51.100.7';
+
+// ---- HTTP ----------------------------------------------------------------------------------
+
+export interface HttpRequest {
+  method: string;
+  path: string;
+  query: string;
+  version: string;
+  headers: Record<string, string>;
+  body: Uint8Array;
+}
+
+export interface HttpResponse {
+  status: number;
+  type: string;
+  body: string | Uint8Array;
+}
+
+type Route = (req: HttpRequest) => HttpResponse | null;
+
+const REASONS: Record<number, string> = { 200: 'OK', 201: 'Created', 204: 'No Content', 301: 'Moved Permanently', 400: 'Bad Request', 404: 'Not Found', 405: 'Method Not Allowed', 418: "I'm a teapot", 500: 'Internal Server Error', 503: 'Service Unavailable' };
+
+const html = (title: string, body: string): HttpResponse => ({
+  status: 200,
+  type: 'text/html',
+  body: `<!DOCTYPE html>\n<html>\n<head><title>${title}</title></head>\n<body>\n${body}\n</body>\n</html>\n`,
+});
+const json = (v: unknown, status = 200): HttpResponse => ({ status, type: 'application/json', body: JSON.stringify(v) });
+const text = (s: string, status = 200): HttpResponse => ({ status, type: 'text/plain', body: s });
+
+function bigText(): string {
+  let s = '';
+  for (let i = 1; i <= 160; i++) s += `Line ${String(i).padStart(3, '0')} of the long file: the ESP8266 reads it in small pieces.\n`;
+  return s;
+}
+
+/** example.com: the lessons' web server. */
+const exampleRoutes: Route = (req) => {
+  switch (req.path) {
+    case '/':
+    case '/index.html':
+      return html('Example Domain (virtual)', '<h1>Hello, ESP8266!</h1>\n<p>This page comes from the lab\'s virtual internet.</p>\n<p>Try <a href="/api/time">/api/time</a> and <a href="/api/weather">/api/weather</a>.</p>');
+    case '/hello.txt':
+      return text('Hello from the virtual internet!\n');
+    case '/big.txt':
+      return text(bigText());
+    case '/api/time': {
+      const now = new Date();
+      return json({ unixtime: Math.floor(now.getTime() / 1000), utc: now.toISOString().slice(0, 19) + 'Z' });
+    }
+    case '/api/weather':
+      return json({ city: 'Labville', temperature: 21.5, humidity: 48, wind_kmh: 12, sky: 'partly cloudy' });
+    case '/api/led':
+      return json({ led: 'on', brightness: 512 });
+    default:
+      return null;
+  }
+};
+
+/** micropython.org: the page of the official tutorial's `http_get()` (our own text). */
+const micropythonRoutes: Route = (req) => {
+  if (req.path === '/ks/test.html') {
+    return html('Test', '<p>It\'s working if you can read this!</p>\n<p>(Served by the lab\'s virtual micropython.org.)</p>');
+  }
+  if (req.path === '/') return html('MicroPython (virtual)', '<h1>MicroPython</h1>\n<p>The lab\'s stand-in for micropython.org.</p>');
+  return null;
+};
+
+/** httpbin.org: request inspection as JSON. */
+const httpbinRoutes: Route = (req) => {
+  const args: Record<string, string> = {};
+  for (const part of req.query.split('&')) {
+    if (!part) continue;
+    const [k, v = ''] = part.split('=');
+    args[decodeURIComponent(k ?? '')] = decodeURIComponent(v.replace(/\+/g, ' '));
+  }
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) headers[k.replace(/(^|-)([a-z])/g, (_, a: string, b: string) => a + b.toUpperCase())] = v;
+  const url = `http://${req.headers.host ?? 'httpbin.org'}${req.path}${req.query ? '?' + req.query : ''}`;
+  if (req.path === '/get') return json({ args, headers, origin: PUBLIC_IP, url });
+  if (req.path === '/ip') return json({ origin: PUBLIC_IP });
+  if (req.path === '/post' || req.path === '/put') {
+    const data = dec.decode(req.body);
+    let parsed: unknown = null;
+    try {
+      parsed = JSON.parse(data);
+    } catch {
+      parsed = null;
+    }
+    return json({ args, data, headers, json: parsed, origin: PUBLIC_IP, url });
+  }
+  const st = /^\/status\/(\d{3})$/.exec(req.path);
+  if (st) return { status: Number(st[1]), type: 'text/plain', body: '' };
+  return null;
+};
+
+function formatResponse(r: HttpResponse, method: string): Uint8Array {
+  const body = typeof r.body === 'string' ? enc.encode(r.body) : r.body;
+  const head = `HTTP/1.1 ${r.status} ${REASONS[r.status] ?? 'Unknown'}\r\nServer: lab-virtual-http\r\nContent-Type: ${r.type}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`;
+  const h = enc.encode(head);
+  if (method === 'HEAD') return h;
+  const out = new Uint8Array(h.length + body.length);
+  out.set(h);
+  out.set(body, h.length);
+  return out;
+}
+
+/** Parses a request head; null while it is incomplete. */
+export function parseHttpRequest(buf: Uint8Array): { req: HttpRequest; complete: boolean } | null {
+  const s = dec.decode(buf);
+  const end = s.indexOf('\r\n\r\n');
+  if (end < 0) return null;
+  const lines = s.slice(0, end).split('\r\n');
+  const [method = '', target = '/', version = 'HTTP/1.0'] = (lines[0] ?? '').split(' ');
+  const headers: Record<string, string> = {};
+  for (const l of lines.slice(1)) {
+    const i = l.indexOf(':');
+    if (i > 0) headers[l.slice(0, i).trim().toLowerCase()] = l.slice(i + 1).trim();
+  }
+  const headBytes = enc.encode(s.slice(0, end + 4)).length;
+  const want = Number(headers['content-length'] ?? '0') || 0;
+  const body = buf.slice(headBytes, headBytes + want);
+  const q = target.indexOf('?');
+  return {
+    req: { method, path: q < 0 ? target : target.slice(0, q), query: q < 0 ? '' : target.slice(q + 1), version, headers, body },
+    complete: body.length >= want,
+  };
+}
+
+function httpService(routes: Route): TcpService {
+  return (c) => {
+    let buf = new Uint8Array(0);
+    let answered = false;
+    return {
+      data(bytes) {
+        if (answered) return;
+        const joined = new Uint8Array(buf.length + bytes.length);
+        joined.set(buf);
+        joined.set(bytes, buf.length);
+        buf = joined;
+        const parsed = parseHttpRequest(buf);
+        if (!parsed || !parsed.complete) return;
+        answered = true;
+        const { req } = parsed;
+        let res: HttpResponse;
+        if (!/^(GET|HEAD|POST|PUT|DELETE|PATCH)$/.test(req.method)) res = text('Bad request\n', 400);
+        else res = routes(req) ?? text(`Not found: ${req.path}\n`, 404);
+        // a few ms of "server time", then the answer and the close
+        c.after(4, () => {
+          c.send(formatResponse(res, req.method));
+          c.close();
+        });
+      },
+    };
+  };
+}
+
+// ---- echo and stream ------------------------------------------------------------------------
+
+const echoService: TcpService = (c) => ({
+  data(bytes) {
+    c.send(bytes.slice());
+  },
+  ended() {
+    c.close();
+  },
+});
+
+/** An ASCII animation, a frame every 100 ms, forever (the tutorial's streaming example, our art). */
+const streamService: TcpService = (c) => {
+  let frame = 0;
+  const W = 30;
+  const tick = () => {
+    const x = Math.abs(((frame % (2 * (W - 3))) - (W - 3)));
+    const led = frame % 10 < 5 ? '*' : 'o';
+    const row = ' '.repeat(W - 3 - x) + 'O' + ' '.repeat(x);
+    const art = `\x1b[H\x1b[2J+${'-'.repeat(W - 2)}+\r\n|${row.slice(0, W - 2)}|\r\n|${' '.repeat(W - 2)}|\r\n|  ESP-07 LED: ${led}${' '.repeat(W - 17)}|\r\n+${'-'.repeat(W - 2)}+\r\n frame ${frame}\r\n`;
+    c.send(art);
+    frame++;
+    c.after(100, tick);
+  };
+  c.after(50, tick);
+  return { data() { /* ignores input */ }, ended() { c.close(); } };
+};
+
+// ---- NTP ----------------------------------------------------------------------------------------
+
+/** Seconds from 1900-01-01 (NTP era 0) to 1970-01-01. */
+const NTP_UNIX_DELTA = 2_208_988_800;
+
+/** Answers a client request with the host's clock (server mode, stratum 2). */
+const ntpService: UdpService = (data, _from, reply) => {
+  if (data.length < 48) return;
+  const mode = data[0]! & 7;
+  if (mode !== 3) return; // only client requests
+  const out = new Uint8Array(48);
+  const v = new DataView(out.buffer);
+  out[0] = (0 << 6) | ((data[0]! >> 3) & 7) << 3 | 4; // LI 0, the client's version, mode 4
+  out[1] = 2; // stratum
+  out[2] = data[2] ?? 6;
+  out[3] = 0xec; // precision 2^-20
+  const now = Date.now();
+  const secs = Math.floor(now / 1000) + NTP_UNIX_DELTA;
+  const frac = Math.floor(((now % 1000) / 1000) * 2 ** 32);
+  out.set([203, 0, 113, 1], 12); // reference id: the upstream server
+  for (const off of [16, 32, 40]) {
+    v.setUint32(off, secs >>> 0);
+    v.setUint32(off + 4, frac >>> 0);
+  }
+  out.set(data.subarray(40, 48), 24); // originate = the client's transmit time
+  reply(out);
+};
+
+/** TCP services by address and port. */
+export const TCP_SERVICES: Readonly<Record<string, Readonly<Record<number, TcpService>>>> = withExtras({
+  '203.0.113.10': { 80: httpService(exampleRoutes) },
+  '203.0.113.80': { 80: httpService(micropythonRoutes) },
+  '203.0.113.81': { 80: httpService(httpbinRoutes) },
+  '203.0.113.7': { 7: echoService, 1234: echoService },
+  '203.0.113.23': { 23: streamService },
+});
+
+function withExtras(base: Record<string, Record<number, TcpService>>): Record<string, Record<number, TcpService>> {
+  for (const [ip, ports] of Object.entries(extraServices())) base[ip] = { ...(base[ip] ?? {}), ...ports };
+  return base;
+}
+
+/** The MQTT broker (mqtt.ts) and the TLS hosts (tls.ts, world.ts TLS_HOSTS). */
+function extraServices(): Record<string, Record<number, TcpService>> {
+  const impostor: Route = (req) => {
+    if (req.path === '/login' && req.method === 'POST') return text(`Thanks! We have your details now: ${dec.decode(req.body)}\n`);
+    return html('Bank (trust me)', '<h1>Welcome to your bank</h1>\n<p>Please POST your password to /login.</p>');
+  };
+  // bigrecords: every page is large (one response in one 16 KB record is what overflows axTLS)
+  const big: Route = (req) => (req.path === '/' || req.path === '/index.html' ? html('Big records', `<h1>A large page</h1>\n<pre>\n${bigText()}</pre>`) : exampleRoutes(req));
+  const plain: Record<string, Route> = { '203.0.113.10': exampleRoutes, '203.0.113.81': httpbinRoutes, '203.0.113.90': exampleRoutes, '203.0.113.91': big, '203.0.113.66': impostor };
+  const out: Record<string, Record<number, TcpService>> = { '203.0.113.83': { 1883: mqttBroker, 8883: tlsService(MQTT_TLS, mqttBroker) } };
+  for (const [ip, host] of Object.entries(TLS_HOSTS)) out[ip] = { 443: tlsService(host, httpService(plain[ip] ?? exampleRoutes)) };
+  return out;
+}
+
+/** UDP services by address and port. */
+export const UDP_SERVICES: Readonly<Record<string, Readonly<Record<number, UdpService>>>> = {
+  '203.0.113.123': { 123: ntpService },
+  '203.0.113.124': { 123: ntpService },
+};

@@ -1,0 +1,214 @@
+# The `tls` module of the esp8266 build (MP@v1.27.0 extmod/modtls_axtls.c, axTLS), over the
+# emulator's virtual network. Modelled at the handshake-policy level, not the cryptography (the
+# servers are emulator/net/tls.ts): axTLS offers only RSA key transport (a server that wants
+# ECDHE answers with the fatal alert 40, raised as `OSError: -40`), its single buffer holds a
+# record of at most RT_MAX_PLAIN_LENGTH + RT_EXTRA - 5 = 5115 bytes (longer:
+# SSL_ERROR_RECORD_OVERFLOW, -257), and certificates are never checked (CERT_NONE only).
+# Errors: ssl_raise_error() gives OSError(code, 'NAME') for axTLS's named codes during the
+# handshake and a bare OSError(code) otherwise; reads return b'' on close_notify or a lost link.
+import socket as _socket
+import _fw_time as _time
+
+PROTOCOL_TLS_CLIENT = 0
+PROTOCOL_TLS_SERVER = 1
+CERT_NONE = 0
+_MAX_RECORD = 1024 + 4096 - 5  # RT_MAX_PLAIN_LENGTH + RT_EXTRA - BM_RECORD_OFFSET
+_RSA_MS = 1300  # RSA-2048 on an 80 MHz ESP8266 [DER: "slow RSA", reference §5.4]
+_NAMES = {-1: 'NOT_OK', -2: 'DEAD', -3: 'CLOSE_NOTIFY', -4: 'EAGAIN', -256: 'CONN_LOST', -257: 'RECORD_OVERFLOW',
+          -258: 'SOCK_SETUP_FAILURE', -260: 'INVALID_HANDSHAKE', -261: 'INVALID_PROT_MSG', -266: 'NO_CIPHER'}
+
+
+class _Fail(Exception):
+    pass
+
+
+def _raise(err):
+    # ssl_raise_error: a named axTLS code gives OSError(code, name), anything else OSError(code)
+    name = _NAMES.get(err)
+    if name is None:
+        raise OSError(err)
+    raise OSError(err, name)
+
+
+def _record(t, payload):
+    return bytes((t, 3, 3, len(payload) >> 8, len(payload) & 0xFF)) + payload
+
+
+class SSLSocket:
+    def __init__(self, sock, hostname, handshake):
+        self._s = None
+        self._raw = sock
+        self._host = hostname
+        self._plain = b''
+        self._eof = False
+        self._blocking = True
+        self._open = False
+        if handshake:
+            self._handshake()
+        self._s = sock
+
+    def _readn(self, n):
+        out = b''
+        while len(out) < n:
+            chunk = self._raw.recv(n - len(out))
+            if not chunk:
+                return None
+            out += chunk
+        return out
+
+    def _next_record(self):
+        h = self._readn(5)
+        if h is None:
+            raise _Fail(-256)
+        n = h[3] << 8 | h[4]
+        if n > _MAX_RECORD:
+            try:
+                self._raw.write(_record(21, b'\x02\x16'))  # alert record_overflow
+            except OSError:
+                pass
+            raise _Fail(-257)
+        p = self._readn(n)
+        if p is None:
+            raise _Fail(-256)
+        if h[0] == 21:
+            if p[0] == 1 and p[1] == 0:
+                raise _Fail(-3)
+            raise _Fail(-p[1])
+        return h[0], p
+
+    def _handshake(self):
+        hello = b'\x01{"suites":["RSA"],"sni":%s}' % (b'null' if self._host is None else b'"' + self._host.encode() + b'"')
+        try:
+            self._raw.write(_record(22, hello))
+            t, p = self._next_record()
+            if t != 22 or p[0] != 2:
+                raise _Fail(-261)
+            _time.sleep_ms(_RSA_MS)  # the premaster secret, encrypted with the server's RSA key
+            self._raw.write(_record(22, b'\x14'))
+            t, p = self._next_record()
+            if t != 22 or p[0] != 20:
+                raise _Fail(-261)
+        except _Fail as e:
+            r = e.args[0]
+            if r == -3:
+                r = 107  # SSL_CLOSE_NOTIFY during the handshake: ENOTCONN
+                raise OSError(r)
+            _raise(r)
+        self._open = True
+
+    def _fill(self):
+        while not self._plain:
+            if self._eof or not self._open:
+                return False
+            if not self._blocking:
+                try:
+                    peek = self._raw.recv(1, _socket.MSG_PEEK | _socket.MSG_DONTWAIT)
+                except OSError:
+                    return None
+                if not peek:
+                    self._eof = True
+                    return False
+            try:
+                t, p = self._next_record()
+            except _Fail as e:
+                if e.args[0] in (-3, -256):
+                    self._eof = True
+                    return False
+                raise OSError(e.args[0])
+            if t == 23:
+                self._plain = p
+        return True
+
+    def read(self, n=-1):
+        if self._s is None:
+            raise OSError(9)
+        out = b''
+        while n < 0 or len(out) < n:
+            r = self._fill()
+            if r is None:
+                return out or None
+            if not r:
+                break
+            k = len(self._plain) if n < 0 else min(n - len(out), len(self._plain))
+            out += self._plain[:k]
+            self._plain = self._plain[k:]
+            if n >= 0 and out and not self._blocking:
+                break
+        return out
+
+    def readinto(self, buf, n=-1):
+        mv = memoryview(buf)
+        want = len(mv) if n < 0 else min(n, len(mv))
+        data = self.read(want)
+        if data is None:
+            return None
+        mv[:len(data)] = data
+        return len(data)
+
+    def readline(self, limit=-1):
+        out = b''
+        while limit < 0 or len(out) < limit:
+            r = self._fill()
+            if not r:
+                break
+            i = self._plain.find(b'\n')
+            k = len(self._plain) if i < 0 else i + 1
+            if limit >= 0:
+                k = min(k, limit - len(out))
+            out += self._plain[:k]
+            self._plain = self._plain[k:]
+            if out.endswith(b'\n'):
+                break
+        return out
+
+    def write(self, buf):
+        if self._s is None:
+            raise OSError(9)
+        if isinstance(buf, str):
+            buf = buf.encode()
+        data = bytes(buf)
+        for o in range(0, len(data), 1024):
+            self._raw.write(_record(23, data[o:o + 1024]))
+        return len(data)
+
+    def setblocking(self, flag):
+        self._blocking = bool(flag)
+        self._raw.setblocking(flag)
+
+    def close(self):
+        if self._s is not None:
+            try:
+                self._raw.write(_record(21, b'\x01\x00'))
+            except OSError:
+                pass
+            self._raw.close()
+            self._s = None
+
+    __del__ = close
+
+    def __repr__(self):
+        return '<SSLSocket>'
+
+
+class SSLContext:
+    def __init__(self, protocol):
+        self._proto = protocol
+        self._key = None
+        self._cert = None
+
+    @property
+    def verify_mode(self):
+        return CERT_NONE
+
+    @verify_mode.setter
+    def verify_mode(self, val):
+        pass
+
+    def load_cert_chain(self, cert, key):
+        self._key = key
+        self._cert = cert
+
+    def wrap_socket(self, sock, server_side=False, do_handshake_on_connect=True, server_hostname=None):
+        if server_side:
+            raise OSError(95)  # the virtual network has no TLS clients for a board server
+        return SSLSocket(sock, server_hostname, do_handshake_on_connect)

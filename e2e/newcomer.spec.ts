@@ -7,7 +7,7 @@ import { BANNER, FIRST_LESSON, lastLine, openLessonAndBoot, terminalText, typeLi
 test('home page lists the lessons with summaries', async ({ page }) => {
   await page.goto('/');
   const items = page.locator('.lesson-list li');
-  await expect(items).toHaveCount(7);
+  await expect(items).toHaveCount(12);
   await expect(items.first().locator('a')).toHaveText('First steps: the REPL and the LED on GPIO13');
   await expect(items.first().locator('p')).not.toBeEmpty();
   await items.first().locator('a').click();

@@ -129,6 +129,11 @@ function rightPads(c: Circuit): Pad[] {
 
 const FLASH_LABEL = { '4M': '4 MB', '1M': '1 MB', '512K': '512 KB' } as const;
 
+/** "20 µA", "70 mA". */
+function formatCurrent(ua: number): string {
+  return ua >= 1000 ? `${Math.round(ua / 1000)} mA` : `${Math.round(ua)} µA`;
+}
+
 export function BoardPicture({ board }: { board: BoardHost }) {
   const [view, setView] = useState<BoardView>(board.view);
   const [circuit, setCircuit] = useState<Circuit>(board.circuitParts);
@@ -174,7 +179,7 @@ export function BoardPicture({ board }: { board: BoardHost }) {
   };
 
   return (
-    <div class="board">
+    <div class="board" data-sleeping={view.sleeping ? 'true' : 'false'}>
       <svg viewBox="0 0 360 300" role="img" aria-label="ESP-07 module on its carrier board with an LED on GPIO13, a Flash button on GPIO0 and a Reset button" class="board-svg">
         <rect x="4" y="4" width="352" height="292" rx="10" class="pcb" />
         {/* module */}
@@ -184,6 +189,12 @@ export function BoardPicture({ board }: { board: BoardHost }) {
         <rect x="136" y="70" width="88" height="180" rx="3" class="shield" />
         <text x="180" y="150" text-anchor="middle" class="shield-text">ESP8266EX</text>
         <text x="180" y="166" text-anchor="middle" class="shield-text small">{`ESP-07 · ${FLASH_LABEL[flashSize]}`}</text>
+        {view.sleeping && (
+          <g class="sleep-badge" data-testid="sleep-badge">
+            <rect x="140" y="178" width="80" height="22" rx="4" />
+            <text x="180" y="193" text-anchor="middle">DEEP SLEEP</text>
+          </g>
+        )}
         {LEFT.map((p, i) => <PadRow pad={p} index={i} side="left" view={view} onInfo={setInfo} onPick={pick} />)}
         {rightPads(circuit).map((p, i) => <PadRow pad={p} index={i} side="right" view={view} onInfo={setInfo} onPick={pick} />)}
         {/* LED on GPIO13 through a resistor to ground */}
@@ -207,6 +218,9 @@ export function BoardPicture({ board }: { board: BoardHost }) {
           <text x="297" y="56" text-anchor="middle" class="pad-label">RESET</text>
         </g>
       </svg>
+      <p class="supply" data-testid="supply" title="Supply current: deep sleep 20 µA (ESP8266EX datasheet); awake about 70 mA, an estimate for a board with its radio on">
+        {view.sleeping ? `Deep sleep: only the RTC runs · supply ${formatCurrent(view.supplyUa)}` : `Awake · supply ≈ ${formatCurrent(view.supplyUa)}`}
+      </p>
       <p class="visually-hidden" aria-live="polite" data-testid="led-status">
         {`LED on GPIO13 is ${lit ? 'on' : 'off'}`}
       </p>

@@ -3,9 +3,12 @@ import { getBoard } from '../lib/board';
 import { BoardOptions } from './BoardOptions';
 import { BoardPicture } from './BoardPicture';
 import { CircuitPanel } from './CircuitPanel';
+import { ClockControls } from './ClockControls';
 import { FileManager } from './FileManager';
 import { FlashPanel } from './FlashPanel';
+import { NetworkPanel } from './NetworkPanel';
 import { Terminal } from './Terminal';
+import { WebReplSlot } from './WebReplSlot';
 
 export default function Lab() {
   if (performance.getEntriesByName('lab:activate').length === 0) performance.mark('lab:activate');
@@ -13,9 +16,12 @@ export default function Lab() {
   return (
     <div class="lab-inner" data-testid="lab">
       <BoardPicture board={board} />
+      <ClockControls board={board} />
       <Terminal board={board} />
       <CircuitPanel board={board} />
       <FileManager board={board} />
+      <NetworkPanel board={board} />
+      <WebReplSlot board={board} />
       <FlashPanel board={board} />
       <BoardOptions board={board} />
       {!board.shared && (

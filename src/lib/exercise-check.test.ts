@@ -3,7 +3,7 @@ import { SequenceTracker, completedExercises, holds, lastRomBoot, lastRomLine, m
 
 function obs(over: Partial<Observed['view']> = {}, output = ''): Observed {
   return {
-    view: { pins: Array(17).fill('input'), levels: Array(17).fill(0), led: false, ledBrightness: 0, duty: Array(17).fill(null), adc: 0, flashHeld: false, ...over },
+    view: { pins: Array(17).fill('input'), levels: Array(17).fill(0), led: false, ledBrightness: 0, duty: Array(17).fill(null), adc: 0, flashHeld: false, sleeping: false, uptimeMs: 0, supplyUa: 70000, ...over },
     output,
   };
 }
@@ -53,7 +53,7 @@ describe('boot ROM checks', () => {
   });
 
   it('a sequence of ROM checks needs a break and then a fix, not the power-on boot', () => {
-    const view = { pins: [], levels: [], led: false, ledBrightness: 0, duty: [], adc: 0, flashHeld: false };
+    const view = { pins: [], levels: [], led: false, ledBrightness: 0, duty: [], adc: 0, flashHeld: false, sleeping: false, uptimeMs: 0, supplyUa: 70000 };
     const t = new SequenceTracker({ sequence: [{ rom: 'boot mode:(7,' }, { rom: 'boot mode:(3,' }] });
     expect(t.update({ view, output: '', rom: lastRomLine(rom1) })).toBe(false);
     expect(t.update({ view, output: '', rom: 'ets Jan  8 2013,rst cause:2, boot mode:(7,6)' })).toBe(false);
@@ -61,7 +61,7 @@ describe('boot ROM checks', () => {
   });
 
   it('a rom check sees the latest boot\'s load lines too: a blank flash, then a firmware that loads', () => {
-    const view = { pins: [], levels: [], led: false, ledBrightness: 0, duty: [], adc: 0, flashHeld: false };
+    const view = { pins: [], levels: [], led: false, ledBrightness: 0, duty: [], adc: 0, flashHeld: false, sleeping: false, uptimeMs: 0, supplyUa: 70000 };
     const blank = '\r\n ets Jan  8 2013,rst cause:2, boot mode:(3,6)\r\n\r\nets_main.c \r\n';
     const loads = '\r\n ets Jan  8 2013,rst cause:2, boot mode:(3,6)\r\n\r\nload 0x40100000, len 28672, room 16 \r\ntail 0\r\nchksum 0x3b\r\ncsum 0x3b\r\n';
     expect(lastRomBoot(rom1 + blank)).toBe(blank.slice(3));
@@ -73,7 +73,7 @@ describe('boot ROM checks', () => {
 });
 
 describe('output steps in a sequence', () => {
-  const view = { pins: [], levels: [], led: false, ledBrightness: 0, duty: [], adc: 0, flashHeld: false };
+  const view = { pins: [], levels: [], led: false, ledBrightness: 0, duty: [], adc: 0, flashHeld: false, sleeping: false, uptimeMs: 0, supplyUa: 70000 };
   it('match in order, even when the earlier text is already in the output', () => {
     const t = new SequenceTracker({ sequence: [{ output: 'app: started' }, { output: 'Type "help()"' }] });
     // a banner before the app's line does not count

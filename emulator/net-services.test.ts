@@ -13,6 +13,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { TestBoard } from './node/test-board.ts';
+import { CONNECT, error, out } from './node/net-helpers.ts';
 
 let board: TestBoard | null = null;
 afterEach(() => {
@@ -24,25 +25,6 @@ async function boot(): Promise<TestBoard> {
   board = await TestBoard.boot({ sleepMode: 'instant' });
   return board;
 }
-
-async function out(b: TestBoard, code: string): Promise<string> {
-  const r = await b.exec(code, 30000);
-  expect(r.err).toBe('');
-  return r.out.replace(/\r\n/g, '\n');
-}
-
-async function error(b: TestBoard, code: string): Promise<string> {
-  const r = await b.exec(code, 30000);
-  const lines = r.err.split('\r\n').filter(Boolean);
-  return lines[lines.length - 1] ?? '';
-}
-
-const CONNECT = `import network, socket, time
-sta = network.WLAN(network.STA_IF)
-sta.active(True)
-sta.connect('ESP-Lab', 'esp8266lab')
-while not sta.isconnected():
-    time.sleep_ms(50)`;
 
 describe('MQTT: umqtt.simple and the broker', () => {
   it('publishes and receives its own message through test.mosquitto.org; check_msg is non-blocking', async () => {

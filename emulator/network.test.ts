@@ -11,6 +11,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { TestBoard } from './node/test-board.ts';
+import { CONNECT, error, out } from './node/net-helpers.ts';
 
 let board: TestBoard | null = null;
 afterEach(() => {
@@ -22,28 +23,6 @@ async function boot(): Promise<TestBoard> {
   board = await TestBoard.boot({ sleepMode: 'instant' });
   return board;
 }
-
-/** Runs code in the raw REPL and returns stdout; fails on a traceback. */
-async function out(b: TestBoard, code: string): Promise<string> {
-  const r = await b.exec(code, 20000);
-  expect(r.err).toBe('');
-  return r.out.replace(/\r\n/g, '\n');
-}
-
-/** Runs code that should fail; returns the traceback's last line. */
-async function error(b: TestBoard, code: string): Promise<string> {
-  const r = await b.exec(code, 20000);
-  const lines = r.err.split('\r\n').filter(Boolean);
-  return lines[lines.length - 1] ?? '';
-}
-
-const CONNECT = `import network, socket, time
-sta = network.WLAN(network.STA_IF)
-ap = network.WLAN(network.AP_IF)
-sta.active(True)
-sta.connect('ESP-Lab', 'esp8266lab')
-while not sta.isconnected():
-    time.sleep_ms(50)`;
 
 describe('network.WLAN', () => {
   it('a fresh board has its AP on (MicroPython-c1dd42, WPA/WPA2) and its station off', async () => {
@@ -315,7 +294,7 @@ describe('blocking calls and Ctrl-C', () => {
     b.type('s.accept()\r');
     await new Promise((r) => setTimeout(r, 300));
     b.host.write('\x03');
-    await b.waitFor('KeyboardInterrupt', 5000);
+    await b.waitFor('KeyboardInterrupt: \r\n>>> ', 5000);
     expect(b.recent).toBe('s.accept()\r\nTraceback (most recent call last):\r\n  File "<stdin>", line 1, in <module>\r\nKeyboardInterrupt: \r\n>>> ');
   });
 });

@@ -238,6 +238,24 @@ print(t, time.time())`);
   });
 });
 
+describe('the RAM sockets hold', () => {
+  it('every open socket takes SDK heap (esp.freemem()) until it is closed', async () => {
+    // docs/esp8266/general.rst (reference §5.2): socket instances occupy RAM until closed
+    const b = await boot();
+    const o = await out(b, `${CONNECT}
+import esp
+f0 = esp.freemem()
+socks = [socket.socket() for i in range(3)]
+for s in socks:
+    s.connect(socket.getaddrinfo('echo.example.com', 7)[0][-1])
+f1 = esp.freemem()
+for s in socks:
+    s.close()
+print(f0 - f1 >= 3 * 200, esp.freemem() == f0)`);
+    expect(o).toBe('True True\n');
+  });
+});
+
 describe('the vendor stack\'s receive buffers (LmacRxBlk)', () => {
   const STREAM = `s = socket.socket()
 s.connect(socket.getaddrinfo('towel.blinkenlights.nl', 23)[0][-1])

@@ -632,6 +632,24 @@ export class NetStack {
 
   // ---- sockets ----------------------------------------------------------------------------------
 
+  /**
+   * Bytes of the SDK heap (not MicroPython's) the network holds for its sockets: a PCB per socket
+   * and the buffered segments, the RAM that "socket instances … occupy" until closed
+   * (docs/esp8266/general.rst, reference §5.2). The sizes are estimates for lwIP 1.4 on the
+   * ESP8266 (a TCP PCB about 200 bytes, a UDP PCB about 40, each received segment a pbuf of its
+   * length plus about 20 bytes), not measured on a chip.
+   */
+  sdkBytesInUse(): number {
+    let n = 0;
+    for (const s of this.socks.values()) {
+      n += s.udp ? 40 : 200 + 200 * s.backlog.length;
+      for (const d of s.udpRx) n += d.data.length + 20;
+      const c = s.conn;
+      if (c) for (const seg of c.rx) n += seg.data.length + 20;
+    }
+    return n;
+  }
+
   private tcpPcbs(): number {
     let n = 0;
     for (const s of this.socks.values()) {
@@ -1190,6 +1208,7 @@ export class NetStack {
       return out;
     };
     return {
+      net_sdk_used: () => this.sdkBytesInUse(),
       net_osdebug: (on: number) => {
         this.osdebug = on === 1;
       },

@@ -127,7 +127,8 @@ def sleep_type(*args, **kw):
 
 
 def freemem():
-    return _SDK_FREE - sum(_allocs.values())
+    # the SDK heap: what esp.malloc() took, and what the network holds for open sockets
+    return _SDK_FREE - sum(_allocs.values()) - _hal.net_sdk_used()
 
 
 def meminfo():

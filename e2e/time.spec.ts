@@ -25,6 +25,7 @@ test('an 8-hour jump with no read loses an RTC wrap; reading every 4 hours keeps
   await waitForTerminal(page, (t) => /\n\(12, 14\)\n>>>$/.test(t), 'the clock jumped back by a wrap');
   // again, with a read after every 4 hours: each read notices the wrap, the clock says 20:00
   await typeLine(page, SET_CLOCK);
+  await waitForTerminal(page, (t) => t.endsWith('0, 0))\n>>>'), 'clock set again');
   for (let i = 0; i < 4; i++) await page.getByTestId('jump-1h').click();
   await typeLine(page, 'time.localtime()[3]');
   await waitForTerminal(page, (t) => t.endsWith('localtime()[3]\n16\n>>>'), '16:00 after 4 h');

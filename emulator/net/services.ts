@@ -11,8 +11,13 @@ export interface ServiceConn {
   close(): void;
   /** Runs `fn` after `ms` of virtual time, unless the connection has ended by then. */
   after(ms: number, fn: () => void): void;
+  /** Bytes sent but still waiting at our end (the client is not taking them): back-pressure. */
+  buffered(): number;
   readonly remote: { ip: string; port: number };
 }
+
+/** A streaming service stops producing while this much waits unsent (a server's send buffer). */
+const STREAM_BACKLOG_BYTES = 8192;
 
 export interface Session {
   data(bytes: Uint8Array): void;
@@ -211,6 +216,12 @@ const streamService: TcpService = (c) => {
     const led = frame % 10 < 5 ? '*' : 'o';
     const row = ' '.repeat(W - 3 - x) + 'O' + ' '.repeat(x);
     const art = `\x1b[H\x1b[2J+${'-'.repeat(W - 2)}+\r\n|${row.slice(0, W - 2)}|\r\n|${' '.repeat(W - 2)}|\r\n|  ESP-07 LED: ${led}${' '.repeat(W - 17)}|\r\n+${'-'.repeat(W - 2)}+\r\n frame ${frame}\r\n`;
+    // like a real server blocked on a full send buffer: nothing more is queued while the client
+    // does not read (a socket left open must not grow the emulator's memory without end)
+    if (c.buffered() > STREAM_BACKLOG_BYTES) {
+      c.after(1000, tick);
+      return;
+    }
     c.send(art);
     frame++;
     c.after(100, tick);

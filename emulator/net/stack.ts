@@ -1025,6 +1025,11 @@ export class NetStack {
         c.farFin = true;
         stack.pumpFar(c);
       },
+      buffered() {
+        let n = 0;
+        for (const b of c.farOut) n += b.length;
+        return n;
+      },
       after(ms, fn) {
         stack.later(ms * 1000, () => {
           if (!c.dead && !c.farFin) fn();

@@ -50,6 +50,7 @@ export function tlsService(host: TlsHost, inner: TcpService): TcpService {
         c.close();
       },
       after: (ms, fn) => c.after(ms, fn),
+      buffered: () => c.buffered(),
     };
     const onRecord = (type: number, p: Uint8Array) => {
       if (stage === 'hello') {

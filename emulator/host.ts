@@ -442,8 +442,14 @@ export class BoardHost {
     // messages wait here while the mailbox is full (a file goes in 4 KB parts)
     const queue: Record<string, unknown>[] = [];
     let timer: ReturnType<typeof setTimeout> | null = null;
+    const gen = this.generation;
     const flush = () => {
       timer = null;
+      // the connection ended, or the emulator thread was replaced: nothing will take these
+      if (gen !== this.generation || !this.netStreams.has(id)) {
+        queue.length = 0;
+        return;
+      }
       while (queue.length) {
         const msg = queue[0] as Record<string, unknown>;
         if (this.netMailbox) {

@@ -11,20 +11,11 @@
  * with bytes); MQTT 3.1.1 §3; reference §5.5 and micropython-lib webrepl.py / webrepl_setup.py
  * (messages, prompts, boot.py lines, webrepl_cfg.py `PASS = %r`).
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { TestBoard } from './node/test-board.ts';
-import { CONNECT, error, out } from './node/net-helpers.ts';
+import { describe, expect, it } from 'vitest';
+import type { TestBoard } from './node/test-board.ts';
+import { CONNECT, error, instantBoards, out } from './node/net-helpers.ts';
 
-let board: TestBoard | null = null;
-afterEach(() => {
-  board?.dispose();
-  board = null;
-});
-
-async function boot(): Promise<TestBoard> {
-  board = await TestBoard.boot({ sleepMode: 'instant' });
-  return board;
-}
+const boot = instantBoards();
 
 describe('MQTT: umqtt.simple and the broker', () => {
   it('publishes and receives its own message through test.mosquitto.org; check_msg is non-blocking', async () => {

@@ -9,20 +9,10 @@
  * ENOMEM when tcp_new fails, repr `<socket state=%d timeout=%d incoming=%p off=%d>`).
  * Boards run with `sleepMode: 'instant'`, so the seconds of virtual time pass at once.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { TestBoard } from './node/test-board.ts';
-import { CONNECT, error, out } from './node/net-helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { CONNECT, error, instantBoards, out } from './node/net-helpers.ts';
 
-let board: TestBoard | null = null;
-afterEach(() => {
-  board?.dispose();
-  board = null;
-});
-
-async function boot(): Promise<TestBoard> {
-  board = await TestBoard.boot({ sleepMode: 'instant' });
-  return board;
-}
+const boot = instantBoards();
 
 describe('network.WLAN', () => {
   it('a fresh board has its AP on (MicroPython-c1dd42, WPA/WPA2) and its station off', async () => {
@@ -306,7 +296,7 @@ s = socket.socket(); s.connect(socket.getaddrinfo('echo.example.com', 7)[0][-1])
 describe('blocking calls and Ctrl-C', () => {
   it('accept() waits in virtual time and stops on Ctrl-C', async () => {
     // modlwip's accept loop polls, so a KeyboardInterrupt ends it
-    const b = board = await TestBoard.boot();
+    const b = await boot({ sleepMode: 'realtime' });
     await b.line('import socket');
     await b.line("s = socket.socket(); s.bind(('', 80)); s.listen(1)");
     b.type('s.accept()\r');

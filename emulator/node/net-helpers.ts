@@ -1,8 +1,25 @@
 /**
  * Helpers for the network tests (Node only): run code in the raw REPL and join the lab's WiFi.
  */
-import { expect } from 'vitest';
-import type { TestBoard } from './test-board.ts';
+import { afterEach, expect } from 'vitest';
+import { TestBoard, type TestBoardOptions } from './test-board.ts';
+
+/**
+ * Boards for a test file, each disposed after its test; by default in `instant` sleep mode
+ * (virtual waits take no host time).
+ * @returns a function that boots one, with options over that default
+ */
+export function instantBoards(): (opts?: TestBoardOptions) => Promise<TestBoard> {
+  let board: TestBoard | null = null;
+  afterEach(() => {
+    board?.dispose();
+    board = null;
+  });
+  return async (opts = {}) => {
+    board = await TestBoard.boot({ sleepMode: 'instant', ...opts });
+    return board;
+  };
+}
 
 /** Runs code in the raw REPL and returns stdout with `\n` line ends; fails on a traceback. */
 export async function out(b: TestBoard, code: string, timeoutMs = 30000): Promise<string> {

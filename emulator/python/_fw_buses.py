@@ -69,14 +69,7 @@ def _alloc(n):
     return bytes(n)
 
 
-def _rbytes(obj):
-    # mp_get_buffer_raise(obj, MP_BUFFER_READ)
-    if type(obj) is str:
-        return obj.encode()
-    try:
-        return bytes(memoryview(obj))
-    except TypeError:
-        raise TypeError('object with buffer protocol required')
+_rbytes = _m._rbytes
 
 
 def _wlen(obj):

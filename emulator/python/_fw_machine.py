@@ -81,6 +81,25 @@ def _call_protected(fn, arg):
         sys.print_exception(e)
 
 
+def _rbytes(obj):
+    # mp_get_buffer_raise(obj, MP_BUFFER_READ): the bytes of a str or a buffer-protocol object
+    if type(obj) is str:
+        return obj.encode()
+    try:
+        return bytes(memoryview(obj))
+    except TypeError:
+        raise TypeError('object with buffer protocol required')
+
+
+def _net_wait(us):
+    # a network call blocks in virtual time: Ctrl-C interrupts it, callbacks run meanwhile
+    r = _hal.net_wait(us)
+    if r == 1:
+        raise KeyboardInterrupt
+    if r == 2:
+        _service()
+
+
 def _service():
     if not _irq_state[0]:
         return

@@ -25,13 +25,7 @@ AUTH_WPA_WPA2_PSK = 4
 _state = {'phy': MODE_11N, 'pm': 2, 'country': 'XX'}
 
 
-def _wait(us):
-    # a blocking call waits in virtual time: Ctrl-C interrupts it, callbacks run meanwhile
-    r = _hal.net_wait(us)
-    if r == 1:
-        raise KeyboardInterrupt
-    if r == 2:
-        _m._service()
+_wait = _m._net_wait
 
 
 def _str(v):

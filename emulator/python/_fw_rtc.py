@@ -21,16 +21,6 @@ def _seconds_since_2000(y, mo, d, h, mi, s):
     return days * 86400 + h * 3600 + mi * 60 + s - 946684800
 
 
-def _buffer(obj):
-    # mp_get_buffer_raise(obj, MP_BUFFER_READ)
-    if type(obj) is str:
-        return obj.encode()
-    try:
-        return bytes(memoryview(obj))
-    except TypeError:
-        raise TypeError('object with buffer protocol required')
-
-
 class RTC:
     ALARM0 = 0
 
@@ -63,7 +53,7 @@ class RTC:
         _m._check_num(len(args) + 1, 1, 2, kw)
         if not args:
             return _unhexlify(_hal.rtc_mem_read())
-        data = _buffer(args[0])
+        data = _m._rbytes(args[0])
         if len(data) > _USER_MAX:
             raise ValueError('buffer too long')
         _hal.rtc_mem_write(_hexlify(data).decode())

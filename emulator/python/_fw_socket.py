@@ -36,12 +36,7 @@ _CONNECTED = 3
 _PEER_CLOSED = 4
 
 
-def _wait(us):
-    r = _hal.net_wait(us)
-    if r == 1:
-        raise KeyboardInterrupt
-    if r == 2:
-        _m._service()
+_wait = _m._net_wait
 
 
 def _now():

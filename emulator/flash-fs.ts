@@ -51,10 +51,9 @@ export class FlashRegion implements LfsBlockDevice {
   }
 }
 
+/** -errno of a littlefs error; anything else (a flash access out of range) is an I/O error. */
 function errnoOf(e: unknown): number {
-  if (e instanceof LfsError) return -e.errno;
-  if (e instanceof RangeError) return -EIO;
-  return -EIO;
+  return e instanceof LfsError ? -e.errno : -EIO;
 }
 
 /** Parses an `open()` mode as `vfs_lfsx_file.c` does: r/w/x/a (one of them), `+`, `b`/`t`. */
@@ -113,7 +112,7 @@ export class FlashFilesystems {
       this.blockCounts.set(fs, count);
       return id;
     } catch (e) {
-      return errnoOf(e) || -ENODEV;
+      return errnoOf(e);
     }
   }
 

@@ -9,9 +9,11 @@
  * - bytes (raw and gzip) of the lesson page's JavaScript before the lab starts, and of the whole lab
  * - esptool-js writing the 640 KB firmware image to the board (Node, compressed, MD5-verified), and
  *   the same from the lab's Flash panel in the browser (auto-reset adapter fitted, 460800 baud)
+ * - the size of the workshop's offline zip (bundle/esp8266-lab-workshop.zip)
  */
-import { spawn } from 'node:child_process';
-import { readFileSync, existsSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync, existsSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import { TestBoard } from '../emulator/node/test-board.ts';
@@ -235,6 +237,8 @@ async function main() {
     row('esptool-js: write 640 KB firmware (Node)', fmt(write), 'target ≤ 2000 ms (compressed, MD5 verified, 460800 baud)');
     const inPage = await browserEsptoolWrite(browser);
     row('esptool-js: write 640 KB firmware (browser)', fmt(inPage), 'Flash panel, same options as the Node figure');
+    const zip = workshopZipBytes();
+    row('workshop zip (npm run bundle)', `${zip} B / ${(zip / 1024 / 1024).toFixed(2)} MB`, 'target ≤ 8 MB');
     console.log(`\nfiles before the lab: ${scriptsBeforeLab.join(' ')}`);
     console.log(`files of the whole lab: ${labAssets.join(' ')}`);
   } finally {
@@ -266,6 +270,19 @@ async function browserEsptoolWrite(browser: Browser): Promise<number> {
   } finally {
     await context.close();
   }
+}
+
+/**
+ * Size in bytes of bundle/esp8266-lab-workshop.zip, made first (scripts/bundle.mjs) when it is
+ * missing or older than the build in dist/.
+ */
+function workshopZipBytes(): number {
+  const zip = new URL('../bundle/esp8266-lab-workshop.zip', import.meta.url);
+  if (!existsSync(zip) || statSync(zip).mtimeMs < statSync(new URL('index.html', DIST)).mtimeMs) {
+    const made = spawnSync(process.execPath, [fileURLToPath(new URL('../scripts/bundle.mjs', import.meta.url))], { stdio: 'inherit' });
+    if (made.status !== 0) throw new Error('scripts/bundle.mjs failed');
+  }
+  return statSync(zip).size;
 }
 
 /** Time for esptool-js's writeFlash of the default firmware file, from after main() to done. */

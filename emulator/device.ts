@@ -23,7 +23,8 @@ import type { SleepMode } from './clock.ts';
 import { ChannelDevice } from './channel.ts';
 import type { SerialChunk } from './uart.ts';
 import { HeapMeter, findPystack } from './heap.ts';
-import { INITIAL_HEAP_BYTES, Interpreter, type PreparedWasm } from './interpreter.ts';
+import { INITIAL_HEAP_BYTES, Interpreter, isShared, type PreparedWasm } from './interpreter.ts';
+import { InputStream, type SyncRelay } from './relay.ts';
 import { OutputFilter } from './output-filter.ts';
 import { NetStack } from './net/stack.ts';
 import type { ClockSettings, DeviceMessage, StartCause } from './protocol.ts';
@@ -82,7 +83,15 @@ export interface DeviceOptions {
   rtcMemory?: ArrayBufferLike;
   /** The learner's clock controls at start (later through the channel or `setClockControls`). */
   clock?: ClockSettings;
+  /**
+   * Message mode only: a relay to wait on for input while code runs (relay.ts). Without it,
+   * sleeps spin and `input()` while code runs reads end of file.
+   */
+  relay?: SyncRelay | null;
 }
+
+/** How often code that runs without waiting looks at the relay for a Ctrl-C, in ms (each look is a request). */
+const RELAY_POLL_MS = 50;
 
 /**
  * ESP8266 timings the realistic-speed clock reproduces, in µs at 80 MHz (half at 160 MHz):
@@ -177,6 +186,10 @@ export class Device {
   private outbox: { data: number[]; baud: number } = { data: [], baud: 115200 };
   private lastFlush = 0;
   private readonly messageInput: number[] = [];
+  /** Message mode: the input stream's offset, when bytes may come by message and by relay. */
+  private readonly inputStream = new InputStream();
+  private readonly relay: SyncRelay | null;
+  private lastRelayPoll = 0;
   private wakeMessageLoop: (() => void) | null = null;
   private readonly hal: object;
   /** Pin IRQ triggers by GPIO (bit 0 rising, bit 1 falling; 4 low level, 5 high level). */
@@ -224,6 +237,7 @@ export class Device {
     this.opts = opts;
     this.build = opts.build ?? ESP8266_GENERIC;
     this.channel = opts.channel;
+    this.relay = opts.channel ? null : opts.relay ?? null;
     this.board = new Esp07Board({ sleepMode: opts.sleepMode ?? 'realtime', ...(opts.flashStorage ? { flashStorage: opts.flashStorage } : {}) });
     this.fs = new FlashFilesystems(this.board.flash);
     this.rtc = new FirmwareRtc(opts.rtcMemory ?? new ArrayBuffer(RTC_MEMORY_BYTES), () => this.board.rtc.ticks(this.board.clock.nowUs()), () => this.board.rtc.cal);
@@ -267,10 +281,29 @@ export class Device {
     else await this.messageLoop();
   }
 
-  /** Message-mode input (no shared memory). */
-  receive(data: Uint8Array): void {
-    this.messageInput.push(...data);
+  /**
+   * Message-mode input (no shared memory).
+   * @param at the offset of `data`'s first byte in this thread's input stream, when the same
+   *   bytes may also have come by the relay (those already taken are dropped)
+   */
+  receive(data: Uint8Array, at?: number): void {
+    const fresh = at === undefined ? data : this.inputStream.take(at, data);
+    if (fresh.length === 0) return;
+    this.messageInput.push(...fresh);
     this.wakeMessageLoop?.();
+  }
+
+  /**
+   * Message mode with a relay: the input that came by it within `ms` ms (0: only look), with
+   * what came by message meanwhile first. Empty without a relay.
+   */
+  private relayInput(ms: number): number[] {
+    const bytes = this.messageInput.splice(0);
+    if (!this.relay) return bytes;
+    this.lastRelayPoll = performance.now();
+    const got = this.relay.wait(this.inputStream.consumed, bytes.length ? 0 : ms);
+    bytes.push(...this.inputStream.take(got.at, got.data));
+    return bytes;
   }
 
   /** Message-mode Flash button. */
@@ -404,7 +437,8 @@ export class Device {
       unixMs: () => UNIX_2000_MS + this.board.clock.nowMs(),
       heapCheck: (n) => this.heapCheck(n),
       onRuntimeCall: () => {
-        this.calls++;
+        // message mode with a relay: code that neither waits nor prints still looks for a Ctrl-C
+        if ((++this.calls & 0x3fff) === 0 && this.relay && this.executing) this.pollSoon();
       },
     });
     this.neutraliseJsBridge();
@@ -414,7 +448,7 @@ export class Device {
     if (hard) this.cpuMhz = 80;
     this.applyRate();
     // The host learns the interpreter's memory now, so Ctrl-C reaches a boot that never ends.
-    const memory = interp.memory.buffer instanceof SharedArrayBuffer ? interp.memory.buffer : null;
+    const memory = isShared(interp.memory.buffer) ? interp.memory.buffer : null;
     this.opts.post({ t: 'ready', wasm: this.opts.wasm.module, memory, layout: memory ? interp.layout : null, utf8Prompt: this.opts.wasm.utf8Prompt, heapBudget: this.opts.wasm.heapBudget });
     // mp_reset(): the frozen _boot.py (filesystem), then boot.py and main.py (main.py only in the
     // friendly REPL). The firmware's own heap use, _boot.py's objects included (they are in the
@@ -988,10 +1022,11 @@ export class Device {
    * @param blocking true inside a blocking call, which then returns early and raises itself
    * @returns whether a Ctrl-C arrived
    */
-  private pollInput(blocking: boolean): boolean {
+  private pollInput(blocking: boolean, relayMs = 0): boolean {
     const channel = this.channel;
     const interp = this.interp;
-    if (!channel || !interp) return false;
+    if (!interp) return false;
+    if (!channel) return this.pollRelay(interp, blocking, relayMs);
     const bytes = channel.drain();
     this.syncButtons();
     // a jump while code runs without waiting: it takes effect after 50 ms
@@ -1010,6 +1045,32 @@ export class Device {
           intr = true;
           continue;
         }
+      }
+      this.board.uart0.receive([b]);
+    }
+    return intr;
+  }
+
+  /**
+   * {@link pollInput} in message mode: the relay's bytes while code runs (a running loop looks
+   * every {@link RELAY_POLL_MS}; a blocking call waits up to `ms`). Ctrl-C interrupts as the
+   * UART interrupt does; other bytes queue in UART0.
+   */
+  private pollRelay(interp: Interpreter, blocking: boolean, ms: number): boolean {
+    if (!this.relay) return false;
+    if (!blocking && performance.now() - this.lastRelayPoll < RELAY_POLL_MS) return false;
+    if (blocking) {
+      // the program waits: what it printed, and its pins, are seen meanwhile
+      this.filter.flush();
+      this.flushMessages(true);
+      this.publishView();
+    }
+    let intr = false;
+    for (const b of this.relayInput(blocking ? ms : 0)) {
+      if (b === 0x03 && interp.interruptChar() === 0x03) {
+        if (!blocking) interp.scheduleKeyboardInterrupt();
+        intr = true;
+        continue;
       }
       this.board.uart0.receive([b]);
     }
@@ -1126,10 +1187,12 @@ export class Device {
       return this.eventsPending() ? 2 : 0;
     }
     const channel = this.channel;
+    let relayWait = 0;
     for (;;) {
       const seen = channel?.wakeValue() ?? 0;
       this.net.advance(); // the WiFi stack runs on while the program sleeps
-      if (this.pollInput(true) || this.interp?.takePendingInterrupt()) return 1;
+      if (this.pollInput(true, relayWait) || this.interp?.takePendingInterrupt()) return 1;
+      relayWait = 0;
       if (this.eventsPending()) return 2;
       const left = end - clock.nowUs();
       if (left <= 0) return 0;
@@ -1140,6 +1203,7 @@ export class Device {
       }
       const waitMs = Math.max(0, Math.min(clock.hostMsFor(Math.min(left, toTimer)), 100));
       if (channel) channel.wait(seen, waitMs);
+      else if (this.relay && this.interp) relayWait = waitMs; // the next pollInput waits on the relay
       else {
         const until = performance.now() + waitMs; // no shared memory: nothing to wait on
         while (performance.now() < until) { /* spin */ }
@@ -1150,11 +1214,12 @@ export class Device {
   /**
    * `input()`: reads a line from UART0, echoing it, as the firmware's `mp_hal_readline` does
    * (Enter ends it, Backspace edits). Returns the line, null for Ctrl-C, false for Ctrl-D at the
-   * start of a line. Without shared memory no input can arrive while code runs: returns false.
+   * start of a line. Without shared memory, input arrives while code runs only by a relay;
+   * without one as well, returns false.
    */
   private readLine(): string | null | false {
     const channel = this.channel;
-    if (!channel) return false;
+    if (!channel && !this.relay) return false;
     this.filter.flush();
     const uart = this.board.uart0;
     const line: number[] = [];
@@ -1162,6 +1227,10 @@ export class Device {
     for (;;) {
       const c = uart.read();
       if (c === -1) {
+        if (!channel) {
+          if (this.pollInput(true, 100) || this.interp?.takePendingInterrupt()) return null;
+          continue;
+        }
         const seen = channel.wakeValue();
         if (this.pollInput(true) || this.interp?.takePendingInterrupt()) return null;
         if (uart.available() === 0) channel.wait(seen, 100);

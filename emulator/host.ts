@@ -22,6 +22,7 @@ import { parseDeviceMessage, type CompiledInterpreter, type HostMessage, type St
 import { createMailbox, Mailbox } from './net/mailbox.ts';
 import type { LaptopReply } from './net/stack.ts';
 import type { InterruptLayout } from './wasm-inspect.ts';
+import type { RelayLink, RelaySender } from './relay.ts';
 
 /** A worker thread as the host needs it (browser `Worker` or Node `worker_threads.Worker`). */
 export interface WorkerLike {
@@ -51,6 +52,12 @@ export interface BoardHostOptions {
   flashContents?: Uint8Array;
   /** The RTC slow clock's drift in ppm (default: this board's own, rtc.ts `BOARD_RTC`). */
   rtcDriftPpm?: number;
+  /**
+   * Message mode only: a relay through which input reaches code while it runs (relay.ts;
+   * the workshop servers offer one, workshop/RELAY.md). Can also be set later with
+   * {@link BoardHost.useRelay}, before the board powers on.
+   */
+  relay?: RelayLink | null;
 }
 
 /** Flash sizes a board can have. */
@@ -108,6 +115,7 @@ export class BoardHost {
       flashSize: '4M',
       flashContents: undefined as unknown as Uint8Array,
       rtcDriftPpm: BOARD_RTC.driftPpm,
+      relay: null,
       ...opts,
     };
     const contents = opts.flashContents;
@@ -156,6 +164,23 @@ export class BoardHost {
     return this.opts.shared;
   }
 
+  /**
+   * Which way input reaches running code: `shared` (shared memory: everything, at once),
+   * `relay` (message mode with a relay: sleeps, `input()` and Ctrl-C of code that prints or
+   * sleeps; a loop that does neither is reset) or `message` (only between programs: Ctrl-C resets).
+   */
+  get inputMode(): 'shared' | 'relay' | 'message' {
+    return this.opts.shared ? 'shared' : this.opts.relay ? 'relay' : 'message';
+  }
+
+  /**
+   * Gives message mode a relay (see {@link BoardHostOptions.relay}); it is used from the next
+   * emulator thread on that powers on (the first, if the board is still starting).
+   */
+  useRelay(link: RelayLink | null): void {
+    this.opts.relay = link;
+  }
+
   /** Subscribes to an event; returns an unsubscribe function. */
   on<K extends keyof BoardHostEvents>(event: K, fn: BoardHostEvents[K]): () => void {
     (this.listeners[event] as Set<BoardHostEvents[K]>).add(fn);
@@ -200,8 +225,12 @@ export class BoardHost {
         this.deliverCtrlC();
         if (this.channel.busy()) this.armWatchdog();
       }
-    } else {
-      this.worker?.postMessage({ t: 'in', data: bytes });
+    } else if (this.worker) {
+      // both routes carry the bytes with their offset; the emulator keeps the first copy
+      const at = this.inputAt;
+      this.inputAt += bytes.length;
+      this.worker.postMessage({ t: 'in', data: bytes, at });
+      this.relaySender?.send(at, bytes);
       if (hasCtrlC) this.armWatchdog();
     }
   }
@@ -492,6 +521,11 @@ export class BoardHost {
     };
   }
 
+  /** Message mode: the offset of the next input byte in this emulator thread's stream. */
+  private inputAt = 0;
+  /** Message mode with a relay: this emulator thread's relay. */
+  private relaySender: RelaySender | null = null;
+
   private readonly netStreams = new Map<number, (r: LaptopReply) => void>();
   private nextNetId = 1;
   private readonly netPending = new Map<number, (r: LaptopReply) => void>();
@@ -519,6 +553,8 @@ export class BoardHost {
     const gen = ++this.generation;
     const worker = this.opts.spawn();
     this.worker = worker;
+    this.inputAt = 0;
+    this.relaySender = null;
     this.memory = null;
     this.layout = null;
     const buffer = this.opts.shared ? createChannelBuffer() : null;
@@ -560,7 +596,10 @@ export class BoardHost {
           else sealed = made.seal();
         }
       }
-      const init = () => worker.postMessage({ t: 'init', channel: buffer, compiled: this.compiled, cause, flashHeld: this.flashHeld, sleepMode: this.opts.sleepMode, flash: this.flash, realisticSpeed: this.opts.realisticSpeed, circuit: this.circuit, rtc, clock: { scale: this.clockScale, driftPpm: this.opts.rtcDriftPpm } });
+      // message mode: the thread's relay (a new stream, like the thread)
+      const relay = buffer ? null : this.opts.relay?.open() ?? null;
+      this.relaySender = relay;
+      const init = () => worker.postMessage({ t: 'init', relay: relay?.endpoint ?? null, channel: buffer, compiled: this.compiled, cause, flashHeld: this.flashHeld, sleepMode: this.opts.sleepMode, flash: this.flash, realisticSpeed: this.opts.realisticSpeed, circuit: this.circuit, rtc, clock: { scale: this.clockScale, driftPpm: this.opts.rtcDriftPpm } });
       if (this.opts.shared) init();
       else void sealed.then(() => {
         if (gen === this.generation) init();

@@ -91,13 +91,21 @@ export interface HeapGlobals {
 
 let loading: Promise<unknown> = Promise.resolve();
 
+/**
+ * Whether a buffer is shared memory. Safe where `SharedArrayBuffer` is not defined at all (a
+ * page that is not cross-origin isolated), where `instanceof SharedArrayBuffer` would throw.
+ */
+export function isShared(buffer: ArrayBufferLike): buffer is SharedArrayBuffer {
+  return typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer;
+}
+
 /** Copies shared views before decoding: browsers' TextDecoder refuses SharedArrayBuffer views. */
 function allowSharedTextDecoding(): void {
   const proto = TextDecoder.prototype as TextDecoder & { __sharedOk?: boolean };
   if (proto.__sharedOk) return;
   const decode = proto.decode;
   proto.decode = function (this: TextDecoder, input?: AllowSharedBufferSource, options?: TextDecodeOptions) {
-    if (input && ArrayBuffer.isView(input) && input.buffer instanceof SharedArrayBuffer) {
+    if (input && ArrayBuffer.isView(input) && isShared(input.buffer)) {
       input = new Uint8Array(input.buffer, input.byteOffset, input.byteLength).slice();
     }
     return decode.call(this, input as BufferSource, options);

@@ -9,6 +9,7 @@ import type { Circuit } from './circuit.ts';
 import type { BoardView } from './board.ts';
 import type { SleepMode } from './clock.ts';
 import type { InterruptLayout } from './wasm-inspect.ts';
+import type { RelayEndpoint } from './relay.ts';
 import type { LaptopReply } from './net/stack.ts';
 
 /** Why the emulator (re)starts: power-on, or the Reset button / `machine.reset()`. */
@@ -29,11 +30,14 @@ export type HostMessage =
   /** A laptop-panel request, in message mode only (net/stack.ts LaptopRequest). */
   | { t: 'net'; request: unknown }
   /** First message: the shared channel (or null for message mode) and the board settings. */
-  | { t: 'init'; channel: SharedArrayBuffer | null; compiled: CompiledInterpreter | null; cause: StartCause; flashHeld: boolean; sleepMode: SleepMode; flash: ArrayBufferLike | null; realisticSpeed: boolean; circuit: Circuit; rtc?: ArrayBufferLike | null; clock?: ClockSettings }
+  | { t: 'init'; channel: SharedArrayBuffer | null; compiled: CompiledInterpreter | null; cause: StartCause; flashHeld: boolean; sleepMode: SleepMode; flash: ArrayBufferLike | null; realisticSpeed: boolean; circuit: Circuit; rtc?: ArrayBufferLike | null; clock?: ClockSettings; relay?: RelayEndpoint | null }
   /** Sent before `init` when the board's power-on waits for something: compile the interpreter now. */
   | { t: 'warm'; shared: boolean }
-  /** Serial input, in message mode only. */
-  | { t: 'in'; data: Uint8Array }
+  /**
+   * Serial input, in message mode only. `at` is the offset of its first byte in the stream of
+   * this emulator thread, when the same bytes also travel by a relay (relay.ts).
+   */
+  | { t: 'in'; data: Uint8Array; at?: number }
   /** Hard reset while idle (a busy emulator is restarted by the host instead). */
   | { t: 'reset'; circuit: Circuit }
   /** Flash button, in message mode only. */
@@ -101,7 +105,7 @@ export function parseDeviceMessage(data: unknown): DeviceMessage | null {
   switch (m.t) {
     case 'ready':
       if (!(m.wasm instanceof WebAssembly.Module)) return null;
-      if (m.memory !== null && !(m.memory instanceof SharedArrayBuffer)) return null;
+      if (m.memory !== null && (typeof SharedArrayBuffer === 'undefined' || !(m.memory instanceof SharedArrayBuffer))) return null;
       if (m.layout !== null && !isLayout(m.layout)) return null;
       return { t: 'ready', wasm: m.wasm, memory: m.memory as SharedArrayBuffer | null, layout: m.layout as InterruptLayout | null, utf8Prompt: m.utf8Prompt === true, heapBudget: m.heapBudget === true };
     case 'out':

@@ -8,6 +8,7 @@ import { ChannelDevice } from './channel.ts';
 import { Device } from './device.ts';
 import { prepareWasm, type PreparedWasm } from './interpreter.ts';
 import type { DeviceMessage, HostMessage } from './protocol.ts';
+import type { RelayEndpoint, SyncRelay } from './relay.ts';
 
 export interface DevicePort {
   post(msg: DeviceMessage, transfer?: Transferable[]): void;
@@ -23,6 +24,8 @@ export interface DeviceEnvironment {
   firmware: Record<string, string>;
   /** Called once the interpreter is compiled: takes away what user code must not reach. */
   lockDown?(): void;
+  /** Opens this thread's side of the page's relay (message mode; relay.ts), or null if it cannot. */
+  openRelay?(endpoint: RelayEndpoint): SyncRelay | null;
 }
 
 export function serveDevice(port: DevicePort, env: DeviceEnvironment): void {
@@ -40,7 +43,7 @@ export function serveDevice(port: DevicePort, env: DeviceEnvironment): void {
         void start(msg);
         break;
       case 'in':
-        device?.receive(msg.data);
+        device?.receive(msg.data, msg.at);
         break;
       case 'net-init':
         netMailbox = msg.mailbox;
@@ -82,6 +85,7 @@ export function serveDevice(port: DevicePort, env: DeviceEnvironment): void {
         wasm,
         firmware: env.firmware,
         channel: msg.channel ? new ChannelDevice(msg.channel) : null,
+        relay: !msg.channel && msg.relay ? env.openRelay?.(msg.relay) ?? null : null,
         post: (m, transfer) => port.post(m, transfer),
         sleepMode: msg.sleepMode,
         realisticSpeed: msg.realisticSpeed,

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { parentPort } from 'node:worker_threads';
 import type { HostMessage } from '../protocol.ts';
 import { serveDevice } from '../worker-main.ts';
+import { memorySyncRelay } from './memory-relay.ts';
 
 const require = createRequire(import.meta.url);
 const wasmPath = require.resolve('@micropython/micropython-webassembly-pyscript/micropython.wasm');
@@ -27,5 +28,6 @@ serveDevice(
     wasmUrl: wasmPath,
     loadWasm: async () => new Uint8Array(readFileSync(wasmPath)),
     firmware,
+    openRelay: (endpoint) => (endpoint.kind === 'memory' ? memorySyncRelay(endpoint.buffer) : null),
   },
 );

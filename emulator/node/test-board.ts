@@ -5,6 +5,7 @@
 import type { SleepMode } from '../clock.ts';
 import { BoardHost, type FlashSize } from '../host.ts';
 import { spawnNodeDevice } from './spawn.ts';
+import type { RelayLink } from '../relay.ts';
 
 export interface TestBoardOptions {
   shared?: boolean;
@@ -15,6 +16,8 @@ export interface TestBoardOptions {
   flashContents?: Uint8Array;
   /** The RTC's drift in ppm; 0 here (an exact clock) unless a test is about drift. */
   rtcDriftPpm?: number;
+  /** Message mode's relay (memory-relay.ts stands in for the workshop server's). */
+  relay?: RelayLink | null;
 }
 
 export class TestBoard {

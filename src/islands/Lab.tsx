@@ -6,6 +6,7 @@ import { CircuitPanel } from './CircuitPanel';
 import { ClockControls } from './ClockControls';
 import { FileManager } from './FileManager';
 import { FlashPanel } from './FlashPanel';
+import { LabMode } from './LabMode';
 import { NetworkPanel } from './NetworkPanel';
 import { Terminal } from './Terminal';
 import { WebReplSlot } from './WebReplSlot';
@@ -15,6 +16,7 @@ export default function Lab() {
   const board = getBoard();
   return (
     <div class="lab-inner" data-testid="lab">
+      <LabMode board={board} />
       <BoardPicture board={board} />
       <ClockControls board={board} />
       <Terminal board={board} />
@@ -24,12 +26,6 @@ export default function Lab() {
       <WebReplSlot board={board} />
       <FlashPanel board={board} />
       <BoardOptions board={board} />
-      {!board.shared && (
-        <p class="lab-note">
-          This page is not cross-origin isolated, so the board runs in a slower mode: Ctrl-C can only stop
-          running code by resetting the board.
-        </p>
-      )}
     </div>
   );
 }

@@ -6,6 +6,7 @@
 import type { BoardView } from '../../emulator/board.ts';
 import { BoardHost, type FlashSize, type WorkerLike } from '../../emulator/host.ts';
 import { clearFlash, loadFlash, saveFlash } from './flash-store.ts';
+import { httpRelayLink, probeRelay } from '../../emulator/relay.ts';
 
 /** Serial output kept for views that mount after the board started (bytes). */
 const BACKLOG_LIMIT = 64 * 1024;
@@ -76,8 +77,13 @@ export function getBoard(): BoardHost {
     addEventListener('pagehide', () => {
       if (saveTimer) void saveNow();
     });
+    // Not cross-origin isolated (plain HTTP to another computer): input reaches running code
+    // only through the server's relay, if it has one (the workshop servers do; relay.ts).
+    const relay = b.shared ? null : probeRelay(fetch, location.origin).then((ok) => {
+      if (ok) b.useRelay(httpRelayLink(fetch, location.origin));
+    });
     // the emulator thread starts (and compiles the interpreter) while the saved flash is read
-    const saved = loadFlash(size).then((found) => {
+    const saved = Promise.all([loadFlash(size), relay]).then(([found]) => {
       performance.mark('lab:flash-loaded');
       if (found.kind === 'corrupt') notice(`the saved board could not be read (${found.why}); starting a new board`);
       return found.kind === 'saved' ? found.contents : null;

@@ -5,6 +5,7 @@
 import wasmUrl from '@micropython/micropython-webassembly-pyscript/micropython.wasm?url';
 import { serveDevice } from '../../emulator/worker-main.ts';
 import type { HostMessage } from '../../emulator/protocol.ts';
+import { RELAY_PATH, xhrSyncRelay, type RelayEndpoint, type SyncRelay } from '../../emulator/relay.ts';
 
 const sources = import.meta.glob('../../emulator/python/*.py', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
 const firmware: Record<string, string> = {};
@@ -19,6 +20,21 @@ interface WorkerScope {
 const scope = self as unknown as WorkerScope;
 const post = scope.postMessage.bind(scope);
 const realFetch = scope.fetch.bind(scope);
+/** Kept for the relay only (message mode), before lockDown takes XMLHttpRequest away. */
+const RelayXhr = (self as unknown as { XMLHttpRequest?: new () => XMLHttpRequest }).XMLHttpRequest;
+
+/** This thread's side of the page's relay: only ever the page's own server's relay path. */
+function openRelay(endpoint: RelayEndpoint): SyncRelay | null {
+  if (endpoint.kind !== 'http' || !RelayXhr) return null;
+  let url: URL;
+  try {
+    url = new URL(endpoint.url);
+  } catch {
+    return null;
+  }
+  if (url.origin !== self.location.origin || !url.pathname.startsWith(`${RELAY_PATH}/`) || url.search) return null;
+  return xhrSyncRelay(RelayXhr, url.href);
+}
 
 /**
  * Takes network and storage APIs away from this thread once the interpreter is compiled: the
@@ -47,5 +63,6 @@ serveDevice(
     loadWasm: async () => new Uint8Array(await (await realFetch(wasmUrl)).arrayBuffer()),
     firmware,
     lockDown,
+    openRelay,
   },
 );

@@ -2,6 +2,7 @@
 import mdx from '@astrojs/mdx';
 import preact from '@astrojs/preact';
 import { defineConfig } from 'astro/config';
+import pwa from './src/integrations/pwa.mjs';
 
 /**
  * Cross-origin isolation for every page, worker and wasm file: the emulator shares memory
@@ -33,7 +34,7 @@ const runnableBlocks = {
 
 export default defineConfig({
   site: 'http://localhost:4321',
-  integrations: [mdx(), preact()],
+  integrations: [mdx(), preact(), pwa()],
   server: { headers: isolation },
   devToolbar: { enabled: false },
   markdown: {

@@ -42,3 +42,33 @@ export async function typeLine(page: Page, line: string): Promise<void> {
   await page.keyboard.type(line);
   await page.keyboard.press('Enter');
 }
+
+/**
+ * Starts a workshop server (`workshop/serve.mjs` or `serve.py`, or their copies in an unzipped
+ * bundle) and resolves once it printed the URL to open. Kill the child when done.
+ * @param cmd the interpreter (process.execPath, or python3)
+ * @param args the script and its options, `--port` included
+ * @param port the port it must announce
+ * @param cwd where to run it
+ */
+export function startWorkshopServer(cmd: string, args: string[], port: number, cwd: string): Promise<import('node:child_process').ChildProcess> {
+  return import('node:child_process').then(({ spawn }) => {
+    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    return new Promise((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`no URL from ${args[0]}: ${out}`)), 15_000);
+      child.stdout!.on('data', (d: Buffer) => {
+        out += d;
+        if (new RegExp(`Open https?://localhost:${port}/`).test(out)) {
+          clearTimeout(timer);
+          resolve(child);
+        }
+      });
+      child.stderr!.on('data', (d: Buffer) => (out += d));
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`${args[0]} exited ${code}: ${out}`));
+      });
+    });
+  });
+}

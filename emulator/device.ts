@@ -329,6 +329,9 @@ export class Device {
     this.resetCause = this.board.sleeping ? 5 : 6;
     this.romCause = 2;
     await this.boot(true);
+    // message mode: what the boot printed waits in the outbox, and the idle loop in its await
+    this.flushMessages(true);
+    this.wakeMessageLoop?.();
   }
 
   /** Message-mode ADC input. */
@@ -379,8 +382,10 @@ export class Device {
     } else if (hard) {
       // the old firmware is gone with the reset: input from now on is the ROM's
       this.interp = null;
+      // the button is outside the chip: message mode keeps it on the board, read before the reset
+      const held = this.channel ? this.channel.flashButtonHeld() : this.board.view().flashHeld;
       this.board.resetChip();
-      this.flashHeldNow = this.channel ? this.channel.flashButtonHeld() : this.board.view().flashHeld;
+      this.flashHeldNow = held;
       this.board.setFlashButton(this.flashHeldNow);
       this.publishView();
       // the boot ROM samples the strapping pins and speaks first, at 74880 baud

@@ -249,7 +249,9 @@ export class BoardHost {
   /** Presses and releases the Reset button: a hard reset (RAM state is lost, pins return to input). */
   reset(): void {
     if (!this.worker) return this.start();
-    if (this.channel && !this.channel.busy()) {
+    // Message mode cannot tell whether code runs: it asks too, and the emulator thread keeps its
+    // flash (its latest writes may not have reached the page yet) unless it does not answer.
+    if (!this.channel || !this.channel.busy()) {
       const gen = this.generation;
       this.worker.postMessage({ t: 'reset', circuit: this.circuit });
       // An idle emulator restarts its interpreter in place; one that does not answer is replaced.

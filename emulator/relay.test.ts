@@ -126,4 +126,15 @@ describe('message mode with a relay', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(board.recent.match(/1\+1/g)).toHaveLength(1);
   });
+
+  it('Reset right after a file was written keeps the file (the thread is reset in place, with its flash)', async () => {
+    board = await TestBoard.boot({ shared: false, relay: memoryRelayLink() });
+    await board.line("f = open('kept.txt', 'w'); f.write('still here'); f.close()");
+    board.since();
+    board.host.reset();
+    await board.waitFor('>>> ', 8000);
+    expect(await board.line("print(open('kept.txt').read())")).toContain('\r\nstill here\r\n');
+    // the RTC memory survives too, as on a real hard reset
+    expect(board.notices).toEqual([]);
+  });
 });

@@ -19,11 +19,9 @@ export function LabMode({ board }: { board: BoardHost }) {
     <div class="lab-mode" data-mode={mode} role="note" aria-label="Lab mode">
       {mode === 'relay' ? (
         <p>
-          <strong>Compatibility mode.</strong> This page came from another computer over plain HTTP
-          ({here}), so the browser keeps shared memory from the lab. Programs, <code>time.sleep</code>,{' '}
-          <code>input()</code> and the Files and Flash panels work; Ctrl-C stops a program the next time it
-          does anything, but an empty <code>while True: pass</code> can only be stopped by restarting the
-          board (variables are lost).
+          <strong>Compatibility mode</strong> (plain HTTP from {here}: no shared memory). Everything
+          works, but an empty <code>while True: pass</code> is stopped by restarting the board, and the
+          clock and button controls reach a program only when it ends.
         </p>
       ) : (
         <p>

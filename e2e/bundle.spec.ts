@@ -7,14 +7,14 @@
  * The zip is built (node scripts/bundle.mjs) only when bundle/esp8266-lab-workshop.zip is missing
  * or older than dist/ (`npm run test:e2e` runs `npm run bundle` first).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { unzipSync } from 'fflate';
 import { expect, test, type Page } from '@playwright/test';
-import { BANNER, lastLine, terminalText, typeLine, waitForTerminal } from './helpers';
+import { BANNER, lastLine, startWorkshopServer, terminalText, typeLine, waitForTerminal } from './helpers';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const ZIP = path.join(REPO, 'bundle', 'esp8266-lab-workshop.zip');
@@ -128,28 +128,6 @@ test.afterAll(() => {
   if (workdir) rmSync(workdir, { recursive: true, force: true });
 });
 
-/** Starts a server from the unzipped folder; resolves once it printed the URL to open. */
-function startServer(cmd: string, args: string[], port: number): Promise<ChildProcess> {
-  const child = spawn(cmd, args, { cwd: folder, stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`no URL from ${args[0]}: ${out}`)), 15_000);
-    const seen = (d: Buffer) => {
-      out += d;
-      if (out.includes(`Open http://localhost:${port}/`)) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    };
-    child.stdout!.on('data', seen);
-    child.stderr!.on('data', (d: Buffer) => (out += d));
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${args[0]} exited ${code}: ${out}`));
-    });
-  });
-}
-
 // The site's service worker would answer later navigations from its cache; here the server must.
 test.use({ serviceWorkers: 'block' });
 
@@ -170,7 +148,7 @@ for (const [name, port] of [['serve.mjs', 4330], ['serve.py', 4331]] as const) {
       if (ext) encodings.set(ext, r.headers()['content-encoding'] ?? 'identity');
     });
 
-    const server = await startServer(name === 'serve.mjs' ? process.execPath : PYTHON, [name, '--port', String(port)], port);
+    const server = await startWorkshopServer(name === 'serve.mjs' ? process.execPath : PYTHON, [name, '--port', String(port)], port, folder);
     try {
       const lessons = readdirSync(path.join(folder, 'site', 'en', 'lessons')).sort();
       expect(lessons.length).toBeGreaterThanOrEqual(12);

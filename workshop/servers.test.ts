@@ -65,7 +65,7 @@ function runToExit(kind: 'node' | 'python', args: string[], timeout = 15_000): P
       child.kill();
       reject(new Error(`${script} ${args.join(' ')} kept running: ${stdout}`));
     }, timeout);
-    child.on('exit', (code) => {
+    child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
@@ -594,7 +594,8 @@ describe.skipIf(process.platform === 'win32')('start.sh and start.command', () =
         }
       });
       child.stderr.on('data', (d) => (out += d));
-      child.on('exit', (code) => {
+      // 'close', not 'exit': the output may still be in the pipes when the process has exited
+      child.on('close', (code) => {
         clearTimeout(timer);
         resolve({ out, code });
       });

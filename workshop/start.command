@@ -5,8 +5,10 @@
 
 cd "$(dirname "$0")" || exit 1
 # Finder starts this without the shell profile that may add Homebrew or nodejs.org's folders
-PATH="$PATH:/usr/local/bin:/opt/homebrew/bin"
-export PATH
+if [ "$(uname -s 2>/dev/null)" = Darwin ]; then
+  PATH="$PATH:/usr/local/bin:/opt/homebrew/bin"
+  export PATH
+fi
 
 pause() {
   printf '\nPress Enter to close this window. '

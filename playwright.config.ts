@@ -28,6 +28,9 @@ export default defineConfig({
   reporter: [['list']],
   outputDir: 'test-results',
   use: {
+    // The site's service worker would download its 3.6 MB precache in every test's new context;
+    // only e2e/pwa.spec.ts, which is about it, allows it.
+    serviceWorkers: 'block',
     baseURL: `http://localhost:${PORT}`,
     browserName: 'chromium',
     viewport: { width: 1400, height: 900 },

@@ -119,6 +119,8 @@ async function cachedUrls(page: Page): Promise<string[]> {
 }
 
 test.describe('installable site', () => {
+  // the other specs block service workers (playwright.config.ts); these are about them
+  test.use({ serviceWorkers: 'allow' });
   test('manifest is linked, valid, matches the site colours, and its icons load at their sizes', async ({ page, request }) => {
     await page.goto('/');
     const href = await page.locator('link[rel="manifest"]').getAttribute('href');

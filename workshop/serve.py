@@ -367,14 +367,23 @@ class Handler(BaseHTTPRequestHandler):
         headers.extend(extra)
         self._send(status, headers, (text + "\n").encode("utf-8"))
 
+    def _content_length(self):
+        """(True, n) for a Content-Length header, (True, None) when it is not a number (the
+        connection then closes: its body cannot be found), (False, None) without one."""
+        length = self.headers.get("Content-Length")
+        if length is None:
+            return False, None
+        try:
+            return True, int(length)
+        except ValueError:
+            self.close_connection = True
+            return True, None
+
     def _drain(self):
         """Reads and discards the request body so the connection stays usable."""
-        length = self.headers.get("Content-Length")
-        if length is not None:
-            try:
-                n = int(length)
-            except ValueError:
-                self.close_connection = True
+        present, n = self._content_length()
+        if present:
+            if n is None:
                 return
             if n > DRAIN_LIMIT:
                 self.close_connection = True
@@ -493,12 +502,9 @@ class Handler(BaseHTTPRequestHandler):
             at = decimal(q.get("at"))
             if at is None:
                 return fail(400, 'Bad "at"')
-            length = self.headers.get("Content-Length")
-            if length is not None:
-                try:
-                    n = int(length)
-                except ValueError:
-                    self.close_connection = True
+            present, n = self._content_length()
+            if present:
+                if n is None:
                     return self._plain(400, "Bad Content-Length")
                 if n > RELAY_MAX_BODY:
                     self._drain()

@@ -105,6 +105,7 @@ export class HttpRelaySender implements RelaySender {
   private queue: { at: number; bytes: Uint8Array } | null = null;
   private busy = false;
   private readonly fetchFn: typeof fetch;
+  private readonly url: string;
 
   /**
    * @param fetchFn the page's fetch
@@ -112,6 +113,7 @@ export class HttpRelaySender implements RelaySender {
    */
   constructor(fetchFn: typeof fetch, url: string) {
     this.fetchFn = (input, init) => fetchFn(input, init); // a method call would give fetch the wrong `this`
+    this.url = url;
     this.endpoint = { kind: 'http', url };
   }
 
@@ -133,7 +135,7 @@ export class HttpRelaySender implements RelaySender {
         const { at, bytes } = this.queue;
         const part = bytes.slice(0, RELAY_MAX_BYTES);
         this.queue = part.length < bytes.length ? { at: at + part.length, bytes: bytes.subarray(part.length) } : null;
-        const url = `${(this.endpoint as { url: string }).url}/in?at=${at}`;
+        const url = `${this.url}/in?at=${at}`;
         try {
           await this.fetchFn(url, { method: 'POST', body: part as Uint8Array<ArrayBuffer>, cache: 'no-store' });
         } catch {

@@ -13,7 +13,13 @@ if (!existsSync(chromium)) {
   );
 }
 
-const PORT = 4322;
+/**
+ * The preview server's port and the built site it serves. Defaults: 4322 and dist/. Parallel
+ * work on one machine gives each run its own (E2E_PORT=4352 E2E_DIST=.dev/dist-x), so two
+ * builds never share an output folder.
+ */
+const PORT = Number(process.env.E2E_PORT ?? 4322);
+const DIST = process.env.E2E_DIST ?? 'dist';
 
 export default defineConfig({
   testDir: 'e2e',
@@ -48,7 +54,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `node node_modules/astro/bin/astro.mjs preview --port ${PORT}`,
+    command: `node node_modules/astro/bin/astro.mjs preview --port ${PORT} --outDir ${DIST} --ignore-lock`,
     url: `http://localhost:${PORT}/`,
     reuseExistingServer: !process.env.CI,
     timeout: 60_000,

@@ -31,9 +31,14 @@ export const CTL_OUT_SEQ = 6;
 const CTL_OUT_HEAD = 7;
 const CTL_OUT_TAIL = 8;
 // word 9 is free: the output ring carries baud changes in-band (see ChannelDevice.writeOutput)
-/** Escape byte in the output ring: 0xFF 0xFF is a literal 0xFF; 0xFF 0x01 b0 b1 b2 b3 sets the baud (LE). */
+/**
+ * Escape byte in the output ring: 0xFF 0xFF is a literal 0xFF; 0xFF 0x01 b0 b1 b2 b3 sets the
+ * baud (LE); 0xFF 0x02 / 0xFF 0x03 start / end the REPL's echo of input (`SerialChunk.echo`).
+ */
 const ESC = 0xff;
 const ESC_BAUD = 0x01;
+const ESC_ECHO_ON = 0x02;
+const ESC_ECHO_OFF = 0x03;
 const CTL_LED = 10;
 const CTL_FLASH_HELD = 11;
 /** Number of Ctrl-C bytes delivered, by either side; the k-th is claimed by moving it k-1 → k. */
@@ -191,18 +196,20 @@ export class ChannelHost {
   }
 
   private outBaud = 115200;
+  private outEcho = false;
   private escape: number[] | null = null;
 
   /**
-   * Takes everything in the output ring (UART0 TX bytes), as runs of bytes sent at one baud rate.
+   * Takes everything in the output ring (UART0 TX bytes), as runs of bytes sent at one baud rate
+   * and either all echo of input or none (`echo` true only for the REPL's echo).
    */
-  takeOutput(): { data: Uint8Array; baud: number }[] {
+  takeOutput(): { data: Uint8Array; baud: number; echo: boolean }[] {
     const raw = this.output.take();
     if (raw.length) Atomics.notify(this.ctl, CTL_OUT_TAIL); // room for a blocked writer
-    const runs: { data: Uint8Array; baud: number }[] = [];
+    const runs: { data: Uint8Array; baud: number; echo: boolean }[] = [];
     let cur: number[] = [];
     const close = () => {
-      if (cur.length) runs.push({ data: Uint8Array.from(cur), baud: this.outBaud });
+      if (cur.length) runs.push({ data: Uint8Array.from(cur), baud: this.outBaud, echo: this.outEcho });
       cur = [];
     };
     for (const b of raw) {
@@ -215,6 +222,10 @@ export class ChannelHost {
         } else if (e[0] === ESC_BAUD && e.length === 5) {
           close();
           this.outBaud = ((e[1] as number) | ((e[2] as number) << 8) | ((e[3] as number) << 16) | ((e[4] as number) << 24)) >>> 0;
+          this.escape = null;
+        } else if (e[0] === ESC_ECHO_ON || e[0] === ESC_ECHO_OFF) {
+          close();
+          this.outEcho = e[0] === ESC_ECHO_ON;
           this.escape = null;
         } else if (e[0] !== ESC_BAUD) {
           this.escape = null; // unknown escape: dropped
@@ -298,6 +309,7 @@ export class ChannelDevice {
   private readonly output: Ring;
   private ctrlCSeen = 0;
   private outBaud = 115200;
+  private outEcho = false;
 
   constructor(buffer: SharedArrayBuffer) {
     this.buffer = buffer;
@@ -367,13 +379,18 @@ export class ChannelDevice {
    * Appends UART0 TX bytes to the output ring and tells the host. When the ring is full the
    * writer waits for the host to read (backpressure, like a real UART's FIFO), at most
    * `maxWaitMs` in total; bytes that still do not fit are dropped.
+   * @param echo the bytes are the REPL's echo of input (`SerialChunk.echo`)
    * @returns the number of bytes dropped
    */
-  writeOutput(bytes: Uint8Array, baud: number, maxWaitMs = 1000): number {
+  writeOutput(bytes: Uint8Array, baud: number, maxWaitMs = 1000, echo = false): number {
     const enc: number[] = [];
     if (baud !== this.outBaud) {
       enc.push(ESC, ESC_BAUD, baud & 0xff, (baud >> 8) & 0xff, (baud >> 16) & 0xff, (baud >>> 24) & 0xff);
       this.outBaud = baud;
+    }
+    if (echo !== this.outEcho) {
+      enc.push(ESC, echo ? ESC_ECHO_ON : ESC_ECHO_OFF);
+      this.outEcho = echo;
     }
     for (const b of bytes) {
       if (b === ESC) enc.push(ESC, ESC);

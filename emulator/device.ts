@@ -176,6 +176,11 @@ export class Device {
   private fs: FlashFilesystems;
   private readonly channel: ChannelDevice | null;
   private rawMode = false;
+  /**
+   * True while the REPL takes a byte that only edits the line (see {@link editsLine}): what it
+   * prints then is the echo of input, tagged so on the serial output ({@link SerialChunk.echo}).
+   */
+  private echoing = false;
   /** Raw-paste transfers, answered in the serial layer. */
   private readonly rawPaste = new RawPaste();
   /** How many bytes of the raw REPL's next "OK" are still to be dropped (raw-paste). */
@@ -183,7 +188,7 @@ export class Device {
   private muted = false;
   private viewDirty = true;
   private lastPoll = 0;
-  private outbox: { data: number[]; baud: number } = { data: [], baud: 115200 };
+  private outbox: { data: number[]; baud: number; echo: boolean } = { data: [], baud: 115200, echo: false };
   private lastFlush = 0;
   private readonly messageInput: number[] = [];
   /** Message mode: the input stream's offset, when bytes may come by message and by relay. */
@@ -265,7 +270,7 @@ export class Device {
         { prefix: 'ValueError: invalid syntax for integer with base ', rewrite: (l) => l.replace(/^(ValueError: invalid syntax for integer with base \d+): .*$/, '$1') },
         { prefix: 'raw REPL; CTRL-B to exit', rewrite: (line) => { this.rawMode = true; return line; } },
       ],
-      (bytes) => this.board.uart0.transmit(bytes),
+      (bytes) => this.board.uart0.transmit(bytes, this.echoing),
     );
     this.hal = guardedModule(this.halFunctions());
   }
@@ -1002,6 +1007,8 @@ export class Device {
   private feed(interp: Interpreter, c: number): 'ok' | 'soft' | 'hard' {
     this.channel?.setBusy(true);
     this.setExecuting(true);
+    // the friendly REPL echoes what it is given; Enter, Ctrl-D … run code (their output is not echo)
+    this.echoing = !this.rawMode && editsLine(c);
     try {
       return interp.processChar(c) === 0 ? 'ok' : 'soft';
     } catch (e) {
@@ -1015,6 +1022,7 @@ export class Device {
     } finally {
       this.setExecuting(false);
       this.filter.flush();
+      this.echoing = false;
       this.channel?.setBusy(false);
     }
   }
@@ -1497,12 +1505,14 @@ export class Device {
   }
 
   private sendSerial(chunk: SerialChunk): void {
+    const echo = chunk.echo === true;
     if (this.channel) {
-      this.channel.writeOutput(chunk.data, chunk.baud);
+      this.channel.writeOutput(chunk.data, chunk.baud, undefined, echo);
       return;
     }
-    if (chunk.baud !== this.outbox.baud) this.flushMessages(true);
+    if (chunk.baud !== this.outbox.baud || echo !== this.outbox.echo) this.flushMessages(true);
     this.outbox.baud = chunk.baud;
+    this.outbox.echo = echo;
     for (const b of chunk.data) this.outbox.data.push(b);
     this.flushMessages(false);
   }
@@ -1547,7 +1557,7 @@ export class Device {
     const t = performance.now();
     if (!now && t - this.lastFlush < 16 && this.outbox.data.length < 8192) return;
     this.lastFlush = t;
-    this.opts.post({ t: 'out', data: Uint8Array.from(this.outbox.data), baud: this.outbox.baud });
+    this.opts.post({ t: 'out', data: Uint8Array.from(this.outbox.data), baud: this.outbox.baud, echo: this.outbox.echo });
     this.outbox.data = [];
   }
 }
@@ -1591,4 +1601,15 @@ function guardedModule(fns: Record<string, (...args: never[]) => unknown>): obje
     deleteProperty: () => false,
     getPrototypeOf: () => null,
   });
+}
+
+/**
+ * Whether a byte given to the friendly REPL only edits the line being typed, so that all the REPL
+ * prints for it is echo: printable characters (UTF-8 bytes included), Tab (completion), Backspace
+ * and Delete, Ctrl-N / Ctrl-P and the bytes of escape sequences (history, cursor keys). Enter,
+ * Ctrl-D and the other control keys can run code or change mode (shared/py/readline.c and
+ * pyexec.c in MicroPython v1.27.0: `readline_process_char`, `pyexec_friendly_repl_process_char`).
+ */
+export function editsLine(c: number): boolean {
+  return c >= 0x20 || c === 0x08 || c === 0x09 || c === 0x0e || c === 0x10 || c === 0x1b;
 }

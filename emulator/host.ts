@@ -64,8 +64,11 @@ export interface BoardHostOptions {
 export type FlashSize = keyof typeof FLASH_SIZES;
 
 export interface BoardHostEvents {
-  /** Bytes from UART0 TX, with the baud rate they were sent at. */
-  serial: (data: Uint8Array, baud: number) => void;
+  /**
+   * Bytes from UART0 TX, with the baud rate they were sent at; `echo` is true when they are the
+   * REPL's echo of what was typed or pasted (line editing), false for what the board printed.
+   */
+  serial: (data: Uint8Array, baud: number, echo: boolean) => void;
   /** The board view changed (pins, LED, buttons). */
   view: (view: BoardView) => void;
   /** Something the learner should know that is not the board's output (e.g. a forced reset). */
@@ -670,7 +673,7 @@ export class BoardHost {
         for (const fn of this.listeners.ready) fn();
         break;
       case 'out':
-        this.emitSerial(msg.data, msg.baud);
+        this.emitSerial(msg.data, msg.baud, msg.echo);
         break;
       case 'view':
         this.emitView(msg.view);
@@ -699,7 +702,7 @@ export class BoardHost {
   private async readOutput(channel: ChannelHost, gen: number): Promise<void> {
     while (gen === this.generation) {
       const seen = channel.outSeq();
-      for (const run of channel.takeOutput()) this.emitSerial(run.data, run.baud);
+      for (const run of channel.takeOutput()) this.emitSerial(run.data, run.baud, run.echo);
       this.emitView(channel.view());
       this.retryPendingInput();
       await channel.waitOutput(seen);
@@ -759,8 +762,8 @@ export class BoardHost {
     this.watchdog = null;
   }
 
-  private emitSerial(data: Uint8Array, baud: number): void {
-    for (const fn of this.listeners.serial) fn(data, baud);
+  private emitSerial(data: Uint8Array, baud: number, echo = false): void {
+    for (const fn of this.listeners.serial) fn(data, baud, echo);
   }
 
   private emitView(view: BoardView): void {

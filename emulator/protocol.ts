@@ -65,8 +65,8 @@ export type DeviceMessage =
   | { t: 'net'; reply: LaptopReply }
   /** An interpreter started; carries what the host needs for fast Ctrl-C. */
   | { t: 'ready'; wasm: WebAssembly.Module; memory: SharedArrayBuffer | null; layout: InterruptLayout | null; utf8Prompt: boolean; heapBudget: boolean }
-  /** Serial output, in message mode only. */
-  | { t: 'out'; data: Uint8Array; baud: number }
+  /** Serial output, in message mode only (`echo`: the REPL's echo of input, `SerialChunk.echo`). */
+  | { t: 'out'; data: Uint8Array; baud: number; echo: boolean }
   /** Board view, in message mode only. */
   | { t: 'view'; view: BoardView }
   /** The emulator hit an internal error it could not recover from. */
@@ -110,7 +110,7 @@ export function parseDeviceMessage(data: unknown): DeviceMessage | null {
       return { t: 'ready', wasm: m.wasm, memory: m.memory as SharedArrayBuffer | null, layout: m.layout as InterruptLayout | null, utf8Prompt: m.utf8Prompt === true, heapBudget: m.heapBudget === true };
     case 'out':
       if (!(m.data instanceof Uint8Array) || typeof m.baud !== 'number' || !(m.baud > 0)) return null;
-      return { t: 'out', data: m.data, baud: m.baud };
+      return { t: 'out', data: m.data, baud: m.baud, echo: m.echo === true };
     case 'view':
       return isView(m.view) ? { t: 'view', view: m.view } : null;
     case 'fault':

@@ -10,6 +10,12 @@ export interface SerialChunk {
   data: Uint8Array;
   /** Baud rate (bits per second) they were sent at. */
   baud: number;
+  /**
+   * True when the bytes are the REPL line editor echoing what was typed or pasted (not on the
+   * wire: a real UART cannot tell; the firmware model knows, and exercise checks use it to look
+   * only at what programs print). Absent or false for everything else.
+   */
+  echo?: boolean;
 }
 
 export class Uart {
@@ -28,10 +34,13 @@ export class Uart {
   /** Whether the RX pad carries UART0 (false once GPIO3 is taken as a GPIO). */
   rxConnected = true;
 
-  /** Chip side: sends bytes out on TX at the current baud (nothing leaves while TX is a GPIO). */
-  transmit(data: Uint8Array): void {
+  /**
+   * Chip side: sends bytes out on TX at the current baud (nothing leaves while TX is a GPIO).
+   * @param echo the bytes are the REPL's echo of input ({@link SerialChunk.echo})
+   */
+  transmit(data: Uint8Array, echo = false): void {
     if (data.length === 0 || !this.txConnected) return;
-    const chunk = { data, baud: this.baud };
+    const chunk: SerialChunk = echo ? { data, baud: this.baud, echo } : { data, baud: this.baud };
     for (const fn of this.txListeners) fn(chunk);
   }
 

@@ -26,14 +26,17 @@ export class TestBoard {
   private bytes: number[] = [];
   /** Bytes sent at any other rate (the boot ROM's 74880), kept apart. */
   private otherBaud: { data: number[]; baud: number }[] = [];
+  /** The 115200-baud bytes that are not the REPL's echo of input (what programs and the firmware printed). */
+  private printedBytes: number[] = [];
   private mark = 0;
   readonly notices: string[] = [];
   private waiters = new Set<() => void>();
 
   private constructor(opts: TestBoardOptions) {
     this.host = new BoardHost({ spawn: spawnNodeDevice, rtcDriftPpm: 0, ...opts });
-    this.host.on('serial', (data, baud) => {
+    this.host.on('serial', (data, baud, echo) => {
       if (baud === 115200) for (const b of data) this.bytes.push(b);
+      if (baud === 115200 && !echo) for (const b of data) this.printedBytes.push(b);
       else this.otherBaud.push({ data: [...data], baud });
       this.poke();
     });
@@ -57,6 +60,11 @@ export class TestBoard {
   /** Everything received on the serial line so far, decoded as UTF-8. */
   get all(): string {
     return new TextDecoder().decode(Uint8Array.from(this.bytes));
+  }
+
+  /** Everything received at 115200 baud except the REPL's echo of input, decoded as UTF-8. */
+  get printed(): string {
+    return new TextDecoder().decode(Uint8Array.from(this.printedBytes));
   }
 
   /** Text sent at `baud` (e.g. 74880 for the boot ROM), in order. */

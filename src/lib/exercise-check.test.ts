@@ -95,3 +95,80 @@ describe('output steps in a sequence', () => {
     expect(t.update({ view, output: '1yyB2', outputDropped: 3 })).toBe(true);
   });
 });
+
+// ---- progress events and reset (the lesson list and the home page listen for them) ----
+import { vi } from 'vitest';
+import { PROGRESS_EVENT, PROGRESS_STORE_KEY, announceProgress, resetProgress, type ProgressDetail } from './exercise-check.ts';
+
+/** A Map-backed Storage; `broken` makes every call throw, as disabled storage does. */
+function memoryStorage(broken = false): Storage & { data: Map<string, string> } {
+  const data = new Map<string, string>();
+  const fail = () => {
+    if (broken) throw new DOMException('storage disabled', 'SecurityError');
+  };
+  return {
+    data,
+    get length() { return data.size; },
+    clear: () => { fail(); data.clear(); },
+    getItem: (k) => { fail(); return data.get(k) ?? null; },
+    key: (i) => [...data.keys()][i] ?? null,
+    removeItem: (k) => { fail(); data.delete(k); },
+    setItem: (k, v) => { fail(); data.set(k, v); },
+  };
+}
+
+describe('progress events', () => {
+  it('markCompleted stores the id and announces it on the window', () => {
+    const target = new EventTarget();
+    const seen: ProgressDetail[] = [];
+    target.addEventListener(PROGRESS_EVENT, (e) => seen.push((e as CustomEvent<ProgressDetail>).detail));
+    vi.stubGlobal('dispatchEvent', target.dispatchEvent.bind(target));
+    try {
+      const storage = memoryStorage();
+      markCompleted(storage, 'meet-drive-gpio12');
+      expect(JSON.parse(storage.data.get(PROGRESS_STORE_KEY) ?? 'null')).toEqual(['meet-drive-gpio12']);
+      expect(seen).toEqual([{ id: 'meet-drive-gpio12' }]);
+      // announced even when storage fails (the page's ticks still follow for this visit)
+      markCompleted(memoryStorage(true), 'meet-half-led');
+      expect(seen).toEqual([{ id: 'meet-drive-gpio12' }, { id: 'meet-half-led' }]);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
+  it('announceProgress does nothing without a window (Node) and uses a given target', () => {
+    expect(globalThis.dispatchEvent).toBeUndefined();
+    expect(() => announceProgress({ reset: true })).not.toThrow();
+    const target = new EventTarget();
+    const types: string[] = [];
+    target.addEventListener(PROGRESS_EVENT, (e) => types.push(e.type));
+    target.addEventListener('other', (e) => types.push(e.type));
+    announceProgress({ id: 'x' }, target);
+    expect(types).toEqual(['esp8266-lab:progress']);
+  });
+
+  it('resetProgress clears only the exercises key and announces the reset', () => {
+    const storage = memoryStorage();
+    markCompleted(storage, 'a');
+    markCompleted(storage, 'b');
+    storage.setItem('esp8266-lab:flash-size', '1M');
+    expect(completedExercises(storage)).toEqual(new Set(['a', 'b']));
+    const target = new EventTarget();
+    const seen: ProgressDetail[] = [];
+    target.addEventListener(PROGRESS_EVENT, (e) => seen.push((e as CustomEvent<ProgressDetail>).detail));
+    vi.stubGlobal('dispatchEvent', target.dispatchEvent.bind(target));
+    try {
+      resetProgress(storage);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    expect(completedExercises(storage).size).toBe(0);
+    expect(storage.getItem('esp8266-lab:flash-size')).toBe('1M');
+    expect(seen).toEqual([{ reset: true }]);
+  });
+
+  it('resetProgress survives missing or disabled storage', () => {
+    expect(() => resetProgress(null)).not.toThrow();
+    expect(() => resetProgress(memoryStorage(true))).not.toThrow();
+  });
+});

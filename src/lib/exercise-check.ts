@@ -127,4 +127,41 @@ export function markCompleted(storage: Pick<Storage, 'getItem' | 'setItem'> | nu
   } catch {
     /* storage full or disabled: the tick still shows for this visit */
   }
+  announceProgress({ id });
+}
+
+/**
+ * The window event sent when the stored progress changes on this page: {@link markCompleted}
+ * sends it with `detail: { id }`, {@link resetProgress} with `detail: { reset: true }`
+ * (a `CustomEvent<ProgressDetail>`). The lesson list and the home page listen for it; other tabs
+ * see the change through the `storage` event on {@link PROGRESS_STORE_KEY}.
+ */
+export const PROGRESS_EVENT = 'esp8266-lab:progress';
+
+/** The localStorage key holding the completed exercise ids (a JSON array of strings). */
+export const PROGRESS_STORE_KEY = STORE_KEY;
+
+/** What a {@link PROGRESS_EVENT} says: the exercise just completed, or that all were cleared. */
+export type ProgressDetail = { id: string } | { reset: true };
+
+/**
+ * Sends {@link PROGRESS_EVENT} on `target` (default: the page's window; nothing happens where
+ * there is none, as in Node without a DOM).
+ */
+export function announceProgress(detail: ProgressDetail, target: Pick<EventTarget, 'dispatchEvent'> | undefined = globalThis.dispatchEvent ? globalThis : undefined): void {
+  target?.dispatchEvent(new CustomEvent<ProgressDetail>(PROGRESS_EVENT, { detail }));
+}
+
+/**
+ * Forgets every completed exercise in this browser and announces it ({@link PROGRESS_EVENT} with
+ * `{ reset: true }`). Storage that is missing, disabled or throws is left as it is, without an
+ * error: the page's ticks are cleared for this visit all the same.
+ */
+export function resetProgress(storage: Pick<Storage, 'removeItem'> | null): void {
+  try {
+    storage?.removeItem(STORE_KEY);
+  } catch {
+    /* storage disabled: nothing was stored either */
+  }
+  announceProgress({ reset: true });
 }

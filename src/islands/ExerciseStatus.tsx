@@ -1,12 +1,19 @@
-/** Live status of an exercise: watches the board and ticks the exercise off when its check holds. */
+/**
+ * Live status of an exercise: watches the board and ticks the exercise off when its check holds
+ * (src/lib/exercise-check.ts). It looks only at what the board printed: the REPL's echo of typed
+ * or pasted code is left out, and so is everything while another tool (the Files panel's raw
+ * REPL, the Flash panel) holds the serial port.
+ */
 import { useEffect, useState } from 'preact/hooks';
 import { SequenceTracker, completedExercises, lastRomBoot, markCompleted, type Check } from '../lib/exercise-check';
 import { getBoard, onSerial } from '../lib/board';
+import { onPortHolder } from '../lib/port-holder';
 
 const OUTPUT_KEEP = 16 * 1024;
 
 export default function ExerciseStatus({ id, check }: { id: string; check: Check }) {
   const [done, setDone] = useState(() => completedExercises(globalThis.localStorage ?? null).has(id));
+  const [waiting, setWaiting] = useState(false);
   useEffect(() => {
     if (done) return;
     const board = getBoard();
@@ -15,15 +22,28 @@ export default function ExerciseStatus({ id, check }: { id: string; check: Check
     let dropped = 0;
     let romText = '';
     let rom = '';
+    let portHeld = false;
+    let recheck: ReturnType<typeof setTimeout> | null = null;
     const decoder = new TextDecoder();
     const evaluate = () => {
-      if (tracker.update({ view: board.view, output, outputDropped: dropped, rom })) {
+      if (recheck) clearTimeout(recheck);
+      recheck = null;
+      if (tracker.update({ view: board.view, output, outputDropped: dropped, rom, now: performance.now() })) {
         markCompleted(globalThis.localStorage ?? null, id);
         setDone(true);
+        return;
       }
+      // a state that holds but not yet for long enough: look again when it would count
+      const wait = tracker.recheckInMs;
+      setWaiting(wait !== null);
+      if (wait !== null) recheck = setTimeout(evaluate, wait + 20);
     };
+    const offPort = onPortHolder((holder) => {
+      portHeld = holder !== null;
+    });
     const offView = board.on('view', evaluate);
-    const offSerial = onSerial((data, baud) => {
+    const offSerial = onSerial((data, baud, echo) => {
+      if (portHeld) return;
       if (baud !== 115200) {
         // the boot ROM's 74880-baud lines are not the REPL's output; only its latest boot counts
         romText = (romText + String.fromCharCode(...data)).slice(-1024);
@@ -31,7 +51,9 @@ export default function ExerciseStatus({ id, check }: { id: string; check: Check
         evaluate();
         return;
       }
-      output += decoder.decode(data, { stream: true });
+      const text = decoder.decode(data, { stream: true });
+      if (echo) return; // what was typed or pasted, not what it printed
+      output += text;
       if (output.length > OUTPUT_KEEP) {
         dropped += output.length - OUTPUT_KEEP;
         output = output.slice(-OUTPUT_KEEP);
@@ -39,13 +61,19 @@ export default function ExerciseStatus({ id, check }: { id: string; check: Check
       evaluate();
     });
     return () => {
+      if (recheck) clearTimeout(recheck);
       offView();
       offSerial();
+      offPort();
     };
   }, [done]);
   return (
     <p class={done ? 'exercise-status exercise-done' : 'exercise-status'} data-testid={`exercise-${id}`} data-done={done ? 'true' : 'false'} aria-live="polite">
-      {done ? '✓ Done — the board shows it.' : 'Not done yet: this box ticks itself when the board shows the result.'}
+      {done
+        ? '✓ Done — the board shows it.'
+        : waiting
+          ? 'Checking: the board shows it — it must stay that way for a moment…'
+          : 'Not done yet: this box ticks itself when the board shows the result.'}
     </p>
   );
 }

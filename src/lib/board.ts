@@ -16,7 +16,7 @@ const SIZE_KEY = 'esp8266-lab:flash-size';
 const SAVE_DELAY_MS = 400;
 
 let board: BoardHost | null = null;
-let backlog: { data: Uint8Array; baud: number }[] = [];
+let backlog: { data: Uint8Array; baud: number; echo: boolean }[] = [];
 let backlogBytes = 0;
 let saveTimer: ReturnType<typeof setTimeout> | null = null;
 /** Resolves once the saved flash is loaded and the board started (tests and panels wait on it). */
@@ -64,9 +64,9 @@ export function getBoard(): BoardHost {
     const size = flashSizeSetting();
     const b = new BoardHost({ spawn: spawnBrowserWorker, flashSize: size });
     board = b;
-    b.on('serial', (data, baud) => {
+    b.on('serial', (data, baud, echo) => {
       if (backlog.length === 0) performance.mark('lab:first-serial');
-      backlog.push({ data: data.slice(), baud });
+      backlog.push({ data: data.slice(), baud, echo });
       backlogBytes += data.length;
       while (backlogBytes > BACKLOG_LIMIT && backlog.length > 1) backlogBytes -= backlog.shift()?.data.length ?? 0;
     });
@@ -134,11 +134,12 @@ export async function changeFlashSize(size: FlashSize): Promise<void> {
 
 /**
  * Subscribes to serial output, first replaying what the board printed before this call.
+ * `echo` is true for the REPL's echo of typed or pasted input (BoardHost's 'serial' event).
  * @returns an unsubscribe function
  */
-export function onSerial(fn: (data: Uint8Array, baud: number) => void): () => void {
+export function onSerial(fn: (data: Uint8Array, baud: number, echo: boolean) => void): () => void {
   const b = getBoard();
-  for (const chunk of backlog) fn(chunk.data, chunk.baud);
+  for (const chunk of backlog) fn(chunk.data, chunk.baud, chunk.echo);
   return b.on('serial', fn);
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SequenceTracker, completedExercises, holds, lastRomBoot, lastRomLine, markCompleted, type Observed } from './exercise-check.ts';
+import { STEADY_MS, SequenceTracker, completedExercises, holds, lastRomBoot, lastRomLine, markCompleted, type Observed } from './exercise-check.ts';
 
 function obs(over: Partial<Observed['view']> = {}, output = ''): Observed {
   return {
@@ -24,11 +24,46 @@ describe('exercise checks', () => {
   });
 
   it('a sequence completes only when its steps happen in order', () => {
-    const t = new SequenceTracker({ sequence: [{ led: true }, { led: false }] });
+    const t = new SequenceTracker({ sequence: [{ led: true, for: 0 }, { led: false, for: 0 }] });
     expect(t.update(obs({ led: false }))).toBe(false);
     expect(t.update(obs({ led: true }))).toBe(false);
     expect(t.progress).toBe(1);
     expect(t.update(obs({ led: false }))).toBe(true);
+  });
+
+  it('a state counts only once it has held for STEADY_MS without a break', () => {
+    const duty = (d: number | null) => { const a = Array(17).fill(null); a[13] = d; return a; };
+    const at = (d: number | null, now: number): Observed => ({ ...obs({ duty: duty(d) }), now });
+    const t = new SequenceTracker({ duty: { gpio: 13, min: 400, max: 624 } });
+    // a fade passing through the range (20 ms a step) never holds long enough
+    let now = 0;
+    for (let d = 0; d < 1024; d += 32, now += 20) expect(t.update(at(d, now))).toBe(false);
+    expect(t.update(at(1023, now))).toBe(false);
+    expect(t.recheckInMs).toBeNull();
+    // PWM left at 512: pending, then done after STEADY_MS
+    expect(t.update(at(512, 5000))).toBe(false);
+    expect(t.recheckInMs).toBe(STEADY_MS);
+    expect(t.update(at(512, 5000 + STEADY_MS - 1))).toBe(false);
+    expect(t.update(at(512, 5000 + STEADY_MS))).toBe(true);
+  });
+
+  it('a break in a state starts its wait again', () => {
+    const pins = (s: string) => { const a = Array(17).fill('input'); a[12] = s; return a; };
+    const t = new SequenceTracker({ pin: 12, state: 'high' });
+    expect(t.update({ ...obs({ pins: pins('high') }), now: 0 })).toBe(false);
+    expect(t.update({ ...obs({ pins: pins('low') }), now: 600 })).toBe(false);
+    expect(t.update({ ...obs({ pins: pins('high') }), now: 700 })).toBe(false);
+    expect(t.update({ ...obs({ pins: pins('high') }), now: 1500 })).toBe(false);
+    expect(t.update({ ...obs({ pins: pins('high') }), now: 1700 })).toBe(true);
+  });
+
+  it('pattern steps match a regular expression, in order, and uptime steps the board clock', () => {
+    const t = new SequenceTracker({ sequence: [{ uptimeMs: 8 * 3600_000 }, { pattern: '(^|\\n)200\\r\\n' }, { output: 'OSError: -40' }] });
+    expect(t.update(obs({ uptimeMs: 1000 }, '200\r\nOSError: -40\r\n'))).toBe(false);
+    const late = 8 * 3600_000 + 5;
+    expect(t.update(obs({ uptimeMs: late }, '200\r\nOSError: -40\r\n'))).toBe(false); // printed before the jump
+    expect(t.update(obs({ uptimeMs: late }, '200\r\nOSError: -40\r\n1200\r\nOSError: -40\r\n'))).toBe(false); // 1200 is not 200
+    expect(t.update(obs({ uptimeMs: late }, '200\r\nOSError: -40\r\n1200\r\n200\r\nOSError: -40\r\n'))).toBe(true);
   });
 
   it('remembers completed exercises and survives bad storage', () => {

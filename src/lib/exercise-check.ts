@@ -1,21 +1,35 @@
 /**
  * Exercise checks: what the board must show for an exercise to count as done. Evaluated
- * against the board view and the serial output, never against the learner's code.
+ * against the board view and what the board *printed*, never against the learner's code: the
+ * REPL's echo of typed and pasted lines (`SerialChunk.echo`) is not part of {@link Observed.output},
+ * and output while another tool holds the serial port (the Files panel's raw REPL) is not either.
+ * A state (a pin, the LED, a PWM duty) counts only once it has held steadily, so a loop that
+ * passes through it does not tick the exercise.
  */
 import type { BoardView } from '../../emulator/board.ts';
 
+/** How long a state check must hold without a break before it counts (ms), unless it says `for`. */
+export const STEADY_MS = 1000;
+
 export type Check =
-  /** A GPIO in a state: driven high, driven low, or not driven by the chip. */
-  | { pin: number; state: 'high' | 'low' | 'input' }
-  /** The LED on GPIO13 lit or dark. */
-  | { led: boolean }
-  /** PWM running on a GPIO with a duty in [min, max] (0–1023). */
-  | { duty: { gpio: number; min?: number; max?: number } }
+  /** A GPIO in a state: driven high, driven low, or not driven by the chip; steady for `for` ms. */
+  | { pin: number; state: 'high' | 'low' | 'input'; for?: number }
+  /** The LED on GPIO13 lit or dark, steady for `for` ms. */
+  | { led: boolean; for?: number }
+  /** PWM running on a GPIO with a duty in [min, max] (0–1023), steady for `for` ms. */
+  | { duty: { gpio: number; min?: number; max?: number }; for?: number }
+  /** The board's uptime (virtual clock, ms) at least this: e.g. after the clock's +8 h jump. */
+  | { uptimeMs: number }
   /**
-   * The serial output (since the lesson opened) contains this text; inside a `sequence`, after
-   * the text an earlier `output` step matched.
+   * The board printed this text (since the lesson opened); inside a `sequence`, after the text
+   * an earlier output step matched.
    */
   | { output: string }
+  /**
+   * What the board printed matches this regular expression (JavaScript source, no flags), e.g.
+   * `(^|\n)200\r\n` for a line that is exactly `200`; in a sequence, after the earlier match.
+   */
+  | { pattern: string }
   /**
    * The boot ROM's latest boot (74880 baud: its ` ets Jan  8 2013,…` line and the load lines or
    * `ets_main.c` after it) contains this text, e.g. `boot mode:(1,`.
@@ -28,12 +42,14 @@ export type Check =
 
 export interface Observed {
   view: BoardView;
-  /** Serial output text seen so far (possibly only its most recent part). */
+  /** What the board printed so far (possibly only its most recent part), without the echo of input. */
   output: string;
   /** Characters of output dropped before `output` begins (0 when it is all there). */
   outputDropped?: number;
   /** The boot ROM's latest boot text (see {@link lastRomBoot}), or '' before one. */
   rom?: string;
+  /** When this was observed, in ms on a monotonic clock (`performance.now()`); default 0. */
+  now?: number;
 }
 
 /** The last boot ROM first line in text received at 74880 baud ('' when there is none). */
@@ -51,7 +67,18 @@ export function lastRomBoot(text: string): string {
   return at < 0 ? '' : text.slice(at);
 }
 
-/** Whether a check holds now (a `sequence` holds when its last step holds; use {@link SequenceTracker}). */
+/** How long (ms) a check must hold steadily before it counts: 0 for output and ROM checks. */
+export function steadyFor(check: Check): number {
+  if ('pin' in check || 'led' in check || 'duty' in check) return check.for ?? STEADY_MS;
+  if ('all' in check) return Math.max(0, ...check.all.map(steadyFor));
+  return 0;
+}
+
+/**
+ * Whether a check holds at this moment (a `sequence` holds when its last step holds; use
+ * {@link SequenceTracker}, which also applies {@link steadyFor}).
+ * @throws SyntaxError for a `pattern` that is not a valid regular expression
+ */
 export function holds(check: Check, o: Observed): boolean {
   if ('pin' in check) return o.view.pins[check.pin] === check.state;
   if ('led' in check) return o.view.led === check.led;
@@ -59,47 +86,87 @@ export function holds(check: Check, o: Observed): boolean {
     const d = o.view.duty[check.duty.gpio];
     return d !== null && d !== undefined && d >= (check.duty.min ?? 0) && d <= (check.duty.max ?? 1023);
   }
+  if ('uptimeMs' in check) return o.view.uptimeMs >= check.uptimeMs;
   if ('output' in check) return o.output.includes(check.output);
+  if ('pattern' in check) return new RegExp(check.pattern).test(o.output);
   if ('rom' in check) return (o.rom ?? '').includes(check.rom);
   if ('all' in check) return check.all.every((c) => holds(c, o));
   return check.sequence.length > 0 && holds(check.sequence[check.sequence.length - 1] as Check, o);
 }
 
-/** Follows a check over time; a `sequence` advances one step whenever its next step holds. */
+/**
+ * Follows a check over time. A plain check is a sequence of one step; a sequence advances one
+ * step whenever its next step holds (a state step once it has held for {@link steadyFor} ms).
+ */
 export class SequenceTracker {
   private step = 0;
-  private readonly check: Check;
+  private readonly steps: Check[];
+  /** Absolute output position after the last step matched (later output steps look after it). */
+  private outputPos = 0;
+  /** Since when (ms) the current state step has held without a break, or null. */
+  private since: number | null = null;
+  private lastNow = 0;
 
   constructor(check: Check) {
-    this.check = check;
+    this.steps = 'sequence' in check ? check.sequence : [check];
   }
-
-  /** Absolute output position after the last step matched (later `output` steps look after it). */
-  private outputPos = 0;
 
   /** Feeds one observation; returns whether the exercise is complete. */
   update(o: Observed): boolean {
-    if (!('sequence' in this.check)) return holds(this.check, o);
-    const steps = this.check.sequence;
-    while (this.step < steps.length && this.stepHolds(steps[this.step] as Check, o)) this.step++;
-    return this.step >= steps.length;
+    this.lastNow = o.now ?? 0;
+    while (this.step < this.steps.length && this.stepHolds(this.steps[this.step] as Check, o)) {
+      this.step++;
+      this.since = null;
+    }
+    return this.step >= this.steps.length;
+  }
+
+  /**
+   * When a state step is holding but not yet for long enough: in how many ms to call
+   * {@link update} again (with the same board state) to see it complete; else null.
+   */
+  get recheckInMs(): number | null {
+    if (this.since === null || this.step >= this.steps.length) return null;
+    const need = steadyFor(this.steps[this.step] as Check);
+    return Math.max(0, this.since + need - this.lastNow);
   }
 
   private stepHolds(check: Check, o: Observed): boolean {
     const dropped = o.outputDropped ?? 0;
-    if (!('output' in check)) {
-      // later output steps must show up after this moment
-      if (!holds(check, o)) return false;
-      this.outputPos = dropped + o.output.length;
+    if ('output' in check || 'pattern' in check) {
+      const from = Math.max(0, this.outputPos - dropped);
+      let at: number;
+      let len: number;
+      if ('output' in check) {
+        at = o.output.indexOf(check.output, from);
+        len = check.output.length;
+      } else {
+        const m = new RegExp(check.pattern, 'g');
+        m.lastIndex = from;
+        const found = m.exec(o.output);
+        at = found ? found.index : -1;
+        len = found ? found[0].length : 0;
+      }
+      if (at < 0) return false;
+      this.outputPos = dropped + at + len;
       return true;
     }
-    const at = o.output.indexOf(check.output, Math.max(0, this.outputPos - dropped));
-    if (at < 0) return false;
-    this.outputPos = dropped + at + check.output.length;
+    if (!holds(check, o)) {
+      this.since = null;
+      return false;
+    }
+    const need = steadyFor(check);
+    const now = o.now ?? 0;
+    if (need > 0) {
+      this.since ??= now;
+      if (now - this.since < need) return false;
+    }
+    // later output steps must show up after this moment
+    this.outputPos = dropped + o.output.length;
     return true;
   }
 
-  /** Steps of a sequence already seen (0 for other checks). */
+  /** Steps of a sequence already seen (0 for other checks until done). */
   get progress(): number {
     return this.step;
   }

@@ -215,7 +215,7 @@ export type ProgressDetail = { id: string } | { reset: true };
  * Sends {@link PROGRESS_EVENT} on `target` (default: the page's window; nothing happens where
  * there is none, as in Node without a DOM).
  */
-export function announceProgress(detail: ProgressDetail, target: Pick<EventTarget, 'dispatchEvent'> | undefined = globalThis.dispatchEvent ? globalThis : undefined): void {
+export function announceProgress(detail: ProgressDetail, target: Pick<EventTarget, 'dispatchEvent'> | undefined = typeof globalThis.dispatchEvent === 'function' ? globalThis : undefined): void {
   target?.dispatchEvent(new CustomEvent<ProgressDetail>(PROGRESS_EVENT, { detail }));
 }
 

@@ -337,3 +337,38 @@ describe('the lab clock: pause, speed and jumps drive ticks, sleeps and timers',
     expect(board.recent.startsWith('wake number 1\r\nwake number 2\r\nwake number 3\r\n')).toBe(true);
   });
 });
+
+describe('the lab says why a sleeping board does not answer', () => {
+  it('without the wire: asleep, then stopped at ets_main.c — each explained once, on the first input', async () => {
+    board = await TestBoard.boot();
+    await board.line('import machine');
+    board.type('machine.deepsleep(60000)\r');
+    await board.waitUntil(() => board!.host.view.sleeping);
+    expect(board.notices).toEqual([]);
+    board.type('print(1)\r');
+    board.type('print(2)\r');
+    expect(board.notices).toHaveLength(1);
+    expect(board.notices[0]).toContain('GPIO16 is not wired to RST');
+    board.host.jumpClock(61_000);
+    await board.waitUntil(() => board!.textAt(74880).endsWith('ets_main.c '), 5000);
+    board.type('print(3)\r');
+    board.type('print(4)\r');
+    expect(board.notices).toHaveLength(2);
+    expect(board.notices[1]).toContain('stopped at "ets_main.c"');
+    // after Reset the board answers again: no more explanations
+    board.host.reset();
+    await board.waitFor('>>> ', 10_000);
+    expect(await board.line('print(5)')).toContain('5\r\n>>> ');
+    expect(board.notices).toHaveLength(2);
+  });
+
+  it('with the wire: a write during the sleep says it wakes by itself', async () => {
+    board = await TestBoard.boot();
+    await withWire(board, true);
+    await board.line('import machine');
+    board.type('machine.deepsleep(60000)\r');
+    await board.waitUntil(() => board!.host.view.sleeping);
+    board.type('x');
+    expect(board.notices.at(-1)).toContain('until its timer wakes it');
+  });
+});

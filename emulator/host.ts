@@ -213,6 +213,7 @@ export class BoardHost {
   write(input: Uint8Array | string): void {
     const bytes = typeof input === 'string' ? new TextEncoder().encode(input) : input;
     if (bytes.length === 0) return;
+    this.explainSilence();
     const hasCtrlC = bytes.includes(0x03);
     if (this.channel && this.awaitingReset) {
       // sent after Reset: it reaches whatever runs after the reset (the ROM loader, or the new
@@ -763,6 +764,15 @@ export class BoardHost {
   }
 
   private emitSerial(data: Uint8Array, baud: number, echo = false): void {
+    if (baud === 115200) this.replBytes += data.length;
+    else {
+      const text = String.fromCharCode(...data);
+      if (text.includes('ets Jan  8 2013,')) {
+        this.replBytes = 0;
+        this.romBoots++;
+      }
+      this.romTail = (this.romTail + text).slice(-600);
+    }
     for (const fn of this.listeners.serial) fn(data, baud, echo);
   }
 
@@ -778,5 +788,44 @@ export class BoardHost {
 
   private notice(text: string): void {
     for (const fn of this.listeners.notice) fn(text);
+  }
+
+  /** The boot ROM's recent 74880-baud text, its number of boots, and REPL-rate bytes since the last one. */
+  private romTail = '';
+  private romBoots = 0;
+  private replBytes = 0;
+  /** The episode (reason and ROM boot) last explained, so each is explained once. */
+  private explained = '';
+
+  /**
+   * Why nothing on the board reads the serial line now, in a learner's words, or null when
+   * something does: deep sleep (with or without the GPIO16→RST wire), or a boot ROM that stopped
+   * at `ets_main.c` (no firmware; or a deep-sleep wake without the wire, deepsleep.test.ts).
+   * Download mode is not reported (esptool talks to the ROM loader then).
+   */
+  silenceReason(): string | null {
+    if (this.view.sleeping) {
+      return this.circuit.gpio16ToRst
+        ? 'The board is in deep sleep: nothing reads the serial line until its timer wakes it (or you press Reset).'
+        : 'The board is in deep sleep, and GPIO16 is not wired to RST, so its timer cannot wake it: it stays asleep until you press Reset. Tick "GPIO16 wired to RST" in the Circuit panel to let it wake by itself.';
+    }
+    const at = this.romTail.lastIndexOf('ets Jan  8 2013,');
+    const boot = at < 0 ? '' : this.romTail.slice(at);
+    if (this.replBytes === 0 && /ets_main\.c\s*$/.test(boot)) {
+      return boot.includes('rst cause:5,')
+        ? 'The deep-sleep timer ended, but without the GPIO16→RST wire the chip was not reset: the boot ROM stopped at "ets_main.c" (74880 baud) and nothing runs. Press Reset; tick "GPIO16 wired to RST" in the Circuit panel so the next sleep ends in a proper wake.'
+        : 'The boot ROM found no firmware to start (it printed "ets_main.c" at 74880 baud): nothing reads the serial line. Write MicroPython with the Flash panel, then press Reset.';
+    }
+    return null;
+  }
+
+  /** Tells the learner, once per episode, why what they send gets no answer ({@link silenceReason}). */
+  private explainSilence(): void {
+    const why = this.silenceReason();
+    if (!why) return;
+    const key = `${this.romBoots}:${why}`;
+    if (key === this.explained) return;
+    this.explained = key;
+    this.notice(why);
   }
 }

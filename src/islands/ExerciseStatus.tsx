@@ -5,14 +5,28 @@
  * REPL, the Flash panel) holds the serial port.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { SequenceTracker, completedExercises, lastRomBoot, markCompleted, type Check } from '../lib/exercise-check';
+import { PROGRESS_EVENT, SequenceTracker, completedExercises, lastRomBoot, markCompleted, type Check, type ProgressDetail } from '../lib/exercise-check';
+import { safeStorage } from '../lib/course-progress';
 import { getBoard, onSerial } from '../lib/board';
 import { onPortHolder } from '../lib/port-holder';
 
 const OUTPUT_KEEP = 16 * 1024;
 
 export default function ExerciseStatus({ id, check }: { id: string; check: Check }) {
-  const [done, setDone] = useState(() => completedExercises(globalThis.localStorage ?? null).has(id));
+  const [done, setDone] = useState(() => completedExercises(safeStorage()).has(id));
+  // "Reset my progress" (in this tab or another) un-ticks the box, which starts watching again
+  useEffect(() => {
+    const onProgress = (e: Event) => {
+      if ('reset' in ((e as CustomEvent<ProgressDetail>).detail ?? {})) setDone(false);
+    };
+    const onStorage = () => setDone(completedExercises(safeStorage()).has(id));
+    addEventListener(PROGRESS_EVENT, onProgress);
+    addEventListener('storage', onStorage);
+    return () => {
+      removeEventListener(PROGRESS_EVENT, onProgress);
+      removeEventListener('storage', onStorage);
+    };
+  }, [id]);
   const [waiting, setWaiting] = useState(false);
   useEffect(() => {
     if (done) return;
@@ -29,7 +43,7 @@ export default function ExerciseStatus({ id, check }: { id: string; check: Check
       if (recheck) clearTimeout(recheck);
       recheck = null;
       if (tracker.update({ view: board.view, output, outputDropped: dropped, rom, now: performance.now() })) {
-        markCompleted(globalThis.localStorage ?? null, id);
+        markCompleted(safeStorage(), id);
         setDone(true);
         return;
       }

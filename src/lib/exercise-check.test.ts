@@ -207,3 +207,23 @@ describe('progress events', () => {
     expect(() => resetProgress(memoryStorage(true))).not.toThrow();
   });
 });
+
+describe('the Flash button in a check', () => {
+  it('an LED that follows the button: lit while held and dark after, each for a moment', () => {
+    const check = { sequence: [{ all: [{ flashHeld: true }, { led: true, for: 300 }] }, { all: [{ flashHeld: false }, { led: false, for: 300 }] }] };
+    const at = (flashHeld: boolean, led: boolean, now: number): Observed => ({ ...obs({ flashHeld, led }), now });
+    // an LED that is always on: the second step never holds
+    const always = new SequenceTracker(check);
+    expect(always.update(at(true, true, 0))).toBe(false);
+    expect(always.update(at(true, true, 400))).toBe(false);
+    expect(always.update(at(false, true, 500))).toBe(false);
+    expect(always.update(at(false, true, 2000))).toBe(false);
+    // one that follows the button
+    const follows = new SequenceTracker(check);
+    expect(follows.update(at(true, true, 0))).toBe(false);
+    expect(follows.update(at(true, true, 400))).toBe(false);
+    expect(follows.progress).toBe(1);
+    expect(follows.update(at(false, false, 500))).toBe(false);
+    expect(follows.update(at(false, false, 900))).toBe(true);
+  });
+});

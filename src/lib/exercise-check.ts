@@ -18,6 +18,8 @@ export type Check =
   | { led: boolean; for?: number }
   /** PWM running on a GPIO with a duty in [min, max] (0–1023), steady for `for` ms. */
   | { duty: { gpio: number; min?: number; max?: number }; for?: number }
+  /** The Flash button (GPIO0) held down or not: what the learner does, combined with `all`. */
+  | { flashHeld: boolean }
   /** The board's uptime (virtual clock, ms) at least this: e.g. after the clock's +8 h jump. */
   | { uptimeMs: number }
   /**
@@ -87,6 +89,7 @@ export function holds(check: Check, o: Observed): boolean {
     return d !== null && d !== undefined && d >= (check.duty.min ?? 0) && d <= (check.duty.max ?? 1023);
   }
   if ('uptimeMs' in check) return o.view.uptimeMs >= check.uptimeMs;
+  if ('flashHeld' in check) return o.view.flashHeld === check.flashHeld;
   if ('output' in check) return o.output.includes(check.output);
   if ('pattern' in check) return new RegExp(check.pattern).test(o.output);
   if ('rom' in check) return (o.rom ?? '').includes(check.rom);

@@ -34,7 +34,9 @@ const MIN_COMPRESS_BYTES = 1024;
 /** A copy is kept only when it is at most this fraction of the original. */
 const MAX_RATIO = 0.9;
 /** Entries the zip stores without deflating them again (already compressed). */
-const STORED = new Set(['.br', '.gz', '.png', '.jpg', '.jpeg', '.webp', '.avif', '.woff', '.woff2', '.zip']);
+const STORED = new Set(['.br', '.gz', '.png', '.jpg', '.jpeg', '.webp', '.avif', '.woff', '.woff2', '.zip',
+  // Pagefind's index files are gzip data already
+  '.pagefind', '.pf_meta', '.pf_index', '.pf_fragment']);
 /** Fixed local time for every entry (the zip format stores local time), so builds compare. */
 const MTIME = new Date(2025, 11, 9, 12, 0, 0);
 

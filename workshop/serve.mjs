@@ -66,6 +66,11 @@ const MIME = {
   '.avif': 'image/avif',
   '.ico': 'image/x-icon',
   '.bin': 'application/octet-stream',
+  // Pagefind's search index (already gzip-compressed; pagefind.js unpacks it itself)
+  '.pagefind': 'application/octet-stream',
+  '.pf_meta': 'application/octet-stream',
+  '.pf_index': 'application/octet-stream',
+  '.pf_fragment': 'application/octet-stream',
   '.txt': 'text/plain; charset=utf-8',
   '.md': 'text/plain; charset=utf-8',
   '.xml': 'application/xml',

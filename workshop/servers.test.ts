@@ -133,6 +133,10 @@ beforeAll(async () => {
   writeFileSync(path.join(site, 'module.mjs'), 'export default 1;\n');
   writeFileSync(path.join(site, 'manifest.webmanifest'), '{"name":"ESP8266 Lab"}');
   writeFileSync(path.join(site, 'firmware.bin'), Buffer.alloc(64, 0xff));
+  mkdirSync(path.join(site, 'pagefind', 'index'), { recursive: true });
+  for (const f of ['pagefind/wasm.en.pagefind', 'pagefind/pagefind.en_1.pf_meta', 'pagefind/index/en_1.pf_index', 'pagefind/en_1.pf_fragment']) {
+    writeFileSync(path.join(site, f), gzipSync(Buffer.alloc(2048, 7)));
+  }
   writeFileSync(path.join(site, 'icon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
   writeFileSync(path.join(site, 'big.js'), BIG_JS);
   writeFileSync(path.join(site, 'big.js.gz'), gzipSync(BIG_JS));
@@ -186,12 +190,16 @@ describe.each(['serve.mjs', 'serve.py'])('%s', (name) => {
     expect(uni.body.toString()).toBe('non-ASCII name');
   });
 
-  test('MIME types of wasm, mjs, webmanifest, bin, svg, js', async () => {
+  test('MIME types of wasm, mjs, webmanifest, bin, Pagefind index files, svg, js', async () => {
     const want: Record<string, string> = {
       '/micropython.wasm': 'application/wasm',
       '/module.mjs': 'text/javascript; charset=utf-8',
       '/manifest.webmanifest': 'application/manifest+json',
       '/firmware.bin': 'application/octet-stream',
+      '/pagefind/wasm.en.pagefind': 'application/octet-stream',
+      '/pagefind/pagefind.en_1.pf_meta': 'application/octet-stream',
+      '/pagefind/index/en_1.pf_index': 'application/octet-stream',
+      '/pagefind/en_1.pf_fragment': 'application/octet-stream',
       '/icon.svg': 'image/svg+xml',
       '/big.js': 'text/javascript; charset=utf-8',
     };
@@ -201,6 +209,10 @@ describe.each(['serve.mjs', 'serve.py'])('%s', (name) => {
       expect(res.headers['content-type'], target).toBe(type);
       expect(Number(res.headers['content-length']), target).toBe(res.body.length);
     }
+    // Pagefind's files are gzip data that pagefind.js unpacks itself: sent as they are
+    const pf = await request(port(), 'GET', '/pagefind/index/en_1.pf_index', { 'Accept-Encoding': 'gzip, br' });
+    expect(pf.headers['content-encoding']).toBeUndefined();
+    expect(pf.body.equals(readFileSync(path.join(site, 'pagefind/index/en_1.pf_index')))).toBe(true);
   });
 
   test('precompressed copies: br preferred, gzip next, identity otherwise, with Vary and the right length', async () => {

@@ -5,11 +5,17 @@
  * operation stops the running program (Ctrl-C), works in the raw REPL and leaves the board at the
  * friendly `>>> ` prompt. While it works the panel holds the serial port (port-holder.ts), so the
  * terminal neither shows the raw-REPL traffic nor sends keystrokes into it.
+ *
+ * A file opens in the site's code editor (src/lib/code-editor.ts, CodeMirror, loaded on first
+ * use), the same one the lesson examples use. Its sizes are in src/styles/editor.css, which
+ * every lesson page has through src/components/CodeBlock.astro.
  */
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import type { BoardHost } from '../../emulator/host.ts';
 import type { FileEntry, RawReplClient, RawReplSession } from '../../emulator/raw-repl-client.ts';
 import { boardStarted } from '../lib/board';
+import type { CodeEditor } from '../lib/code-editor';
+import { EDITOR_KEYS_HELP, EDITOR_KEYS_HINT } from '../lib/editor-keys';
 import { onPortHolder, setPortHolder } from '../lib/port-holder';
 
 const HOLDER = 'the Files panel';
@@ -51,7 +57,10 @@ function explain(what: string, e: unknown): string {
   return `${what} failed: ${e instanceof Error ? e.message : String(e)}.`;
 }
 
-type Editing = { path: string | null; text: string; original: string };
+/** The file open in the editor; `session` changes each time a file is opened (a new editor). */
+type Editing = { path: string | null; text: string; original: string; session: number };
+
+let sessions = 0;
 
 export function FileManager({ board }: { board: BoardHost }) {
   const [files, setFiles] = useState<FileEntry[] | null>(null);
@@ -67,7 +76,11 @@ export function FileManager({ board }: { board: BoardHost }) {
   const [otherHolder, setOtherHolder] = useState<string | null>(null);
   const client = useRef<RawReplClient | null>(null);
   const uploadInput = useRef<HTMLInputElement>(null);
-  const textArea = useRef<HTMLTextAreaElement>(null);
+  const codeHost = useRef<HTMLDivElement>(null);
+  const codeEditor = useRef<CodeEditor | null>(null);
+  const [editorReady, setEditorReady] = useState(false);
+  const saveRef = useRef<() => Promise<void>>(async () => {});
+  const helpId = useId();
   const nameInput = useRef<HTMLInputElement>(null);
   const confirmYes = useRef<HTMLButtonElement>(null);
   const refreshButton = useRef<HTMLButtonElement>(null);
@@ -79,6 +92,36 @@ export function FileManager({ board }: { board: BoardHost }) {
   useEffect(() => {
     if (confirm) confirmYes.current?.focus();
   }, [confirm]);
+
+  // one editor per opened file; a new file's name box has the focus first
+  const session = editing?.session ?? null;
+  useEffect(() => {
+    if (session === null || !editing) return;
+    let cancelled = false;
+    const { path, text } = editing;
+    import('../lib/code-editor')
+      .then(({ createCodeEditor }) => {
+        if (cancelled || !codeHost.current) return;
+        codeEditor.current = createCodeEditor(codeHost.current, {
+          doc: text,
+          label: path ? `Contents of ${path}` : 'Contents of the new file',
+          describedBy: helpId,
+          language: path === null || path.endsWith('.py') ? 'python' : 'text',
+          testId: 'files-text',
+          onChange: (t) => setEditing((e) => e && { ...e, text: t }),
+          onSave: () => void saveRef.current(),
+        });
+        setEditorReady(true);
+        if (path !== null) codeEditor.current.focus();
+      })
+      .catch((e) => setError(explain('Loading the editor', e)));
+    return () => {
+      cancelled = true;
+      codeEditor.current?.destroy();
+      codeEditor.current = null;
+      setEditorReady(false);
+    };
+  }, [session]);
 
   async function getClient(): Promise<RawReplClient> {
     if (!client.current) {
@@ -185,13 +228,12 @@ export function FileManager({ board }: { board: BoardHost }) {
       setError(`${entry.name} is not UTF-8 text, so it cannot be edited here. Download it instead.`);
       return;
     }
-    setEditing({ path, text, original: text });
-    setTimeout(() => textArea.current?.focus(), 0);
+    setEditing({ path, text, original: text, session: ++sessions });
   };
 
   const newFile = () => {
     setError('');
-    setEditing({ path: null, text: '', original: '' });
+    setEditing({ path: null, text: '', original: '', session: ++sessions });
     setNewName('');
     setTimeout(() => nameInput.current?.focus(), 0);
   };
@@ -215,10 +257,15 @@ export function FileManager({ board }: { board: BoardHost }) {
     const bytes = new TextEncoder().encode(editing.text);
     const ok = await run(`Saving ${path}…`, (s) => s.put(path, bytes, (done, total) => setProgress(total ? done / total : 1)));
     if (ok) {
-      setEditing({ path, text: editing.text, original: editing.text });
+      // what was typed while it saved stays in the editor, and unsaved
+      const saved = editing.text;
+      setEditing((e) => e && { ...e, path, original: saved });
+      if (editing.path === null) codeEditor.current?.setLabel(`Contents of ${path}`);
       setStatus(`Saved ${path} (${formatSize(bytes.length)}). Press Reset to run main.py from the start.`);
     }
   };
+
+  saveRef.current = save;
 
   const remove = async (entry: FileEntry) => {
     setConfirm(null);
@@ -392,20 +439,11 @@ export function FileManager({ board }: { board: BoardHost }) {
               {dirty ? ' (not saved)' : ''}
             </p>
           )}
-          <textarea
-            ref={textArea}
-            value={editing.text}
-            spellcheck={false}
-            rows={12}
-            aria-label={editing.path ? `Contents of ${editing.path}` : 'Contents of the new file'}
-            onInput={(e) => setEditing({ ...editing, text: (e.currentTarget as HTMLTextAreaElement).value })}
-            onKeyDown={(e) => {
-              if ((e.ctrlKey || e.metaKey) && e.key === 's') {
-                e.preventDefault();
-                void save();
-              }
-            }}
-          />
+          {!editorReady && <div class="files-code-loading">Loading the editor…</div>}
+          <div class="files-code" ref={codeHost} />
+          <p id={helpId} hidden>
+            {EDITOR_KEYS_HELP} Ctrl+S (Cmd+S on a Mac) saves the file to the board.
+          </p>
           <div class="files-editor-actions">
             <button type="button" class="hw-button files-save" disabled={blocked} onClick={() => void save()}>
               Save to board
@@ -413,7 +451,7 @@ export function FileManager({ board }: { board: BoardHost }) {
             <button type="button" class="hw-button" disabled={busy !== null} onClick={closeEditor}>
               {dirty ? 'Discard changes' : 'Close'}
             </button>
-            <span class="files-hint">Ctrl+S saves. Tab leaves the text box.</span>
+            <span class="files-hint">Ctrl+S saves · {EDITOR_KEYS_HINT}</span>
           </div>
         </div>
       )}

@@ -1,5 +1,6 @@
 /** The Files panel: mpremote-style file transfer over the raw REPL, in the real page. */
 import { expect, test, type Page } from '@playwright/test';
+import { editorText, typeOver } from './code-editor';
 import { BANNER, lastLine, openLessonAndBoot, terminalText, typeLine, waitForTerminal } from './helpers';
 
 async function openFiles(page: Page) {
@@ -45,9 +46,12 @@ test('upload main.py, reset runs it; edit and save, reset runs the new text; it 
   await resetAndSee(page, 'MARKER-ONE');
 
   await panel.getByRole('button', { name: 'Edit main.py' }).click();
+  // the file opens in the site's code editor (CodeMirror), focused
   const text = panel.getByRole('textbox', { name: 'Contents of /main.py' });
-  await expect(text).toHaveValue("print('MARKER-' + 'ONE')\n");
-  await text.fill("print('MARKER-' + 'TWO')\nprint('second line')\n");
+  await expect(text).toBeFocused();
+  expect(await editorText(panel.getByTestId('files-text'))).toBe("print('MARKER-' + 'ONE')\n");
+  await typeOver(page, "print('MARKER-' + 'TWO')\nprint('second line')\n");
+  expect(await editorText(panel.getByTestId('files-text'))).toBe("print('MARKER-' + 'TWO')\nprint('second line')\n");
   await expect(panel.getByText('(not saved)')).toBeVisible();
   await panel.locator('.files-editor').screenshot({ path: 'screenshots/files-editor.png' });
   await panel.getByRole('button', { name: 'Save to board' }).click();

@@ -146,15 +146,7 @@ function exercise(id: string, body: (e: ExerciseSource) => Promise<void>, timeou
  * is wrong, not the attempt: `it.fails`, so the case turns red once it is fixed and must be moved
  * back to a plain case.
  */
-const checkBugs = new Map<string, string>([
-  // The check wants a ROM line 'rst cause:5,' before 'wake number 3', but with the GPIO16→RST
-  // wire the emulator's ROM reports a deep-sleep wake as rst cause:2 (emulator/deepsleep.test.ts
-  // expects ROM(2) after a wired wake; cause 5 only without the wire, where nothing boots).
-  ['deep-sleep-count', 'rst cause:5 never appears with the wire'],
-  // The check wants a line that is exactly '200' ('(^|\\n)200\\r\\n'); the lesson's requests
-  // block prints r.status_code and r.text[:60] on one line ('200 <!doctype…').
-  ['tls-limits', "the lesson's requests block prints '200 ' and text, not a line 200"],
-]);
+const checkBugs = new Map<string, string>([]);
 
 describe('lesson exercises on the test board (wrong attempt stays not done, solution ticks)', () => {
   it('every exercise in the lessons has a case here', () => {

@@ -2,6 +2,7 @@
 import mdx from '@astrojs/mdx';
 import preact from '@astrojs/preact';
 import { defineConfig } from 'astro/config';
+import pagefind from './src/integrations/pagefind.mjs';
 import pwa from './src/integrations/pwa.mjs';
 
 /**
@@ -34,7 +35,7 @@ const runnableBlocks = {
 
 export default defineConfig({
   site: 'http://localhost:4321',
-  integrations: [mdx(), preact(), pwa()],
+  integrations: [mdx(), preact(), pagefind(), pwa()], // pagefind before pwa: its files get precached
   server: { headers: isolation },
   devToolbar: { enabled: false },
   markdown: {

@@ -2,10 +2,11 @@
  * Source of the site's service worker. `pwa.mjs` bundles it (Workbox's modules included, nothing
  * from a CDN) and workbox-build writes the list of every built file into `self.__WB_MANIFEST`.
  *
- * - Every page, script, style, the emulator's worker and wasm, the firmware files, the manifest
- *   and icons are precached at install; afterwards they are answered from the cache, so lessons
- *   work offline. The cached responses are the server's own, headers included (COOP/COEP keep
- *   the page cross-origin isolated offline).
+ * - Every page, script, style, the emulator's worker and wasm, the firmware files, the manifest,
+ *   icons and the search index (`/pagefind/`, written before this runs) are precached at install;
+ *   afterwards they are answered from the cache, so lessons and search work offline. The cached
+ *   responses are the server's own, headers included (COOP/COEP keep the page cross-origin
+ *   isolated offline).
  * - A new deployment's worker waits: the page offers "Reload" and then sends SKIP_WAITING
  *   (workbox-window's messageSkipWaiting), so one page never mixes two versions' files.
  * - The first install takes control of the open page at once (clientsClaim), so that page's
@@ -26,6 +27,9 @@ function directoryWithoutSlash({ url }) {
 }
 
 precacheAndRoute(self.__WB_MANIFEST, {
+  // Workbox's defaults, plus `ts`: pagefind.js asks for `/pagefind/pagefind-entry.json?ts=<now>`
+  // (a cache-buster), which must still be answered from the precache for search to work offline
+  ignoreURLParametersMatching: [/^utm_/, /^fbclid$/, /^ts$/],
   directoryIndex: 'index.html',
   cleanURLs: false,
   urlManipulation: directoryWithoutSlash,

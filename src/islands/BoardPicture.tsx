@@ -84,7 +84,10 @@ function PadRow({ pad, index, side, view, onInfo, onPick }: PadRowProps) {
   const textX = side === 'left' ? 100 : 260;
   const anchor = side === 'left' ? 'end' : 'start';
   const dotX = x + 6;
-  const name = pad.gpio !== undefined ? `GPIO${pad.gpio}` : pad.label;
+  // the accessible name starts with the text the pad shows (WCAG 2.5.3, label in name)
+  const visible = pad.note ? `${pad.label} ${pad.note}` : pad.label;
+  const gpioName = pad.gpio !== undefined ? `GPIO${pad.gpio}` : null;
+  const state = gpioName === null ? '' : `${gpioName === pad.label ? '' : ` (${gpioName})`}, ${level}`;
   return (
     <g
       class="pad"
@@ -94,7 +97,7 @@ function PadRow({ pad, index, side, view, onInfo, onPick }: PadRowProps) {
       data-pad={pad.label}
       tabIndex={0}
       role="button"
-      aria-label={`${name}${pad.gpio !== undefined ? `, ${level}` : ''}: ${PAD_INFO[pad.label] ?? ''}`}
+      aria-label={`${visible}${state}: ${PAD_INFO[pad.label] ?? ''}`}
       onMouseEnter={() => onInfo(pad)}
       onFocus={() => onInfo(pad)}
       onClick={() => onPick(pad)}
@@ -111,7 +114,9 @@ function PadRow({ pad, index, side, view, onInfo, onPick }: PadRowProps) {
       {level && <circle cx={dotX} cy={y} r="3.5" class={`pad-level pad-${level}`} />}
       <text x={textX} y={y + 4} text-anchor={anchor} class="pad-label">
         {pad.label}
-        {pad.note && <tspan class="pad-note">{` ${pad.note}`}</tspan>}
+        {/* the space outside the tspan: the text reads "GPIO13 LED", as the pad's name does */}
+        {pad.note && ' '}
+        {pad.note && <tspan class="pad-note">{pad.note}</tspan>}
       </text>
     </g>
   );
@@ -134,7 +139,11 @@ function formatCurrent(ua: number): string {
   return ua >= 1000 ? `${Math.round(ua / 1000)} mA` : `${Math.round(ua)} µA`;
 }
 
-export function BoardPicture({ board }: { board: BoardHost }) {
+/**
+ * @param board the page's board client
+ * @param id the picture's element id (the docked terminal's "Board" button controls it)
+ */
+export function BoardPicture({ board, id }: { board: BoardHost; id?: string }) {
   const [view, setView] = useState<BoardView>(board.view);
   const [circuit, setCircuit] = useState<Circuit>(board.circuitParts);
   useEffect(() => board.on('circuit', setCircuit), [board]);
@@ -179,8 +188,8 @@ export function BoardPicture({ board }: { board: BoardHost }) {
   };
 
   return (
-    <div class="board" data-sleeping={view.sleeping ? 'true' : 'false'}>
-      <svg viewBox="0 0 360 300" role="img" aria-label="ESP-07 module on its carrier board with an LED on GPIO13, a Flash button on GPIO0 and a Reset button" class="board-svg">
+    <div class="board" id={id} data-sleeping={view.sleeping ? 'true' : 'false'}>
+      <svg viewBox="0 0 360 300" role="group" aria-label="ESP-07 module on its carrier board with an LED on GPIO13, a Flash button on GPIO0 and a Reset button" class="board-svg">
         <rect x="4" y="4" width="352" height="292" rx="10" class="pcb" />
         {/* module */}
         <rect x="124" y="14" width="112" height="252" rx="3" class="module" />

@@ -1,6 +1,13 @@
 /**
  * The serial terminal on UART0 (115200 baud): xterm.js, loaded after the board starts so the
  * page's first JavaScript stays small. Keys go to the board as bytes; output comes back as bytes.
+ *
+ * Keyboard: Tab and Shift+Tab go to the board (the REPL completes names on Tab), so the terminal
+ * keeps focus on them. The way out, shown in the title bar and given to screen readers as the
+ * input's description, is Escape then Tab (or Shift+Tab), as editors that capture Tab do. The
+ * Escape key itself is not sent: MicroPython's line editor takes ESC as the start of an escape
+ * sequence and would swallow the next key (`readline_process_char`, shared/readline/readline.c).
+ * Ctrl+[ still sends a real ESC byte.
  */
 import '@xterm/xterm/css/xterm.css';
 import { useEffect, useRef, useState } from 'preact/hooks';
@@ -9,7 +16,51 @@ import { resample } from '../../emulator/serial-line.ts';
 import { onSerial } from '../lib/board';
 import { onPortHolder } from '../lib/port-holder';
 
+/**
+ * Window event (a plain `Event`) asking the terminal to take the keyboard, as a Run button does
+ * after sending its code: the terminal scrolls to its newest line and focus moves into it —
+ * except on touch-only devices, where focus would open the on-screen keyboard over the output.
+ * src/islands/Lab.tsx brings the terminal into view on the same event (it scrolls the lab panel
+ * beside the text on wide screens, and docks the terminal at the bottom on narrow ones).
+ */
 export const FOCUS_TERMINAL = 'esp8266-lab:focus-terminal';
+
+/** Id of the title bar's "Esc then Tab" hint, the description of xterm's input. */
+const HINT_ID = 'terminal-keys-hint';
+
+/** Keys that arrive on their own before a shortcut (Shift before Shift+Tab): they keep an Escape pending. */
+const MODIFIER_KEYS = new Set(['Shift', 'Control', 'Alt', 'Meta', 'AltGraph', 'CapsLock', 'OS']);
+
+/**
+ * The terminal's key filter (for xterm's `attachCustomKeyEventHandler`): `true` lets xterm send
+ * the key to the board, `false` leaves it to the browser. Escape is kept from the board and
+ * arms a way out: when the next key is Tab or Shift+Tab, the browser moves focus on. Any other
+ * key disarms it and goes to the board as usual. `disarm()` is for the input losing focus.
+ */
+export function escapeThenTab(): { filter: (e: KeyboardEvent) => boolean; disarm: () => void } {
+  let armed = false;
+  return {
+    filter(e) {
+      if (e.type !== 'keydown') return true;
+      if (e.key === 'Escape' && !e.ctrlKey && !e.altKey && !e.metaKey) {
+        armed = true;
+        return false;
+      }
+      if (MODIFIER_KEYS.has(e.key)) return true;
+      const leave = armed && e.key === 'Tab' && !e.ctrlKey && !e.altKey && !e.metaKey;
+      armed = false;
+      return !leave;
+    },
+    disarm() {
+      armed = false;
+    },
+  };
+}
+
+/** A device whose only pointer is a finger: focusing a text input there opens the on-screen keyboard. */
+function touchOnly(): boolean {
+  return typeof matchMedia === 'function' && matchMedia('(hover: none) and (pointer: coarse)').matches;
+}
 
 /** Rates a learner's terminal program offers (the ESP8266 ROM speaks at 74880, MicroPython at 115200). */
 const BAUD_RATES = [9600, 57600, 74880, 115200, 230400];
@@ -95,12 +146,22 @@ export function Terminal({ board }: { board: BoardHost }) {
       const onData = term.onData((s) => {
         if (holderRef.current === null) board.write(s);
       });
-      const focus = () => term.focus();
+      const keys = escapeThenTab();
+      term.attachCustomKeyEventHandler(keys.filter);
+      const input = term.textarea;
+      input?.setAttribute('aria-describedby', HINT_ID);
+      input?.addEventListener('blur', keys.disarm);
+      // (Lab.tsx brings the terminal into view: it scrolls the lab panel, or docks the terminal)
+      const focus = () => {
+        term.scrollToBottom();
+        if (!touchOnly()) term.focus();
+      };
       window.addEventListener(FOCUS_TERMINAL, focus);
       const resize = new ResizeObserver(() => fit.fit());
       resize.observe(host.current);
       cleanup = () => {
         onData.dispose();
+        input?.removeEventListener('blur', keys.disarm);
         resize.disconnect();
         window.removeEventListener(FOCUS_TERMINAL, focus);
         term.dispose();
@@ -118,7 +179,11 @@ export function Terminal({ board }: { board: BoardHost }) {
   return (
     <div class="terminal-wrap">
       <div class="terminal-title">
-        <span>Serial terminal · UART0</span>
+        <span class="terminal-name">Serial terminal · UART0</span>
+        <span class="terminal-hint" id={HINT_ID}>
+          Press <kbd>Esc</kbd> then <kbd>Tab</kbd> to leave the terminal
+          <span class="visually-hidden">. Tab alone completes names at the REPL; Escape is not sent to the board.</span>
+        </span>
         <label class="baud-control">
           <select
             aria-label="Terminal baud rate"
@@ -134,7 +199,7 @@ export function Terminal({ board }: { board: BoardHost }) {
           <span>baud</span>
         </label>
       </div>
-      <div class="terminal" ref={host} data-testid="terminal" aria-label="Serial terminal of the virtual ESP-07" />
+      <div class="terminal" ref={host} data-testid="terminal" role="group" aria-label="Serial terminal of the virtual ESP-07" />
       <p class="lab-notice" aria-live="polite" data-testid="lab-notice">{notice}</p>
     </div>
   );

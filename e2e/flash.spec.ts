@@ -111,6 +111,8 @@ test('with the DTR/RTS auto-reset adapter, Write needs no buttons and the board 
   await expect(log(page)).toContainText('Hash of data verified.');
   await expect(log(page)).toContainText('Hard resetting via RTS pin');
   await expect(page.getByRole('button', { name: 'Flash (hold)' })).toHaveAttribute('aria-pressed', 'false');
+  // the lab panel is scrolled to the Flash panel: back to the terminal (xterm paints only in view)
+  await page.locator('.terminal-wrap').scrollIntoViewIfNeeded();
   await waitForTerminal(page, (t) => t.split('terminal connected again')[1]?.includes(BANNER) === true && lastLine(t) === '>>>', 'booted after the hard reset', 15_000);
   await page.locator('.lab').screenshot({ path: 'screenshots/flash-auto-reset.png' });
   expect(errors).toEqual([]);

@@ -116,7 +116,7 @@ export default function Lab() {
     <div class="lab-inner" data-testid="lab" data-dock={dock} data-dock-board={docked && boardShown ? 'true' : undefined}>
       <div class="lab-deck" ref={deck}>
         {docked && (
-          <div class="dock-bar" role="toolbar" aria-label="Docked terminal" data-testid="dock-bar">
+          <div class="dock-bar" role="group" aria-label="Docked terminal" data-testid="dock-bar">
             <span class="dock-title">Terminal</span>
             <button type="button" class="dock-button" title="Interrupt the running program (Ctrl-C)" onClick={() => board.write('\x03')}>
               Ctrl-C

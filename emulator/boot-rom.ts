@@ -33,6 +33,15 @@ export function bootAction(mode: number): 'flash' | 'download' | 'sdio' | 'other
   return 'other';
 }
 
+/**
+ * The latest boot in text received at 74880 baud: from its ` ets Jan  8 2013,…` line (see
+ * {@link romBanner}) to the end ('' when there is none).
+ */
+export function lastRomBoot(text: string): string {
+  const at = text.lastIndexOf('ets Jan  8 2013,');
+  return at < 0 ? '' : text.slice(at);
+}
+
 /** The ROM's first line for a reset, as bytes (sent at {@link ROM_BAUD}). */
 export function romBanner(cause: RomResetCause, mode: number): Uint8Array {
   return new TextEncoder().encode(`\r\n ets Jan  8 2013,rst cause:${cause}, boot mode:(${mode},6)\r\n\r\n`);

@@ -23,6 +23,7 @@ import { createMailbox, Mailbox } from './net/mailbox.ts';
 import type { LaptopReply } from './net/stack.ts';
 import type { InterruptLayout } from './wasm-inspect.ts';
 import type { RelayLink, RelaySender } from './relay.ts';
+import { lastRomBoot } from './boot-rom.ts';
 
 /** A worker thread as the host needs it (browser `Worker` or Node `worker_threads.Worker`). */
 export interface WorkerLike {
@@ -86,6 +87,8 @@ export interface BoardHostEvents {
 
 type Listeners = { [K in keyof BoardHostEvents]: Set<BoardHostEvents[K]> };
 
+/** Characters of the boot ROM's text the host keeps to explain a silent board (one boot's lines fit). */
+const ROM_TAIL = 600;
 const EMPTY_VIEW: BoardView = { pins: Array(17).fill('input'), levels: Array(17).fill(0), led: false, ledBrightness: 0, duty: Array(17).fill(null), adc: 0, flashHeld: false, sleeping: false, uptimeMs: 0, supplyUa: 70000 };
 
 export class BoardHost {
@@ -764,15 +767,10 @@ export class BoardHost {
   }
 
   private emitSerial(data: Uint8Array, baud: number, echo = false): void {
-    if (baud === 115200) this.replBytes += data.length;
-    else {
-      const text = String.fromCharCode(...data);
-      if (text.includes('ets Jan  8 2013,')) {
-        this.replBytes = 0;
-        this.romBoots++;
-      }
-      this.romTail = (this.romTail + text).slice(-600);
-    }
+    // anything the board sends ends a silence: the next one is explained again
+    this.explained = false;
+    this.replSinceRom = baud === 115200;
+    if (baud !== 115200) this.romTail = (this.romTail + String.fromCharCode(...data.subarray(-ROM_TAIL))).slice(-ROM_TAIL);
     for (const fn of this.listeners.serial) fn(data, baud, echo);
   }
 
@@ -790,12 +788,12 @@ export class BoardHost {
     for (const fn of this.listeners.notice) fn(text);
   }
 
-  /** The boot ROM's recent 74880-baud text, its number of boots, and REPL-rate bytes since the last one. */
+  /** The end of the boot ROM's 74880-baud text (at most {@link ROM_TAIL} characters). */
   private romTail = '';
-  private romBoots = 0;
-  private replBytes = 0;
-  /** The episode (reason and ROM boot) last explained, so each is explained once. */
-  private explained = '';
+  /** Whether the REPL's rate was heard since the ROM last spoke (the firmware runs). */
+  private replSinceRom = false;
+  /** The current silence was explained already (reset by any output). */
+  private explained = false;
 
   /**
    * Why nothing on the board reads the serial line now, in a learner's words, or null when
@@ -809,9 +807,8 @@ export class BoardHost {
         ? 'The board is in deep sleep: nothing reads the serial line until its timer wakes it (or you press Reset).'
         : 'The board is in deep sleep, and GPIO16 is not wired to RST, so its timer cannot wake it: it stays asleep until you press Reset. Tick "GPIO16 wired to RST" in the Circuit panel to let it wake by itself.';
     }
-    const at = this.romTail.lastIndexOf('ets Jan  8 2013,');
-    const boot = at < 0 ? '' : this.romTail.slice(at);
-    if (this.replBytes === 0 && /ets_main\.c\s*$/.test(boot)) {
+    const boot = lastRomBoot(this.romTail);
+    if (!this.replSinceRom && /ets_main\.c\s*$/.test(boot)) {
       return boot.includes('rst cause:5,')
         ? 'The deep-sleep timer ended, but without the GPIO16→RST wire the chip was not reset: the boot ROM stopped at "ets_main.c" (74880 baud) and nothing runs. Press Reset; tick "GPIO16 wired to RST" in the Circuit panel so the next sleep ends in a proper wake.'
         : 'The boot ROM found no firmware to start (it printed "ets_main.c" at 74880 baud): nothing reads the serial line. Write MicroPython with the Flash panel, then press Reset.';
@@ -821,11 +818,10 @@ export class BoardHost {
 
   /** Tells the learner, once per episode, why what they send gets no answer ({@link silenceReason}). */
   private explainSilence(): void {
+    if (this.explained) return;
     const why = this.silenceReason();
     if (!why) return;
-    const key = `${this.romBoots}:${why}`;
-    if (key === this.explained) return;
-    this.explained = key;
+    this.explained = true;
     this.notice(why);
   }
 }

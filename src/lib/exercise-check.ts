@@ -7,6 +7,7 @@
  * passes through it does not tick the exercise.
  */
 import type { BoardView } from '../../emulator/board.ts';
+import { lastRomBoot } from '../../emulator/boot-rom.ts';
 
 /** How long a state check must hold without a break before it counts (ms), unless it says `for`. */
 export const STEADY_MS = 1000;
@@ -60,14 +61,8 @@ export function lastRomLine(text: string): string {
   return lines ? (lines[lines.length - 1] as string) : '';
 }
 
-/**
- * The latest boot in text received at 74880 baud: from its ` ets Jan  8 2013,…` line to the end
- * ('' when there is none).
- */
-export function lastRomBoot(text: string): string {
-  const at = text.lastIndexOf('ets Jan  8 2013,');
-  return at < 0 ? '' : text.slice(at);
-}
+/** The latest boot in 74880-baud text (emulator/boot-rom.ts). */
+export { lastRomBoot };
 
 /** How long (ms) a check must hold steadily before it counts: 0 for output and ROM checks. */
 export function steadyFor(check: Check): number {

@@ -15,7 +15,7 @@
  */
 import type { BoardView } from './board.ts';
 import { supplyMicroAmps } from './power.ts';
-import type { PadState } from './gpio.ts';
+import type { PadState } from './chip/gpio.ts';
 
 export const CTL_WAKE = 0;
 const CTL_IN_HEAD = 1;

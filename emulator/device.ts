@@ -21,14 +21,14 @@ import type { Circuit } from './circuit.ts';
 import { ROM_BAUD, bootAction, bootMode, romBanner, type RomResetCause } from './boot-rom.ts';
 import type { SleepMode } from './clock.ts';
 import { ChannelDevice } from './channel.ts';
-import type { SerialChunk } from './uart.ts';
+import type { SerialChunk } from './chip/uart.ts';
 import { HeapMeter, findPystack } from './heap.ts';
 import { INITIAL_HEAP_BYTES, Interpreter, isShared, type PreparedWasm } from './interpreter.ts';
 import { InputStream, type SyncRelay } from './relay.ts';
 import { OutputFilter } from './output-filter.ts';
 import { NetStack } from './net/stack.ts';
 import type { ClockSettings, DeviceMessage, StartCause } from './protocol.ts';
-import { FirmwareRtc, RTC_MEMORY_BYTES } from './rtc.ts';
+import { FirmwareRtc, RTC_MEMORY_BYTES } from './chip/rtc.ts';
 
 /** Identity of a MicroPython firmware build, as its banner and `os.uname()` show it. */
 export interface FirmwareBuild {

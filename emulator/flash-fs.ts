@@ -8,7 +8,7 @@
  * Region: `ports/esp8266/modules/flashbdev.py` — 4 KB blocks from `start_sec`; reference §3.4
  * gives 763 blocks at sector 256 on a 4 MB board with the default build.
  */
-import { SECTOR_BYTES, type SpiFlash } from './flash.ts';
+import { SECTOR_BYTES, type SpiFlash } from './chip/flash.ts';
 import { LfsError, LittleFs, type LfsBlockDevice } from './littlefs.ts';
 
 /** errno values (py/mperrno.h). */

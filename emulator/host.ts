@@ -13,10 +13,10 @@
 import type { BoardView } from './board.ts';
 import { ChannelHost, createChannelBuffer } from './channel.ts';
 import type { SleepMode } from './clock.ts';
-import { FLASH_SIZES, SpiFlash } from './flash.ts';
+import { FLASH_SIZES, SpiFlash } from './chip/flash.ts';
 import { buildFirmware, FIRMWARE_BUILDS, sealFirmware } from './firmware.ts';
 import { DEFAULT_CIRCUIT, type Circuit } from './circuit.ts';
-import { BOARD_RTC, RTC_MEMORY_BYTES } from './rtc.ts';
+import { BOARD_RTC, RTC_MEMORY_BYTES } from './chip/rtc.ts';
 import { keyboardInterruptPending, pokeKeyboardInterrupt, runningUserCode } from './vm-interrupt.ts';
 import { parseDeviceMessage, type CompiledInterpreter, type HostMessage, type StartCause } from './protocol.ts';
 import { createMailbox, Mailbox } from './net/mailbox.ts';

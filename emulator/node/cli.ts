@@ -22,7 +22,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ROM_BAUD } from '../boot-rom.ts';
-import { FLASH_SIZES } from '../flash.ts';
+import { FLASH_SIZES } from '../chip/flash.ts';
 import { BoardHost, type FlashSize } from '../host.ts';
 import { resample } from '../serial-line.ts';
 import { spawnNodeDevice } from './spawn.ts';

@@ -1,7 +1,7 @@
 # machine.RTC and machine.deepsleep of the esp8266 port (MP@v1.27.0:ports/esp8266/machine_rtc.c,
 # modmachine.c mp_machine_deepsleep). The RTC's arithmetic (32-bit slow-clock ticks, `cal`,
 # `delta`, rtc_last_ticks, ALARM0) runs in the emulator over the board's RTC memory
-# (emulator/rtc.ts); argument checks and error messages are the C code's (NORMAL error reporting).
+# (emulator/chip/rtc.ts); argument checks and error messages are the C code's (NORMAL error reporting).
 import _esp_hal as _hal
 from binascii import hexlify as _hexlify, unhexlify as _unhexlify
 import _fw_machine as _m

@@ -60,7 +60,7 @@ def ticks_cpu():
 
 
 def time():
-    # ports/esp8266/modtime.c: the RTC (machine_rtc.c pyb_rtc_get_us_since_epoch, emulator/rtc.ts)
+    # ports/esp8266/modtime.c: the RTC (machine_rtc.c pyb_rtc_get_us_since_epoch, emulator/chip/rtc.ts)
     return int(_hal.rtc_us()) // 1000000
 
 

@@ -6,7 +6,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { BoardHost } from '../../emulator/host.ts';
-import { BOARD_RTC, driftPpmFromSecondsPerMinute, driftSecondsPerMinute } from '../../emulator/rtc.ts';
+import { BOARD_RTC, driftPpmFromSecondsPerMinute, driftSecondsPerMinute } from '../../emulator/chip/rtc.ts';
 
 const RATES: { rate: number; label: string; title: string }[] = [
   { rate: 0, label: 'Pause', title: 'Stop the board clock: ticks, sleeps, timers and the RTC stand still' },

@@ -8,7 +8,7 @@
  * simply starts new on every visit.
  */
 import type { FlashSize } from '../../emulator/host.ts';
-import { FLASH_SIZES } from '../../emulator/flash.ts';
+import { FLASH_SIZES } from '../../emulator/chip/flash.ts';
 
 const DB_NAME = 'esp8266-lab';
 const STORE = 'flash';

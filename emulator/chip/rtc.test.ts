@@ -1,5 +1,5 @@
 /**
- * The RTC's mechanism (emulator/rtc.ts) against reference esp8266-micropython-behaviour.md §4.1
+ * The RTC's mechanism (emulator/chip/rtc.ts) against reference esp8266-micropython-behaviour.md §4.1
  * and §4.2, and MP@v1.27.0:ports/esp8266/machine_rtc.c, without a board: the counter is driven by a
  * plain number standing for the board's virtual clock.
  */

@@ -13,8 +13,8 @@
  * producer and one consumer. Without SharedArrayBuffer (a page that is not cross-origin
  * isolated) the same information travels in messages instead; see `protocol.ts`.
  */
-import type { BoardView } from './board.ts';
-import { supplyMicroAmps } from './power.ts';
+import type { BoardView } from './board/esp07.ts';
+import { supplyMicroAmps } from './board/power.ts';
 import type { PadState } from './chip/gpio.ts';
 
 export const CTL_WAKE = 0;

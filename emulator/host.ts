@@ -10,12 +10,12 @@
  * does not answer within `interruptTimeoutMs` (a long C call, or no shared memory), the thread
  * is replaced: a hard reset, announced through the `notice` event.
  */
-import type { BoardView } from './board.ts';
+import type { BoardView } from './board/esp07.ts';
 import { ChannelHost, createChannelBuffer } from './channel.ts';
-import type { SleepMode } from './clock.ts';
+import type { SleepMode } from './board/clock.ts';
 import { FLASH_SIZES, SpiFlash } from './chip/flash.ts';
 import { buildFirmware, FIRMWARE_BUILDS, sealFirmware } from './firmware.ts';
-import { DEFAULT_CIRCUIT, type Circuit } from './circuit.ts';
+import { DEFAULT_CIRCUIT, type Circuit } from './board/circuit.ts';
 import { BOARD_RTC, RTC_MEMORY_BYTES } from './chip/rtc.ts';
 import { keyboardInterruptPending, pokeKeyboardInterrupt, runningUserCode } from './vm-interrupt.ts';
 import { parseDeviceMessage, type CompiledInterpreter, type HostMessage, type StartCause } from './protocol.ts';

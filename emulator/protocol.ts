@@ -5,9 +5,9 @@
  * the learner's code. `parseDeviceMessage` accepts only the shapes below and never yields
  * markup; text goes to the terminal as bytes, never into the DOM as HTML.
  */
-import type { Circuit } from './circuit.ts';
-import type { BoardView } from './board.ts';
-import type { SleepMode } from './clock.ts';
+import type { Circuit } from './board/circuit.ts';
+import type { BoardView } from './board/esp07.ts';
+import type { SleepMode } from './board/clock.ts';
 import type { InterruptLayout } from './wasm-inspect.ts';
 import type { RelayEndpoint } from './relay.ts';
 import type { LaptopReply } from './net/stack.ts';

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { TestBoard } from './node/test-board.ts';
 import { esptoolOn, firmwareFile, writeImage } from './node/esptool.ts';
 import { autoResetPulls, BoardSerialPort } from './serial-port.ts';
-import { DEFAULT_CIRCUIT } from './circuit.ts';
+import { DEFAULT_CIRCUIT } from './board/circuit.ts';
 import { EnPulseHardReset, hardReset } from './esptool-reset.ts';
 import type { BoardHost } from './host.ts';
 

@@ -2,7 +2,7 @@
  * A board for tests: runs the emulator in a worker thread and records everything the terminal
  * would show, so a test can type at the REPL and wait for exact text.
  */
-import type { SleepMode } from '../clock.ts';
+import type { SleepMode } from '../board/clock.ts';
 import { BoardHost, type FlashSize } from '../host.ts';
 import { spawnNodeDevice } from './spawn.ts';
 import type { RelayLink } from '../relay.ts';

@@ -4,9 +4,9 @@
  * and a live region announces the LED. The buttons are real buttons (keyboard operable).
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { BoardView } from '../../emulator/board.ts';
+import type { BoardView } from '../../emulator/board/esp07.ts';
 import type { BoardHost } from '../../emulator/host.ts';
-import { DEFAULT_CIRCUIT, type Circuit } from '../../emulator/circuit.ts';
+import { DEFAULT_CIRCUIT, type Circuit } from '../../emulator/board/circuit.ts';
 
 type Pad = { label: string; gpio?: number; note?: string };
 

@@ -6,7 +6,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { BoardHost } from '../../emulator/host.ts';
-import { DEFAULT_CIRCUIT, type Circuit } from '../../emulator/circuit.ts';
+import { DEFAULT_CIRCUIT, type Circuit } from '../../emulator/board/circuit.ts';
 
 const PARTS: { key: Exclude<keyof Circuit, 'autoReset' | 'gpio16ToRst'>; label: string }[] = [
   { key: 'gpio15PullDown', label: '10 kΩ pull-down on GPIO15 (R4)' },

@@ -3,7 +3,7 @@
  * ESP-07. The board powers on the first time anything asks for it, with its flash as this
  * browser last saved it (IndexedDB, `flash-store.ts`): files and firmware survive reloads.
  */
-import type { BoardView } from '../../emulator/board.ts';
+import type { BoardView } from '../../emulator/board/esp07.ts';
 import { BoardHost, type FlashSize, type WorkerLike } from '../../emulator/host.ts';
 import { clearFlash, loadFlash, saveFlash } from './flash-store.ts';
 import { httpRelayLink, probeRelay } from '../../emulator/relay.ts';

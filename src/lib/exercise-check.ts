@@ -6,7 +6,7 @@
  * A state (a pin, the LED, a PWM duty) counts only once it has held steadily, so a loop that
  * passes through it does not tick the exercise.
  */
-import type { BoardView } from '../../emulator/board.ts';
+import type { BoardView } from '../../emulator/board/esp07.ts';
 import { lastRomBoot } from '../../emulator/boot-rom.ts';
 
 /** How long a state check must hold without a break before it counts (ms), unless it says `for`. */

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { Esp07Board, LED_GPIO } from './board.ts';
-import { bootMode } from './boot-rom.ts';
+import { Esp07Board, LED_GPIO } from './esp07.ts';
+import { bootMode } from '../boot-rom.ts';
 import { DEFAULT_CIRCUIT } from './circuit.ts';
-import { MODE_OUT, MODE_IN } from './chip/gpio.ts';
+import { MODE_OUT, MODE_IN } from '../chip/gpio.ts';
 
 describe('Esp07Board wiring', () => {
   it('lights the LED only while GPIO13 drives high', () => {

@@ -11,17 +11,17 @@
  * - Reset button on EN/RST (handled by the host as a hard reset).
  * - UART0 to the terminal at 115200 baud.
  */
-import type { Straps } from './boot-rom.ts';
+import type { Straps } from '../boot-rom.ts';
 import { DEFAULT_CIRCUIT, type Circuit } from './circuit.ts';
-import { Adc } from './chip/adc.ts';
+import { Adc } from '../chip/adc.ts';
 import { VirtualClock, type HostNow, type SleepMode } from './clock.ts';
-import { SpiFlash } from './chip/flash.ts';
-import { GPIO_COUNT, Gpio, type PadState } from './chip/gpio.ts';
-import { Pwm } from './chip/pwm.ts';
+import { SpiFlash } from '../chip/flash.ts';
+import { GPIO_COUNT, Gpio, type PadState } from '../chip/gpio.ts';
+import { Pwm } from '../chip/pwm.ts';
 import { supplyMicroAmps } from './power.ts';
-import { RtcCounter } from './chip/rtc.ts';
-import { OsTimers } from './chip/timers.ts';
-import { Uart } from './chip/uart.ts';
+import { RtcCounter } from '../chip/rtc.ts';
+import { OsTimers } from '../chip/timers.ts';
+import { Uart } from '../chip/uart.ts';
 
 /** GPIO the on-board LED hangs from. */
 export const LED_GPIO = 13;

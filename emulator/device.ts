@@ -11,14 +11,14 @@
  * `MPY: soft reboot`, a hard boot starts with a blank line, then the banner).
  */
 import { RawPaste } from './raw-paste.ts';
-import { parseImage, romLoadLog } from './esp-image.ts';
-import type { RomLoader } from './rom-loader.ts';
-import { md5 } from './md5.ts';
+import { parseImage, romLoadLog } from './rom/esp-image.ts';
+import type { RomLoader } from './rom/rom-loader.ts';
+import { md5 } from './rom/md5.ts';
 import { FlashFilesystems } from './flash-fs.ts';
 import { readIdentity } from './firmware.ts';
 import { Esp07Board } from './board/esp07.ts';
 import type { Circuit } from './board/circuit.ts';
-import { ROM_BAUD, bootAction, bootMode, romBanner, type RomResetCause } from './boot-rom.ts';
+import { ROM_BAUD, bootAction, bootMode, romBanner, type RomResetCause } from './rom/boot-rom.ts';
 import type { SleepMode } from './board/clock.ts';
 import { ChannelDevice } from './channel.ts';
 import type { SerialChunk } from './chip/uart.ts';
@@ -414,7 +414,7 @@ export class Device {
         if (bootAction(mode) === 'download') {
           // loaded on first use: the loader and its inflater are not needed to run MicroPython;
           // bytes that arrive meanwhile wait in UART0 (pump() waits for it)
-          const loading = import('./rom-loader.ts');
+          const loading = import('./rom/rom-loader.ts');
           this.loaderLoading = loading.then(() => undefined, () => undefined);
           const { RomLoader } = await loading;
           this.loaderLoading = null;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { parseImage, romLoadLog } from './esp-image.ts';
+import { parseImage, romLoadLog } from './rom/esp-image.ts';
 import { buildFirmware, GENERIC_4M, IROM_OFFSET, LENGTH_WORD, readIdentity, sealFirmware } from './firmware.ts';
 
 const reader = (bytes: Uint8Array) => (addr: number, length: number) => {

@@ -23,7 +23,7 @@ import { createMailbox, Mailbox } from './net/mailbox.ts';
 import type { LaptopReply } from './net/stack.ts';
 import type { InterruptLayout } from './wasm-inspect.ts';
 import type { RelayLink, RelaySender } from './relay.ts';
-import { lastRomBoot } from './boot-rom.ts';
+import { lastRomBoot } from './rom/boot-rom.ts';
 
 /** A worker thread as the host needs it (browser `Worker` or Node `worker_threads.Worker`). */
 export interface WorkerLike {
@@ -643,7 +643,7 @@ export class BoardHost {
     const build = FIRMWARE_BUILDS.find((b) => b.flash === this.opts.flashSize) ?? FIRMWARE_BUILDS[0];
     const fw = buildFirmware(build.id);
     view.set(fw.bytes);
-    return { storage, seal: () => import('./md5.ts').then(({ md5 }) => sealFirmware(view, fw.length, md5)) };
+    return { storage, seal: () => import('./rom/md5.ts').then(({ md5 }) => sealFirmware(view, fw.length, md5)) };
   }
 
   private respawn(cause: StartCause, why?: string): void {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Esp07Board, LED_GPIO } from './esp07.ts';
-import { bootMode } from '../boot-rom.ts';
+import { bootMode } from '../rom/boot-rom.ts';
 import { DEFAULT_CIRCUIT } from './circuit.ts';
 import { MODE_OUT, MODE_IN } from '../chip/gpio.ts';
 

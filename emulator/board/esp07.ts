@@ -11,7 +11,7 @@
  * - Reset button on EN/RST (handled by the host as a hard reset).
  * - UART0 to the terminal at 115200 baud.
  */
-import type { Straps } from '../boot-rom.ts';
+import type { Straps } from '../rom/boot-rom.ts';
 import { DEFAULT_CIRCUIT, type Circuit } from './circuit.ts';
 import { Adc } from '../chip/adc.ts';
 import { VirtualClock, type HostNow, type SleepMode } from './clock.ts';

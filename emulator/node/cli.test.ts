@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resample } from '../serial-line.ts';
-import { SlipDecoder, slipEncode } from '../slip.ts';
+import { SlipDecoder, slipEncode } from '../rom/slip.ts';
 import { ESPLoader, Transport } from 'esptool-js';
 import { firmwareFile, writeImage } from './esptool.ts';
 
@@ -131,7 +131,7 @@ class StdioPort {
   async setBaudRate(): Promise<void> {}
 }
 
-/** esptool's SYNC request as a SLIP frame (reference: emulator/rom-loader.test.ts). */
+/** esptool's SYNC request as a SLIP frame (reference: emulator/rom/rom-loader.test.ts). */
 function syncFrame(): Uint8Array {
   const data = Uint8Array.from([0x07, 0x07, 0x12, 0x20, ...Array(32).fill(0x55)]);
   const p = new Uint8Array(8 + data.length);

@@ -21,7 +21,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ROM_BAUD } from '../boot-rom.ts';
+import { ROM_BAUD } from '../rom/boot-rom.ts';
 import { FLASH_SIZES } from '../chip/flash.ts';
 import { BoardHost, type FlashSize } from '../host.ts';
 import { resample } from '../serial-line.ts';

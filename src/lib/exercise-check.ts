@@ -7,7 +7,7 @@
  * passes through it does not tick the exercise.
  */
 import type { BoardView } from '../../emulator/board/esp07.ts';
-import { lastRomBoot } from '../../emulator/boot-rom.ts';
+import { lastRomBoot } from '../../emulator/rom/boot-rom.ts';
 
 /** How long a state check must hold without a break before it counts (ms), unless it says `for`. */
 export const STEADY_MS = 1000;
@@ -61,7 +61,7 @@ export function lastRomLine(text: string): string {
   return lines ? (lines[lines.length - 1] as string) : '';
 }
 
-/** The latest boot in 74880-baud text (emulator/boot-rom.ts). */
+/** The latest boot in 74880-baud text (emulator/rom/boot-rom.ts). */
 export { lastRomBoot };
 
 /** How long (ms) a check must hold steadily before it counts: 0 for output and ROM checks. */

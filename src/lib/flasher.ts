@@ -12,7 +12,7 @@ import { ESPLoader, Transport, type FlashSizeValues, type IEspLoaderTerminal } f
 import type { BoardHost } from '../../emulator/host.ts';
 import { BoardSerialPort } from '../../emulator/serial-port.ts';
 import { hardReset } from '../../emulator/esptool-reset.ts';
-import { md5 } from '../../emulator/md5.ts';
+import { md5 } from '../../emulator/rom/md5.ts';
 
 /** What the panel is waiting for. */
 export type FlashStage = 'connecting' | 'erasing' | 'writing' | 'resetting' | 'done';

@@ -6,7 +6,7 @@
  */
 import type { APIRoute, GetStaticPaths } from 'astro';
 import { buildFirmware, FIRMWARE_BUILDS, sealFirmware } from '../../../emulator/firmware.ts';
-import { md5 } from '../../../emulator/md5.ts';
+import { md5 } from '../../../emulator/rom/md5.ts';
 
 export const getStaticPaths = (() => FIRMWARE_BUILDS.map((build) => ({ params: { file: build.file } }))) satisfies GetStaticPaths;
 

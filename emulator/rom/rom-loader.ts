@@ -22,7 +22,7 @@
 import pako from 'pako';
 import { md5 } from './md5.ts';
 import { SlipDecoder, slipEncode } from './slip.ts';
-import type { SpiFlash } from './chip/flash.ts';
+import type { SpiFlash } from '../chip/flash.ts';
 
 /** ROM loader opcodes (esptool-js `esploader.js` ESP_* constants). */
 export const OP = {

@@ -3,7 +3,7 @@
  * against the replies real ESP8266s give (reference serial-protocols.md §2, issues cited there).
  */
 import { describe, expect, it, vi } from 'vitest';
-import { FLASH_SIZES, SpiFlash } from './chip/flash.ts';
+import { FLASH_SIZES, SpiFlash } from '../chip/flash.ts';
 import { OP, RomLoader } from './rom-loader.ts';
 import { SlipDecoder, slipEncode } from './slip.ts';
 

@@ -14,14 +14,14 @@ import type { BoardView } from './board/esp07.ts';
 import { ChannelHost, createChannelBuffer } from './channel.ts';
 import type { SleepMode } from './board/clock.ts';
 import { FLASH_SIZES, SpiFlash } from './chip/flash.ts';
-import { buildFirmware, FIRMWARE_BUILDS, sealFirmware } from './firmware.ts';
+import { buildFirmware, FIRMWARE_BUILDS, sealFirmware } from './firmware/builds.ts';
 import { DEFAULT_CIRCUIT, type Circuit } from './board/circuit.ts';
 import { BOARD_RTC, RTC_MEMORY_BYTES } from './chip/rtc.ts';
 import { keyboardInterruptPending, pokeKeyboardInterrupt, runningUserCode } from './vm-interrupt.ts';
 import { parseDeviceMessage, type CompiledInterpreter, type HostMessage, type StartCause } from './protocol.ts';
 import { createMailbox, Mailbox } from './net/mailbox.ts';
 import type { LaptopReply } from './net/stack.ts';
-import type { InterruptLayout } from './wasm-inspect.ts';
+import type { InterruptLayout } from './firmware/wasm-inspect.ts';
 import type { RelayLink, RelaySender } from './relay.ts';
 import { lastRomBoot } from './rom/boot-rom.ts';
 

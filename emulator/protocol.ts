@@ -8,7 +8,7 @@
 import type { Circuit } from './board/circuit.ts';
 import type { BoardView } from './board/esp07.ts';
 import type { SleepMode } from './board/clock.ts';
-import type { InterruptLayout } from './wasm-inspect.ts';
+import type { InterruptLayout } from './firmware/wasm-inspect.ts';
 import type { RelayEndpoint } from './relay.ts';
 import type { LaptopReply } from './net/stack.ts';
 

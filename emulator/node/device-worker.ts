@@ -11,7 +11,7 @@ import { memorySyncRelay } from './memory-relay.ts';
 
 const require = createRequire(import.meta.url);
 const wasmPath = require.resolve('@micropython/micropython-webassembly-pyscript/micropython.wasm');
-const pyDir = new URL('../python/', import.meta.url);
+const pyDir = new URL('../firmware/python/', import.meta.url);
 const firmware: Record<string, string> = {};
 for (const name of readdirSync(pyDir)) {
   if (name.endsWith('.py')) firmware[name] = readFileSync(new URL(name, pyDir), 'utf8');

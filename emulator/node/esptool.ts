@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { ESPLoader, Transport, type ResetConstructors } from 'esptool-js';
 import { BoardSerialPort } from '../serial-port.ts';
-import { buildFirmware, GENERIC_4M, sealFirmware, type FirmwareIdentity } from '../firmware.ts';
+import { buildFirmware, GENERIC_4M, sealFirmware, type FirmwareIdentity } from '../firmware/builds.ts';
 import type { BoardHost } from '../host.ts';
 
 /** esptool-js's log goes nowhere. */

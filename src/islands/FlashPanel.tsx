@@ -6,7 +6,7 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { BoardHost } from '../../emulator/host.ts';
-import { FIRMWARE_BUILDS } from '../../emulator/firmware.ts';
+import { FIRMWARE_BUILDS } from '../../emulator/firmware/builds.ts';
 import { onSerial } from '../lib/board';
 import { setPortHolder } from '../lib/port-holder';
 import type { FlashResult, FlashStage } from '../lib/flasher';

@@ -7,7 +7,7 @@ import { serveDevice } from '../../emulator/worker-main.ts';
 import type { HostMessage } from '../../emulator/protocol.ts';
 import { RELAY_PATH, xhrSyncRelay, type RelayEndpoint, type SyncRelay } from '../../emulator/relay.ts';
 
-const sources = import.meta.glob('../../emulator/python/*.py', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
+const sources = import.meta.glob('../../emulator/firmware/python/*.py', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
 const firmware: Record<string, string> = {};
 for (const [path, source] of Object.entries(sources)) firmware[path.slice(path.lastIndexOf('/') + 1)] = source;
 

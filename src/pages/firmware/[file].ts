@@ -1,11 +1,11 @@
 /**
- * The firmware files of the site's builds (emulator/firmware.ts), written into the built site at
+ * The firmware files of the site's builds (emulator/firmware/builds.ts), written into the built site at
  * `/firmware/<release file name>` so that the Flash panel fetches them from the site's own origin
  * and a learner can download one, as from micropython.org. Each file is complete: image,
  * padding, irom0 and the MD5 trailer that `esp.check_fw()` verifies.
  */
 import type { APIRoute, GetStaticPaths } from 'astro';
-import { buildFirmware, FIRMWARE_BUILDS, sealFirmware } from '../../../emulator/firmware.ts';
+import { buildFirmware, FIRMWARE_BUILDS, sealFirmware } from '../../../emulator/firmware/builds.ts';
 import { md5 } from '../../../emulator/rom/md5.ts';
 
 export const getStaticPaths = (() => FIRMWARE_BUILDS.map((build) => ({ params: { file: build.file } }))) satisfies GetStaticPaths;

@@ -1,10 +1,10 @@
-# The `esp` module of the esp8266 build (no `uesp` alias: emulator/fidelity/v1.27-surface.md §3.3).
+# The `esp` module of the esp8266 build (no `uesp` alias: emulator/firmware/fidelity/v1.27-surface.md §3.3).
 # Flash functions act on the board's SPI flash through the emulator (_esp_hal); bytes cross the
 # bridge as hex strings. Source: MP@v1.27.0:ports/esp8266/modesp.c, espapa102.c, uart.c;
-# behaviour: emulator/fidelity/v1.27-surface.md §15.
+# behaviour: emulator/firmware/fidelity/v1.27-surface.md §15.
 #
 # Not provided (no honest emulation): esf_free_bufs() (counts of the SDK WiFi driver's buffers).
-# deepsleep() is machine's (emulator/python/_fw_rtc.py).
+# deepsleep() is machine's (emulator/firmware/python/_fw_rtc.py).
 import _esp_hal as _hal
 import struct as _struct
 from binascii import hexlify as _hexlify, unhexlify as _unhexlify

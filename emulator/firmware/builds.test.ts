@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { parseImage, romLoadLog } from './rom/esp-image.ts';
-import { buildFirmware, GENERIC_4M, IROM_OFFSET, LENGTH_WORD, readIdentity, sealFirmware } from './firmware.ts';
+import { parseImage, romLoadLog } from '../rom/esp-image.ts';
+import { buildFirmware, GENERIC_4M, IROM_OFFSET, LENGTH_WORD, readIdentity, sealFirmware } from './builds.ts';
 
 const reader = (bytes: Uint8Array) => (addr: number, length: number) => {
   const out = new Uint8Array(length).fill(0xff);

@@ -530,6 +530,6 @@ SOFT_RESET = 4
 DEEPSLEEP_RESET = 5
 HARD_RESET = 6
 DEEPSLEEP = 4
-from _fw_rtc import RTC, deepsleep  # machine_rtc.c, modmachine.c (emulator/python/_fw_rtc.py)
+from _fw_rtc import RTC, deepsleep  # machine_rtc.c, modmachine.c (emulator/firmware/python/_fw_rtc.py)
 # The bus classes (UART, I2C, SoftI2C, SPI, SoftSPI, WDT) are added by _fw_init when `machine`
 # is first imported: compiling them at every boot would slow the prompt down.

@@ -2,11 +2,11 @@
  * The `esp` module and machine.UART / I2C / SoftI2C / SPI / SoftSPI / WDT on the virtual board,
  * typed at the REPL as a learner would. Expected strings come from the v1.27.0 firmware source
  * (MP@v1.27.0 = github.com/micropython/micropython at tag v1.27.0) as summarised in
- * emulator/fidelity/v1.27-surface.md §12-§15 ("research" below).
+ * emulator/firmware/fidelity/v1.27-surface.md §12-§15 ("research" below).
  */
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TestBoard } from './node/test-board.ts';
+import { TestBoard } from '../node/test-board.ts';
 
 let board: TestBoard;
 beforeEach(async () => {

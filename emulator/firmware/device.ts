@@ -11,24 +11,24 @@
  * `MPY: soft reboot`, a hard boot starts with a blank line, then the banner).
  */
 import { RawPaste } from './raw-paste.ts';
-import { parseImage, romLoadLog } from './rom/esp-image.ts';
-import type { RomLoader } from './rom/rom-loader.ts';
-import { md5 } from './rom/md5.ts';
+import { parseImage, romLoadLog } from '../rom/esp-image.ts';
+import type { RomLoader } from '../rom/rom-loader.ts';
+import { md5 } from '../rom/md5.ts';
 import { FlashFilesystems } from './flash-fs.ts';
-import { readIdentity } from './firmware.ts';
-import { Esp07Board } from './board/esp07.ts';
-import type { Circuit } from './board/circuit.ts';
-import { ROM_BAUD, bootAction, bootMode, romBanner, type RomResetCause } from './rom/boot-rom.ts';
-import type { SleepMode } from './board/clock.ts';
-import { ChannelDevice } from './channel.ts';
-import type { SerialChunk } from './chip/uart.ts';
+import { readIdentity } from './builds.ts';
+import { Esp07Board } from '../board/esp07.ts';
+import type { Circuit } from '../board/circuit.ts';
+import { ROM_BAUD, bootAction, bootMode, romBanner, type RomResetCause } from '../rom/boot-rom.ts';
+import type { SleepMode } from '../board/clock.ts';
+import { ChannelDevice } from '../channel.ts';
+import type { SerialChunk } from '../chip/uart.ts';
 import { HeapMeter, findPystack } from './heap.ts';
 import { INITIAL_HEAP_BYTES, Interpreter, isShared, type PreparedWasm } from './interpreter.ts';
-import { InputStream, type SyncRelay } from './relay.ts';
+import { InputStream, type SyncRelay } from '../relay.ts';
 import { OutputFilter } from './output-filter.ts';
-import { NetStack } from './net/stack.ts';
-import type { ClockSettings, DeviceMessage, StartCause } from './protocol.ts';
-import { FirmwareRtc, RTC_MEMORY_BYTES } from './chip/rtc.ts';
+import { NetStack } from '../net/stack.ts';
+import type { ClockSettings, DeviceMessage, StartCause } from '../protocol.ts';
+import { FirmwareRtc, RTC_MEMORY_BYTES } from '../chip/rtc.ts';
 
 /** Identity of a MicroPython firmware build, as its banner and `os.uname()` show it. */
 export interface FirmwareBuild {
@@ -414,7 +414,7 @@ export class Device {
         if (bootAction(mode) === 'download') {
           // loaded on first use: the loader and its inflater are not needed to run MicroPython;
           // bytes that arrive meanwhile wait in UART0 (pump() waits for it)
-          const loading = import('./rom/rom-loader.ts');
+          const loading = import('../rom/rom-loader.ts');
           this.loaderLoading = loading.then(() => undefined, () => undefined);
           const { RomLoader } = await loading;
           this.loaderLoading = null;
@@ -483,7 +483,7 @@ export class Device {
 
   /**
    * Runs a part of the firmware's boot (ports/esp8266/main.c mp_reset(): `_boot.py`, `boot.py`,
-   * `main.py`; emulator/python/_fw_boot.py) as running code: Ctrl-C interrupts it,
+   * `main.py`; emulator/firmware/python/_fw_boot.py) as running code: Ctrl-C interrupts it,
    * `machine.reset()` in it restarts the board.
    * @returns false when the board restarts instead of reaching the REPL
    */
@@ -803,7 +803,7 @@ export class Device {
   /**
    * Back at the prompt after a MemoryError: room for the next line to be read and compiled, so
    * `l = None` can free memory (in-place list growth through gc_realloc is not budgeted and can
-   * overshoot the heap slightly; see emulator/wasm-heap-patch.ts).
+   * overshoot the heap slightly; see emulator/firmware/wasm-heap-patch.ts).
    */
   private heapAfterError(): void {
     if (this.heapRefused) this.heapGrace = REPL_GRACE_BYTES;

@@ -6,9 +6,9 @@
  * ports/esp8266/modules/{_boot,inisetup,flashbdev}.py, extmod/vfs_lfsx.c.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { TestBoard } from './node/test-board.ts';
-import { esptoolOn, firmwareFile, writeImage } from './node/esptool.ts';
-import { GENERIC_1M } from './firmware.ts';
+import { TestBoard } from '../node/test-board.ts';
+import { esptoolOn, firmwareFile, writeImage } from '../node/esptool.ts';
+import { GENERIC_1M } from './builds.ts';
 
 const BANNER = 'MicroPython v1.27.0 on 2025-12-09; ESP module with ESP8266\r\nType "help()" for more information.\r\n>>> ';
 /** inisetup.py's boot.py (reference §3.3, v1.21+ text). */
@@ -66,7 +66,7 @@ describe('first boot and the default filesystem', () => {
   });
 
   it('sys.modules after boot holds flashbdev (and inisetup after the first boot), as _boot.py leaves it', async () => {
-    // emulator/fidelity/v1.27-surface.md: built-ins are never in sys.modules; _boot.py imports flashbdev
+    // emulator/firmware/fidelity/v1.27-surface.md: built-ins are never in sys.modules; _boot.py imports flashbdev
     board = await TestBoard.boot();
     expect(await board.line('import sys; sorted(sys.modules)')).toContain("\r\n['flashbdev', 'inisetup']\r\n");
     await hardReset(board);

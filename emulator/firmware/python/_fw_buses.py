@@ -1,7 +1,7 @@
 # machine.UART, machine.I2C/SoftI2C, machine.SPI (HSPI)/SoftSPI and machine.WDT of the virtual ESP-07.
 # Sources: MP@v1.27.0:ports/esp8266/machine_uart.c, uart.c, machine_spi.c, machine_wdt.c,
 # extmod/machine_uart.c, machine_i2c.c, machine_spi.c, machine_wdt.c, drivers/bus/softspi.c,
-# py/stream.c, py/argcheck.c; behaviour: emulator/fidelity/v1.27-surface.md §12-§14.
+# py/stream.c, py/argcheck.c; behaviour: emulator/firmware/fidelity/v1.27-surface.md §12-§14.
 #
 # What is on the buses:
 # - UART0 is the terminal line. While UART0 is attached to dupterm (the boot state: slot 1,

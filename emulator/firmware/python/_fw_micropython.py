@@ -1,6 +1,6 @@
 # The `micropython` module of the ESP8266 build: the interpreter's own, with mem_info() reporting
 # the board's heap (py/modmicropython.c mem_info, py/gc.c gc_dump_info; v1.27.0 stack limit
-# 8192 - 64 = 8128, see emulator/fidelity/v1.27-surface.md §16.3).
+# 8192 - 64 = 8128, see emulator/firmware/fidelity/v1.27-surface.md §16.3).
 import micropython as _m
 import _esp_hal as _hal
 

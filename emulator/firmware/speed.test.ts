@@ -4,7 +4,7 @@
  * `pin.value(x)` ≈ 34 µs per call, measured as a square wave from `p.value(1); p.value(0)`).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { TestBoard } from './node/test-board.ts';
+import { TestBoard } from '../node/test-board.ts';
 
 let board: TestBoard | null = null;
 afterEach(() => {

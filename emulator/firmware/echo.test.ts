@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { editsLine } from './device.ts';
-import { TestBoard } from './node/test-board.ts';
+import { TestBoard } from '../node/test-board.ts';
 
 let board: TestBoard | null = null;
 afterEach(() => {

@@ -1,7 +1,7 @@
 # The frozen `requests` package of v1.27.0 (micropython-lib's requests), written for the emulator
 # from its documented behaviour: one HTTP/1.0 request per call on a fresh socket, the status line
 # and headers read line by line, the body read when `content`, `text` or `json()` is first used,
-# redirects followed. HTTPS through `tls` (emulator/python/_fw_tls.py), as the real one does.
+# redirects followed. HTTPS through `tls` (emulator/firmware/python/_fw_tls.py), as the real one does.
 import socket
 
 

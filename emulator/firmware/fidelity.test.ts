@@ -4,7 +4,7 @@
  *
  * Every case is [input typed at `>>> `, exact output, source]. The expected text is that of the
  * REAL board, taken from the research files:
- *   - "v1.27-surface §N"  → emulator/fidelity/v1.27-surface.md (section N)
+ *   - "v1.27-surface §N"  → emulator/firmware/fidelity/v1.27-surface.md (section N)
  *   - "reference §N"      → /work/shared/reference/esp8266-micropython-behaviour.md (section N)
  *   - "MP@v1.27.0:path"   → the firmware source at tag v1.27.0 (github.com/micropython/micropython)
  * Expected output is written with "\n" line ends (the UART sends "\r\n"); '' means "prints nothing".
@@ -17,10 +17,10 @@
  * Not covered here (implemented elsewhere right now): machine.UART, I2C, SoftI2C, SPI, SoftSPI,
  * WDT and the `esp` module. Not covered because the differences page (src/pages/en/differences.astro,
  * "Not emulated yet") lists them: machine.mem8/16/32, bitstream, dht_readinto, the filesystem,
- * network. machine.RTC and deep sleep are checked in emulator/deepsleep.test.ts.
+ * network. machine.RTC and deep sleep are checked in emulator/firmware/deep-sleep.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestBoard } from './node/test-board.ts';
+import { TestBoard } from '../node/test-board.ts';
 
 type Case = [input: string, expected: string | RegExp, source: string];
 

@@ -1,6 +1,6 @@
 # help() and dir() as the esp8266 build prints them (py/builtinhelp.c, py/modbuiltins.c,
 # ports/esp8266/help.c). Firmware modules are Python here, so their ROM-table order (help) and
-# qstr order (dir) are recorded: emulator/fidelity/v1.27-surface.md §1, §2, §4.5, §5, §6, §7, §15, §16.
+# qstr order (dir) are recorded: emulator/firmware/fidelity/v1.27-surface.md §1, §2, §4.5, §5, §6, §7, §15, §16.
 
 import _esp_hal as _hal
 

@@ -1,5 +1,5 @@
 # The `vfs` module of the esp8266 build and its littlefs v2 filesystem (VfsLfs2), kept in the
-# board's SPI flash by the emulator (emulator/flash-fs.ts over emulator/littlefs.ts).
+# board's SPI flash by the emulator (emulator/firmware/flash-fs.ts over emulator/firmware/littlefs.ts).
 # Behaviour follows extmod/vfs.c, extmod/vfs_lfsx.c and extmod/vfs_lfsx_file.c (v1.27.0): errors
 # are OSError(errno) with littlefs's codes, paths are taken relative to the VFS's current
 # directory, `open()` modes r/w/x/a with + and b/t.

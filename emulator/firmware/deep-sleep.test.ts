@@ -5,8 +5,8 @@
  * ROM's rst cause), and MP@v1.27.0:ports/esp8266/{machine_rtc.c, modmachine.c, modesp.c}.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { TestBoard } from './node/test-board.ts';
-import { BOARD_RTC, driftPpmFromSecondsPerMinute } from './chip/rtc.ts';
+import { TestBoard } from '../node/test-board.ts';
+import { BOARD_RTC, driftPpmFromSecondsPerMinute } from '../chip/rtc.ts';
 
 const TB = (err: string) => `Traceback (most recent call last):\r\n  File "<stdin>", line 1, in <module>\r\n${err}\r\n>>> `;
 /** The ROM's line for a reset with this cause (reference §6.2). */

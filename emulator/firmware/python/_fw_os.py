@@ -1,7 +1,7 @@
 # The `os` module of the esp8266 build (also importable as `uos`): uname, urandom, dupterm, sep.
 # File functions come with the board's filesystem (a later emulator part); until then they are
 # the interpreter's own. Sources: extmod/modos.c, ports/esp8266/modos.c; values in
-# emulator/fidelity/v1.27-surface.md §5.
+# emulator/firmware/fidelity/v1.27-surface.md §5.
 import os as _o
 import _esp_hal as _hal
 

@@ -4,7 +4,7 @@
  * (virtual OS timers), esppwm.c, machine_adc.c; v1.27-surface §7–§11.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { TestBoard } from './node/test-board.ts';
+import { TestBoard } from '../node/test-board.ts';
 
 let board: TestBoard | null = null;
 afterEach(() => {

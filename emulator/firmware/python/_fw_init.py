@@ -48,7 +48,7 @@ for _name in ('time', 'machine', 'sys', 'gc', 'micropython', 'os', 'math', 'vfs'
 _HIDDEN = ('js', 'jsffi', 'pyscript', '_esp_hal', '_fw_time', '_fw_machine', '_fw_sys', '_fw_init', '_fw_gc', '_fw_micropython',
            '_fw_os', '_fw_help', '_fw_math', '_fw_esp', '_fw_buses', '_fw_vfs', '_fw_flashbdev', '_fw_boot',
            '_fw_inisetup', '_fw_rtc',
-           # in the WebAssembly build but not in the esp8266 one (emulator/fidelity/v1.27-surface.md §3)
+           # in the WebAssembly build but not in the esp8266 one (emulator/firmware/fidelity/v1.27-surface.md §3)
            'abc', 'base64', 'cmath', 'copy', 'datetime', 'fnmatch', 'functools', 'gzip', 'hmac', 'html', 'inspect',
            'itertools', 'locale', 'logging', 'operator', 'pathlib', 'stat', 'string', 'tarfile', 'types', 'unittest',
            'uu', 'zlib', 'os.path', 'collections.defaultdict',
@@ -211,7 +211,7 @@ _R(_fw_machine.PWM, ('init', 'deinit', 'freq', 'duty', 'duty_u16', 'duty_ns'),
    ('__class__', '__name__', '__bases__', '__dict__', 'deinit', 'duty', 'duty_ns', 'duty_u16', 'freq', 'init'))
 _R(_fw_machine.Timer, ('init', 'deinit', 'ONE_SHOT', 'PERIODIC'),
    ('__class__', '__name__', 'ONE_SHOT', 'PERIODIC', '__bases__', '__dict__', 'deinit', 'init'))
-# machine.RTC: emulator/fidelity/v1.27-surface.md §12.3 (help in machine_rtc.c's table order)
+# machine.RTC: emulator/firmware/fidelity/v1.27-surface.md §12.3 (help in machine_rtc.c's table order)
 _R(_fw_rtc.RTC, ('datetime', 'memory', 'alarm', 'alarm_left', 'irq', 'ALARM0'),
    ('__class__', '__name__', 'ALARM0', '__bases__', '__dict__', 'alarm', 'alarm_left', 'datetime', 'irq', 'memory'))
 _fw_help.register_instances(_fw_rtc.RTC, ('__class__', 'ALARM0', 'alarm', 'alarm_left', 'datetime', 'irq', 'memory'))

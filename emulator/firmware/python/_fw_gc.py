@@ -1,6 +1,6 @@
 # The `gc` module as the ESP8266 reports it (also importable as `ugc`): the heap is the
 # board's 37 952 bytes, and `mem_alloc()` counts what the program really holds (measured by the
-# emulator, see emulator/heap.ts). Collection itself is the interpreter's own.
+# emulator, see emulator/firmware/heap.ts). Collection itself is the interpreter's own.
 # Source: py/modgc.c; ports/esp8266/modules/_boot.py sets the threshold to a quarter of the heap.
 import gc as _g
 import _esp_hal as _hal

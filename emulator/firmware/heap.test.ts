@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TestBoard } from './node/test-board.ts';
+import { TestBoard } from '../node/test-board.ts';
 import { dataAddress, findGcAlloc, patchHeapBudget } from './wasm-heap-patch.ts';
 
 const require = createRequire(import.meta.url);

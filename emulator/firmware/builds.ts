@@ -15,7 +15,7 @@
  * fits in the 36 KB before 0x9000 and the whole file is about as large as a recent
  * ESP8266_GENERIC release file (≈ 640 KB; the exact v1.27.0 size is an estimate).
  */
-import { encodeImage, FLASH_SIZE_CODES, type ImageSegment } from './rom/esp-image.ts';
+import { encodeImage, FLASH_SIZE_CODES, type ImageSegment } from '../rom/esp-image.ts';
 
 /** Offset of the irom0 blob in `firmware.bin` (`esp8266_2MiB.ld`: irom0 at 0x40209000). */
 export const IROM_OFFSET = 0x9000;

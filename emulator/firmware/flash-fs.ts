@@ -1,14 +1,14 @@
 /**
  * The board's filesystem as the firmware's `vfs.VfsLfs2` sees it: littlefs v2 (`littlefs.ts`)
  * kept in a region of the SPI flash, with the open-file table the interpreter's file objects
- * refer to. The firmware calls these through `_esp_hal` (emulator/python/_fw_vfs.py); every
+ * refer to. The firmware calls these through `_esp_hal` (emulator/firmware/python/_fw_vfs.py); every
  * function returns a value or a negative errno, never throws, so a Python `OSError` carries the
  * errno MicroPython raises (`mp_raise_OSError(-ret)` in `extmod/vfs_lfsx.c`).
  *
  * Region: `ports/esp8266/modules/flashbdev.py` — 4 KB blocks from `start_sec`; reference §3.4
  * gives 763 blocks at sector 256 on a 4 MB board with the default build.
  */
-import { SECTOR_BYTES, type SpiFlash } from './chip/flash.ts';
+import { SECTOR_BYTES, type SpiFlash } from '../chip/flash.ts';
 import { LfsError, LittleFs, type LfsBlockDevice } from './littlefs.ts';
 
 /** errno values (py/mperrno.h). */

@@ -3,7 +3,7 @@
  * The board must answer at the prompt afterwards.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { TestBoard } from './node/test-board.ts';
+import { TestBoard } from '../node/test-board.ts';
 
 let board: TestBoard | null = null;
 afterEach(() => {

@@ -20,14 +20,14 @@ import { Esp07Board } from '../board/esp07.ts';
 import type { Circuit } from '../board/circuit.ts';
 import { ROM_BAUD, bootAction, bootMode, romBanner, type RomResetCause } from '../rom/boot-rom.ts';
 import type { SleepMode } from '../board/clock.ts';
-import { ChannelDevice } from '../channel.ts';
+import { ChannelDevice } from '../link/channel.ts';
 import type { SerialChunk } from '../chip/uart.ts';
 import { HeapMeter, findPystack } from './heap.ts';
 import { INITIAL_HEAP_BYTES, Interpreter, isShared, type PreparedWasm } from './interpreter.ts';
-import { InputStream, type SyncRelay } from '../relay.ts';
+import { InputStream, type SyncRelay } from '../link/relay.ts';
 import { OutputFilter } from './output-filter.ts';
 import { NetStack } from '../net/stack.ts';
-import type { ClockSettings, DeviceMessage, StartCause } from '../protocol.ts';
+import type { ClockSettings, DeviceMessage, StartCause } from '../link/protocol.ts';
 import { FirmwareRtc, RTC_MEMORY_BYTES } from '../chip/rtc.ts';
 
 /** Identity of a MicroPython firmware build, as its banner and `os.uname()` show it. */

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { resample } from '../serial-line.ts';
+import { resample } from '../link/serial-line.ts';
 import { SlipDecoder, slipEncode } from '../rom/slip.ts';
 import { ESPLoader, Transport } from 'esptool-js';
 import { firmwareFile, writeImage } from './esptool.ts';

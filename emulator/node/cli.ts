@@ -23,8 +23,8 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ROM_BAUD } from '../rom/boot-rom.ts';
 import { FLASH_SIZES } from '../chip/flash.ts';
-import { BoardHost, type FlashSize } from '../host.ts';
-import { resample } from '../serial-line.ts';
+import { BoardHost, type FlashSize } from '../link/host.ts';
+import { resample } from '../link/serial-line.ts';
 import { spawnNodeDevice } from './spawn.ts';
 
 const NAME = 'esp8266-lab';

@@ -5,8 +5,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { parentPort } from 'node:worker_threads';
-import type { HostMessage } from '../protocol.ts';
-import { serveDevice } from '../worker-main.ts';
+import type { HostMessage } from '../link/protocol.ts';
+import { serveDevice } from '../link/worker-main.ts';
 import { memorySyncRelay } from './memory-relay.ts';
 
 const require = createRequire(import.meta.url);

@@ -3,9 +3,9 @@
  */
 import { createHash } from 'node:crypto';
 import { ESPLoader, Transport, type ResetConstructors } from 'esptool-js';
-import { BoardSerialPort } from '../serial-port.ts';
+import { BoardSerialPort } from '../link/serial-port.ts';
 import { buildFirmware, GENERIC_4M, sealFirmware, type FirmwareIdentity } from '../firmware/builds.ts';
-import type { BoardHost } from '../host.ts';
+import type { BoardHost } from '../link/host.ts';
 
 /** esptool-js's log goes nowhere. */
 const quietTerminal = { clean() {}, writeLine() {}, write() {} };

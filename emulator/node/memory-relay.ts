@@ -1,9 +1,9 @@
 /**
- * The relay's contract (workshop/RELAY.md, emulator/relay.ts) over shared memory, for Node
+ * The relay's contract (workshop/RELAY.md, emulator/link/relay.ts) over shared memory, for Node
  * tests of message mode: the host appends, the emulator thread waits with `Atomics.wait`. It
  * keeps the whole stream (tests send little), so it never drops bytes before `after`.
  */
-import type { RelayChunk, RelayLink, RelaySender, SyncRelay } from '../relay.ts';
+import type { RelayChunk, RelayLink, RelaySender, SyncRelay } from '../link/relay.ts';
 
 /** Header words: 0 a change counter, 1 the stream offset of the log's first byte, 2 its length. */
 const HEADER = 12;

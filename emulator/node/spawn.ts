@@ -3,7 +3,7 @@
  * Node ≥ 22.18 runs the TypeScript sources directly (type stripping).
  */
 import { Worker } from 'node:worker_threads';
-import type { WorkerLike } from '../host.ts';
+import type { WorkerLike } from '../link/host.ts';
 
 export function spawnNodeDevice(): WorkerLike {
   const worker = new Worker(new URL('./device-worker.ts', import.meta.url));

@@ -3,9 +3,9 @@
  * would show, so a test can type at the REPL and wait for exact text.
  */
 import type { SleepMode } from '../board/clock.ts';
-import { BoardHost, type FlashSize } from '../host.ts';
+import { BoardHost, type FlashSize } from '../link/host.ts';
 import { spawnNodeDevice } from './spawn.ts';
-import type { RelayLink } from '../relay.ts';
+import type { RelayLink } from '../link/relay.ts';
 
 export interface TestBoardOptions {
   shared?: boolean;

@@ -3,7 +3,7 @@
  * build) and a factory reset. The board's flash, files included, is kept in this browser.
  */
 import { useState } from 'preact/hooks';
-import type { BoardHost, FlashSize } from '../../emulator/host.ts';
+import type { BoardHost, FlashSize } from '../../emulator/link/host.ts';
 import { changeFlashSize, factoryReset } from '../lib/board';
 
 const SIZES: { value: FlashSize; label: string }[] = [

@@ -5,7 +5,7 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { BoardView } from '../../emulator/board/esp07.ts';
-import type { BoardHost } from '../../emulator/host.ts';
+import type { BoardHost } from '../../emulator/link/host.ts';
 import { DEFAULT_CIRCUIT, type Circuit } from '../../emulator/board/circuit.ts';
 
 type Pad = { label: string; gpio?: number; note?: string };

@@ -5,7 +5,7 @@
  * the terminal so that what the board prints stays in view while parts change.
  */
 import { useEffect, useState } from 'preact/hooks';
-import type { BoardHost } from '../../emulator/host.ts';
+import type { BoardHost } from '../../emulator/link/host.ts';
 import { DEFAULT_CIRCUIT, type Circuit } from '../../emulator/board/circuit.ts';
 
 const PARTS: { key: Exclude<keyof Circuit, 'autoReset' | 'gpio16ToRst'>; label: string }[] = [

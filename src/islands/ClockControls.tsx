@@ -5,7 +5,7 @@
  * board has its own of, and the board's time since its last reset.
  */
 import { useEffect, useState } from 'preact/hooks';
-import type { BoardHost } from '../../emulator/host.ts';
+import type { BoardHost } from '../../emulator/link/host.ts';
 import { BOARD_RTC, driftPpmFromSecondsPerMinute, driftSecondsPerMinute } from '../../emulator/chip/rtc.ts';
 
 const RATES: { rate: number; label: string; title: string }[] = [

@@ -1,7 +1,7 @@
 /**
  * "Files on the board": lists, uploads, downloads, edits and deletes the files in the virtual
  * ESP-07's littlefs the way mpremote (or Thonny) does on a real board — over the serial port,
- * through MicroPython's raw REPL (emulator/raw-repl-client.ts, loaded on first use). Every
+ * through MicroPython's raw REPL (emulator/clients/raw-repl-client.ts, loaded on first use). Every
  * operation stops the running program (Ctrl-C), works in the raw REPL and leaves the board at the
  * friendly `>>> ` prompt. While it works the panel holds the serial port (port-holder.ts), so the
  * terminal neither shows the raw-REPL traffic nor sends keystrokes into it.
@@ -11,8 +11,8 @@
  * every lesson page has through src/components/CodeBlock.astro.
  */
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
-import type { BoardHost } from '../../emulator/host.ts';
-import type { FileEntry, RawReplClient, RawReplSession } from '../../emulator/raw-repl-client.ts';
+import type { BoardHost } from '../../emulator/link/host.ts';
+import type { FileEntry, RawReplClient, RawReplSession } from '../../emulator/clients/raw-repl-client.ts';
 import { boardStarted } from '../lib/board';
 import type { CodeEditor } from '../lib/code-editor';
 import { EDITOR_KEYS_HELP, EDITOR_KEYS_HINT } from '../lib/editor-keys';
@@ -125,7 +125,7 @@ export function FileManager({ board }: { board: BoardHost }) {
 
   async function getClient(): Promise<RawReplClient> {
     if (!client.current) {
-      const mod = await import('../../emulator/raw-repl-client.ts');
+      const mod = await import('../../emulator/clients/raw-repl-client.ts');
       await boardStarted();
       client.current = new mod.RawReplClient(board, {
         // like mpremote owning the port: the terminal is disconnected while the panel talks to

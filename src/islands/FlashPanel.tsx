@@ -5,7 +5,7 @@
  * `/firmware/`, src/pages/firmware/[file].ts) or a file from the learner's computer.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { BoardHost } from '../../emulator/host.ts';
+import type { BoardHost } from '../../emulator/link/host.ts';
 import { FIRMWARE_BUILDS } from '../../emulator/firmware/builds.ts';
 import { onSerial } from '../lib/board';
 import { setPortHolder } from '../lib/port-holder';

@@ -2,11 +2,11 @@
  * Says which mode the lab runs in when it is not the full one, and what to do about it.
  * Full mode needs cross-origin isolation (shared memory): a page from localhost or HTTPS with
  * the site's COOP/COEP headers. A workshop laptop opening http://<teacher-ip>:8266/ gets
- * compatibility mode (the workshop server's relay, emulator/relay.ts); another server without
+ * compatibility mode (the workshop server's relay, emulator/link/relay.ts); another server without
  * the relay gets basic mode.
  */
 import { useEffect, useState } from 'preact/hooks';
-import type { BoardHost } from '../../emulator/host.ts';
+import type { BoardHost } from '../../emulator/link/host.ts';
 
 export function LabMode({ board }: { board: BoardHost }) {
   const [mode, setMode] = useState(board.inputMode);

@@ -6,7 +6,7 @@
  * The response is shown as text, never as HTML.
  */
 import { useState } from 'preact/hooks';
-import type { BoardHost } from '../../emulator/host.ts';
+import type { BoardHost } from '../../emulator/link/host.ts';
 import type { LaptopReply } from '../../emulator/net/stack.ts';
 
 const WHY: Record<string, string> = {

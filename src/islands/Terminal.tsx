@@ -11,8 +11,8 @@
  */
 import '@xterm/xterm/css/xterm.css';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { BoardHost } from '../../emulator/host.ts';
-import { resample } from '../../emulator/serial-line.ts';
+import type { BoardHost } from '../../emulator/link/host.ts';
+import { resample } from '../../emulator/link/serial-line.ts';
 import { onSerial } from '../lib/board';
 import { onPortHolder } from '../lib/port-holder';
 
@@ -98,7 +98,7 @@ export function Terminal({ board }: { board: BoardHost }) {
     let disposed = false;
     const early: Uint8Array[] = [];
     let write: (data: Uint8Array | string) => void = (d) => early.push(typeof d === 'string' ? new TextEncoder().encode(d) : d.slice());
-    // bytes sent at another rate than the terminal's become line garbage (emulator/serial-line.ts)
+    // bytes sent at another rate than the terminal's become line garbage (emulator/link/serial-line.ts)
     const offSerial = onSerial((data, sentAt) => {
       if (holderRef.current === null) write(sentAt === baudRef.current ? data : garbage(resample(data, sentAt, baudRef.current)));
     });

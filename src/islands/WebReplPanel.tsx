@@ -8,7 +8,7 @@
  * Nothing leaves the page.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { BoardHost } from '../../emulator/host.ts';
+import type { BoardHost } from '../../emulator/link/host.ts';
 import type { LaptopReply } from '../../emulator/net/stack.ts';
 
 const WHY: Record<string, string> = {

@@ -4,7 +4,7 @@
  */
 import type { ComponentType } from 'preact';
 import { useState } from 'preact/hooks';
-import type { BoardHost } from '../../emulator/host.ts';
+import type { BoardHost } from '../../emulator/link/host.ts';
 
 export function WebReplSlot({ board }: { board: BoardHost }) {
   const [Panel, setPanel] = useState<ComponentType<{ board: BoardHost }> | null>(null);

@@ -4,9 +4,9 @@
  * browser last saved it (IndexedDB, `flash-store.ts`): files and firmware survive reloads.
  */
 import type { BoardView } from '../../emulator/board/esp07.ts';
-import { BoardHost, type FlashSize, type WorkerLike } from '../../emulator/host.ts';
+import { BoardHost, type FlashSize, type WorkerLike } from '../../emulator/link/host.ts';
 import { clearFlash, loadFlash, saveFlash } from './flash-store.ts';
-import { httpRelayLink, probeRelay } from '../../emulator/relay.ts';
+import { httpRelayLink, probeRelay } from '../../emulator/link/relay.ts';
 
 /** Serial output kept for views that mount after the board started (bytes). */
 const BACKLOG_LIMIT = 64 * 1024;

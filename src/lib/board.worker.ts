@@ -3,9 +3,9 @@
  * `emulator/`, shared with Node.
  */
 import wasmUrl from '@micropython/micropython-webassembly-pyscript/micropython.wasm?url';
-import { serveDevice } from '../../emulator/worker-main.ts';
-import type { HostMessage } from '../../emulator/protocol.ts';
-import { RELAY_PATH, xhrSyncRelay, type RelayEndpoint, type SyncRelay } from '../../emulator/relay.ts';
+import { serveDevice } from '../../emulator/link/worker-main.ts';
+import type { HostMessage } from '../../emulator/link/protocol.ts';
+import { RELAY_PATH, xhrSyncRelay, type RelayEndpoint, type SyncRelay } from '../../emulator/link/relay.ts';
 
 const sources = import.meta.glob('../../emulator/firmware/python/*.py', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
 const firmware: Record<string, string> = {};

@@ -7,7 +7,7 @@
  * replaced by a new board; IndexedDB being unavailable (some private modes) means the board
  * simply starts new on every visit.
  */
-import type { FlashSize } from '../../emulator/host.ts';
+import type { FlashSize } from '../../emulator/link/host.ts';
 import { FLASH_SIZES } from '../../emulator/chip/flash.ts';
 
 const DB_NAME = 'esp8266-lab';

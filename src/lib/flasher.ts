@@ -1,6 +1,6 @@
 /**
  * The Flash panel's work: Espressif's esptool-js 0.7.0 driving the virtual board's UART0 through
- * a SerialPort-shaped adapter (emulator/serial-port.ts), the way ESP Web Tools or
+ * a SerialPort-shaped adapter (emulator/link/serial-port.ts), the way ESP Web Tools or
  * `esptool.py --baud 460800 write_flash --flash_size=detect 0 firmware.bin` do on a real board:
  * connect (esptool's classic DTR/RTS reset, then SYNC), detect the chip, upload the stub,
  * optionally erase, write compressed with MD5 verification, hard reset.
@@ -9,9 +9,9 @@
  * Nothing here throws: every outcome comes back as a {@link FlashResult}.
  */
 import { ESPLoader, Transport, type FlashSizeValues, type IEspLoaderTerminal } from 'esptool-js';
-import type { BoardHost } from '../../emulator/host.ts';
-import { BoardSerialPort } from '../../emulator/serial-port.ts';
-import { hardReset } from '../../emulator/esptool-reset.ts';
+import type { BoardHost } from '../../emulator/link/host.ts';
+import { BoardSerialPort } from '../../emulator/link/serial-port.ts';
+import { hardReset } from '../../emulator/clients/esptool-reset.ts';
 import { md5 } from '../../emulator/rom/md5.ts';
 
 /** What the panel is waiting for. */

@@ -10,20 +10,20 @@
  * does not answer within `interruptTimeoutMs` (a long C call, or no shared memory), the thread
  * is replaced: a hard reset, announced through the `notice` event.
  */
-import type { BoardView } from './board/esp07.ts';
+import type { BoardView } from '../board/esp07.ts';
 import { ChannelHost, createChannelBuffer } from './channel.ts';
-import type { SleepMode } from './board/clock.ts';
-import { FLASH_SIZES, SpiFlash } from './chip/flash.ts';
-import { buildFirmware, FIRMWARE_BUILDS, sealFirmware } from './firmware/builds.ts';
-import { DEFAULT_CIRCUIT, type Circuit } from './board/circuit.ts';
-import { BOARD_RTC, RTC_MEMORY_BYTES } from './chip/rtc.ts';
+import type { SleepMode } from '../board/clock.ts';
+import { FLASH_SIZES, SpiFlash } from '../chip/flash.ts';
+import { buildFirmware, FIRMWARE_BUILDS, sealFirmware } from '../firmware/builds.ts';
+import { DEFAULT_CIRCUIT, type Circuit } from '../board/circuit.ts';
+import { BOARD_RTC, RTC_MEMORY_BYTES } from '../chip/rtc.ts';
 import { keyboardInterruptPending, pokeKeyboardInterrupt, runningUserCode } from './vm-interrupt.ts';
 import { parseDeviceMessage, type CompiledInterpreter, type HostMessage, type StartCause } from './protocol.ts';
-import { createMailbox, Mailbox } from './net/mailbox.ts';
-import type { LaptopReply } from './net/stack.ts';
-import type { InterruptLayout } from './firmware/wasm-inspect.ts';
+import { createMailbox, Mailbox } from '../net/mailbox.ts';
+import type { LaptopReply } from '../net/stack.ts';
+import type { InterruptLayout } from '../firmware/wasm-inspect.ts';
 import type { RelayLink, RelaySender } from './relay.ts';
-import { lastRomBoot } from './rom/boot-rom.ts';
+import { lastRomBoot } from '../rom/boot-rom.ts';
 
 /** A worker thread as the host needs it (browser `Worker` or Node `worker_threads.Worker`). */
 export interface WorkerLike {
@@ -643,7 +643,7 @@ export class BoardHost {
     const build = FIRMWARE_BUILDS.find((b) => b.flash === this.opts.flashSize) ?? FIRMWARE_BUILDS[0];
     const fw = buildFirmware(build.id);
     view.set(fw.bytes);
-    return { storage, seal: () => import('./rom/md5.ts').then(({ md5 }) => sealFirmware(view, fw.length, md5)) };
+    return { storage, seal: () => import('../rom/md5.ts').then(({ md5 }) => sealFirmware(view, fw.length, md5)) };
   }
 
   private respawn(cause: StartCause, why?: string): void {

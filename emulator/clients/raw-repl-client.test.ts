@@ -4,7 +4,7 @@
  * and against a scripted device for the parts our firmware never does (R\x00, early paste end).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { TestBoard } from './node/test-board.ts';
+import { TestBoard } from '../node/test-board.ts';
 import { pyBytes, pyStr, RawReplClient, RawReplError, RawReplTimeoutError, type SerialLink } from './raw-repl-client.ts';
 
 /** inisetup.py's boot.py (filesystem.test.ts), as `os.stat` reports it. */

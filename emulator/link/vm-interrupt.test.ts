@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { keyboardInterruptPending, pokeKeyboardInterrupt, runningUserCode } from './vm-interrupt.ts';
-import { findInterruptLayout } from './firmware/wasm-inspect.ts';
+import { findInterruptLayout } from '../firmware/wasm-inspect.ts';
 
 const require = createRequire(import.meta.url);
 const layout = findInterruptLayout(new Uint8Array(readFileSync(require.resolve('@micropython/micropython-webassembly-pyscript/micropython.wasm'))));

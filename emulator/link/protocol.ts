@@ -5,12 +5,12 @@
  * the learner's code. `parseDeviceMessage` accepts only the shapes below and never yields
  * markup; text goes to the terminal as bytes, never into the DOM as HTML.
  */
-import type { Circuit } from './board/circuit.ts';
-import type { BoardView } from './board/esp07.ts';
-import type { SleepMode } from './board/clock.ts';
-import type { InterruptLayout } from './firmware/wasm-inspect.ts';
+import type { Circuit } from '../board/circuit.ts';
+import type { BoardView } from '../board/esp07.ts';
+import type { SleepMode } from '../board/clock.ts';
+import type { InterruptLayout } from '../firmware/wasm-inspect.ts';
 import type { RelayEndpoint } from './relay.ts';
-import type { LaptopReply } from './net/stack.ts';
+import type { LaptopReply } from '../net/stack.ts';
 
 /** Why the emulator (re)starts: power-on, or the Reset button / `machine.reset()`. */
 export type StartCause = 'power' | 'reset';

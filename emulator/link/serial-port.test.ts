@@ -4,11 +4,11 @@
  * mode without the buttons when the circuit is fitted, and does nothing without it.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { TestBoard } from './node/test-board.ts';
-import { esptoolOn, firmwareFile, writeImage } from './node/esptool.ts';
+import { TestBoard } from '../node/test-board.ts';
+import { esptoolOn, firmwareFile, writeImage } from '../node/esptool.ts';
 import { autoResetPulls, BoardSerialPort } from './serial-port.ts';
-import { DEFAULT_CIRCUIT } from './board/circuit.ts';
-import { EnPulseHardReset, hardReset } from './esptool-reset.ts';
+import { DEFAULT_CIRCUIT } from '../board/circuit.ts';
+import { EnPulseHardReset, hardReset } from '../clients/esptool-reset.ts';
 import type { BoardHost } from './host.ts';
 
 let board: TestBoard | null = null;

@@ -6,7 +6,7 @@
  * reset because `Transport.setSignals` caches DTR only when it is set true (lib/webserial.js:
  * 442-447). On the wire: {RTS off} then {DTR on}, so EN never goes low and GPIO0 is left pulled
  * low: the chip stays in the flasher stub (reference serial-protocols.md §1.4). The emulated
- * circuit does the same with that sequence (emulator/serial-port.test.ts shows it).
+ * circuit does the same with that sequence (emulator/link/serial-port.test.ts shows it).
  *
  * This one releases DTR (GPIO0), then pulls EN low for 100 ms with RTS, as the esptool command
  * line's hard reset does, so the chip restarts from flash with GPIO0 high.

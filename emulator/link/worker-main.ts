@@ -5,8 +5,8 @@
  * firmware's Python sources.
  */
 import { ChannelDevice } from './channel.ts';
-import { Device } from './firmware/device.ts';
-import { prepareWasm, type PreparedWasm } from './firmware/interpreter.ts';
+import { Device } from '../firmware/device.ts';
+import { prepareWasm, type PreparedWasm } from '../firmware/interpreter.ts';
 import type { DeviceMessage, HostMessage } from './protocol.ts';
 import type { RelayEndpoint, SyncRelay } from './relay.ts';
 

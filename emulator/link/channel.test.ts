@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Esp07Board } from './board/esp07.ts';
+import { Esp07Board } from '../board/esp07.ts';
 import { ChannelDevice, ChannelHost, IN_RING_BYTES, OUT_RING_BYTES, createChannelBuffer } from './channel.ts';
-import { MODE_OUT } from './chip/gpio.ts';
+import { MODE_OUT } from '../chip/gpio.ts';
 
 function pair() {
   const buf = createChannelBuffer();

@@ -3,7 +3,7 @@
  * memory, as the ESP8266's UART interrupt handler does on the chip. Kept apart from
  * `interpreter.ts` so the page never loads the interpreter's JavaScript.
  */
-import type { InterruptLayout, MemoryStore } from './firmware/wasm-inspect.ts';
+import type { InterruptLayout, MemoryStore } from '../firmware/wasm-inspect.ts';
 
 /** Whether the KeyboardInterrupt scheduled by `pokeKeyboardInterrupt` is still waiting to be raised. */
 export function keyboardInterruptPending(memory: SharedArrayBuffer, layout: InterruptLayout): boolean {

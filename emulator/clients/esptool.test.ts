@@ -4,8 +4,8 @@
  * (The download mode is entered by hand, as the blog does: Flash held while Reset.)
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { TestBoard } from './node/test-board.ts';
-import { esptoolOn, firmwareFile, writeImage } from './node/esptool.ts';
+import { TestBoard } from '../node/test-board.ts';
+import { esptoolOn, firmwareFile, writeImage } from '../node/esptool.ts';
 
 let board: TestBoard | null = null;
 afterEach(() => {

@@ -13,9 +13,9 @@
  * producer and one consumer. Without SharedArrayBuffer (a page that is not cross-origin
  * isolated) the same information travels in messages instead; see `protocol.ts`.
  */
-import type { BoardView } from './board/esp07.ts';
-import { supplyMicroAmps } from './board/power.ts';
-import type { PadState } from './chip/gpio.ts';
+import type { BoardView } from '../board/esp07.ts';
+import { supplyMicroAmps } from '../board/power.ts';
+import type { PadState } from '../chip/gpio.ts';
 
 export const CTL_WAKE = 0;
 const CTL_IN_HEAD = 1;

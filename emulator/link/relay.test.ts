@@ -6,8 +6,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpRelaySender, InputStream } from './relay.ts';
-import { memoryRelayLink } from './node/memory-relay.ts';
-import { TestBoard } from './node/test-board.ts';
+import { memoryRelayLink } from '../node/memory-relay.ts';
+import { TestBoard } from '../node/test-board.ts';
 
 let board: TestBoard | null = null;
 afterEach(() => {

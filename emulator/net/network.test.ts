@@ -10,7 +10,7 @@
  * Boards run with `sleepMode: 'instant'`, so the seconds of virtual time pass at once.
  */
 import { describe, expect, it } from 'vitest';
-import { CONNECT, error, instantBoards, out } from './node/net-helpers.ts';
+import { CONNECT, error, instantBoards, out } from '../node/net-helpers.ts';
 
 const boot = instantBoards();
 

@@ -12,8 +12,8 @@
  * (messages, prompts, boot.py lines, webrepl_cfg.py `PASS = %r`).
  */
 import { describe, expect, it } from 'vitest';
-import type { TestBoard } from './node/test-board.ts';
-import { CONNECT, error, instantBoards, out } from './node/net-helpers.ts';
+import type { TestBoard } from '../node/test-board.ts';
+import { CONNECT, error, instantBoards, out } from '../node/net-helpers.ts';
 
 const boot = instantBoards();
 

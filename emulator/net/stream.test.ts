@@ -4,7 +4,7 @@
  * looks at the connection's far-end queue.
  */
 import { describe, expect, it } from 'vitest';
-import { NetStack } from './net/stack.ts';
+import { NetStack } from './stack.ts';
 
 type Hal = Record<string, (...args: unknown[]) => unknown>;
 

@@ -80,6 +80,37 @@ export const FIRMWARE_BUILDS = [
   { flash: '512K', id: GENERIC_512K, file: 'ESP8266_GENERIC-FLASH_512K-20251209-v1.27.0.bin' },
 ] as const satisfies readonly { flash: '4M' | '1M' | '512K'; id: FirmwareIdentity; file: string }[];
 
+/** Identity of a MicroPython firmware build as the running firmware shows it (banner, `os.uname()`). */
+export interface FirmwareBuild {
+  /** e.g. `v1.27.0 on 2025-12-09` (tag and build date of the official release). */
+  version: string;
+  /** e.g. `ESP module with ESP8266` (board name `with` MCU). */
+  machine: string;
+  /**
+   * `esp.flash_user_start()`: where the firmware ends and the filesystem region may begin, in
+   * bytes (the linker scripts' `_firmware_size`; reference §2 esp module), or null for a build
+   * without a filesystem (FLASH_512K: `MICROPY_VFS` off).
+   */
+  userStart: number;
+  /** Whether the build has `vfs`, `flashbdev` and the littlefs filesystem. */
+  filesystem: boolean;
+}
+
+/** The official v1.27.0 ESP8266_GENERIC build for 2 MiB+ flash (reference §1.1: real banner). */
+export const ESP8266_GENERIC: FirmwareBuild = { version: 'v1.27.0 on 2025-12-09', machine: 'ESP module with ESP8266', userStart: 0x100000, filesystem: true };
+
+/** The builds by the board name their image carries ({@link readIdentity}), with their variant's values. */
+const RUNNING_BUILDS: Record<string, FirmwareBuild> = {
+  ESP8266_GENERIC,
+  'ESP8266_GENERIC-FLASH_1M': { version: 'v1.27.0 on 2025-12-09', machine: 'ESP module (1M) with ESP8266', userStart: 0x98000, filesystem: true },
+  'ESP8266_GENERIC-FLASH_512K': { version: 'v1.27.0 on 2025-12-09', machine: 'ESP module (512K) with ESP8266', userStart: 0x7b000, filesystem: false },
+};
+
+/** The running build for a board name read from flash, or undefined for an unknown one. */
+export function runningBuild(board: string): FirmwareBuild | undefined {
+  return Object.hasOwn(RUNNING_BUILDS, board) ? RUNNING_BUILDS[board] : undefined;
+}
+
 /** Marker text placed at the start of the irom0 blob, from which a firmware's build can be read back. */
 export function identityText(id: FirmwareIdentity): string {
   return `MicroPython ${id.version}; ${id.machine}\0${id.board}\0`;

@@ -4,7 +4,7 @@
  * code that mentions a text must not count as code that printed it.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { editsLine } from './device.ts';
+import { editsLine } from './repl-pump.ts';
 import { TestBoard } from '../node/test-board.ts';
 
 let board: TestBoard | null = null;

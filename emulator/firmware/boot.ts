@@ -1,0 +1,217 @@
+/**
+ * Boot: what the chip does from reset to the REPL. The boot ROM samples the strapping pins and
+ * prints its lines at 74880 baud (rom/boot-rom.ts); a flash boot loads the image at offset 0
+ * (rom/esp-image.ts), download mode hands UART0 to the ROM loader (rom/rom-loader.ts); then the
+ * firmware starts: a fresh interpreter, our modules, `_boot.py` (the filesystem), `boot.py`,
+ * `main.py` and the banner, as `ports/esp8266/main.c` `mp_reset` and `init_done` do. A soft
+ * reset (Ctrl-D) starts the firmware again without the ROM.
+ */
+import { ROM_BAUD, bootAction, bootMode, romBanner } from '../rom/boot-rom.ts';
+import { parseImage, romLoadLog } from '../rom/esp-image.ts';
+import { ESP8266_GENERIC, readIdentity, runningBuild } from './builds.ts';
+import { HardResetRequest, type DeviceCore } from './core.ts';
+import type { DeepSleep } from './deep-sleep.ts';
+import type { DeviceEvents } from './events.ts';
+import { FlashFilesystems } from './flash-fs.ts';
+import type { HeapBudget } from './heap-budget.ts';
+import type { DeviceInput } from './input.ts';
+import { Interpreter, isShared } from './interpreter.ts';
+import type { FirmwareModules } from './modules.ts';
+import type { DeviceOutput } from './output.ts';
+import type { RealisticSpeed } from './speed.ts';
+
+/**
+ * The eFuse words esptool reads for the board's MAC 5c:cf:7f:c1:dd:42 (0x3FF00050/54/58/5C;
+ * esptool-js `targets/esp8266.js` readMac: OUI from mac3, bytes 3–4 from mac1, byte 5 from
+ * mac0's top byte).
+ */
+const EFUSE_WORDS = [0x42000000, 0x0000c1dd, 0x00000000, 0x005ccf7f] as const;
+/** The Unix time of 2000-01-01, the firmware's epoch, in ms. */
+const UNIX_2000_MS = 946_684_800_000;
+
+/** The parts a boot sets up. */
+export interface BootParts {
+  core: DeviceCore;
+  out: DeviceOutput;
+  speed: RealisticSpeed;
+  heap: HeapBudget;
+  events: DeviceEvents;
+  deepSleep: DeepSleep;
+  modules: FirmwareModules;
+  input: DeviceInput;
+  /** The firmware calls (hal.ts), registered as `_esp_hal` in each new interpreter. */
+  hal: object;
+  /** The WiFi stack: a reset (hard, or from the ROM loader) takes the radio down (net/stack.ts). */
+  net: { boot(hard: boolean): void };
+}
+
+export class Boot {
+  private readonly p: BootParts;
+  private booting: Promise<void> = Promise.resolve();
+
+  constructor(parts: BootParts) {
+    this.p = parts;
+  }
+
+  /**
+   * Boots a fresh interpreter; boots never overlap.
+   * @param hard through the boot ROM (power, RST, `machine.reset()`), else a soft reset
+   * @param fromLoader the ROM loader was told to run the firmware (no new reset)
+   */
+  boot(hard: boolean, fromLoader = false): Promise<void> {
+    const next = this.booting.then(() => this.bootNow(hard, fromLoader));
+    this.booting = next.catch(() => undefined);
+    return next;
+  }
+
+  /** The boot ROM's load of the image at flash offset 0: what it prints and whether it boots. */
+  private romLoad(): { text: string; boots: boolean } {
+    const flash = this.p.core.board.flash;
+    return romLoadLog(parseImage((a, n) => flash.read(a, n), flash.size));
+  }
+
+  private async bootNow(hard: boolean, fromLoader: boolean): Promise<void> {
+    const { core, out, speed, heap, events, deepSleep } = this.p;
+    const board = core.board;
+    this.p.net.boot(hard || fromLoader);
+    if (deepSleep.pendingUs !== null) return deepSleep.enter(deepSleep.pendingUs);
+    const wasRaw = core.rawMode;
+    core.loader = null;
+    core.rawPaste.reset();
+    out.dropOk = 0;
+    events.clear();
+    if (fromLoader) {
+      // the ROM loader was told to run the firmware: it starts from flash without a new reset
+      // (and sets UART0 back to 115200, as MicroPython's startup does)
+      board.uart0.baud = 115200;
+      if (!this.romLoad().boots) return core.stopInRom();
+    } else if (hard) {
+      // the old firmware is gone with the reset: input from now on is the ROM's
+      core.interp = null;
+      // the button is outside the chip: message mode keeps it on the board, read before the reset
+      const held = core.channel ? core.channel.flashButtonHeld() : board.view().flashHeld;
+      board.resetChip();
+      core.flashHeldNow = held;
+      board.setFlashButton(held);
+      out.publishView();
+      // the boot ROM samples the strapping pins and speaks first, at 74880 baud
+      const mode = bootMode(board.strapLevels());
+      const uart = board.uart0;
+      uart.baud = ROM_BAUD;
+      uart.transmit(romBanner(core.romCause, mode));
+      // a flash boot loads and checks the V1 image at offset 0 (esp-image.ts); without a valid one
+      // the ROM prints why and stops, as the chip does
+      let halt = bootAction(mode) !== 'flash';
+      if (!halt) {
+        const log = this.romLoad();
+        uart.transmit(new TextEncoder().encode(log.text));
+        halt = !log.boots;
+      }
+      uart.baud = 115200;
+      if (halt) {
+        // UART download mode: the ROM loader answers esptool (rom-loader.ts); or the flash holds
+        // no bootable image. No firmware starts; a reset (with a valid image, without the Flash
+        // button) boots normally.
+        if (bootAction(mode) === 'download') await this.startLoader();
+        return core.stopInRom();
+      }
+    }
+    // A soft reset runs the file objects' finalisers (gc_sweep_all() in ports/esp8266/main.c),
+    // which commit what they wrote; a hard reset loses what was not closed or flushed.
+    if (!hard && !fromLoader) core.fs.closeAll();
+    core.fs = new FlashFilesystems(board.flash);
+    // the build in flash decides the banner, flash_user_start() and whether there is a filesystem
+    const id = readIdentity((a, n) => board.flash.read(a, n));
+    core.build = (id && runningBuild(id.board)) || core.opts.build || ESP8266_GENERIC;
+    core.interp = null;
+    heap.reset();
+    core.rtc.init(); // mp_hal_init → mp_hal_rtc_init, at every boot
+    const wasm = core.opts.wasm;
+    const interp = await Interpreter.create(wasm, {
+      stdout: (b) => out.onStdout(b),
+      ticksMs: () => board.clock.nowMs(),
+      unixMs: () => UNIX_2000_MS + board.clock.nowMs(),
+      heapCheck: (n) => heap.check(n),
+      onRuntimeCall: () => {
+        // message mode with a relay: code that neither waits nor prints still looks for a Ctrl-C
+        if (speed.countCall() && core.relay) this.p.input.pollSoon();
+      },
+    });
+    neutraliseJsBridge();
+    this.p.modules.install(interp, this.p.hal);
+    core.interp = interp;
+    speed.boot(core.opts.realisticSpeed === true, hard);
+    // The host learns the interpreter's memory now, so Ctrl-C reaches a boot that never ends.
+    const memory = isShared(interp.memory.buffer) ? interp.memory.buffer : null;
+    core.opts.post({ t: 'ready', wasm: wasm.module, memory, layout: memory ? interp.layout : null, utf8Prompt: wasm.utf8Prompt, heapBudget: wasm.heapBudget });
+    // mp_reset(): the frozen _boot.py (filesystem), then boot.py and main.py (main.py only in the
+    // friendly REPL). The firmware's own heap use, _boot.py's objects included (they are in the
+    // board's figure for a fresh boot, reference §1.5), is measured before the scripts run.
+    if (!this.runBoot(interp, 'frozen()')) return;
+    heap.start(interp, core.build);
+    if (!this.runBoot(interp, `scripts(${!(wasRaw && !hard) ? 'True' : 'False'}, globals())`)) return;
+    if (hard) core.uartText('\r\n');
+    out.muted = wasRaw && !hard;
+    interp.mp.replInit();
+    if (out.muted) {
+      interp.processChar(0x01);
+      out.muted = false;
+      core.rawMode = true;
+      core.uartText('raw REPL; CTRL-B to exit\r\n>');
+    }
+    out.flushAll();
+    // the pin-call prefix of the realistic-speed clock, once per thread
+    if (speed.uncalibrated) speed.countPinCallPrefix(interp);
+  }
+
+  /** Download mode: the ROM loader, loaded on first use (it and its inflater are not needed to run MicroPython). */
+  private async startLoader(): Promise<void> {
+    const core = this.p.core;
+    // bytes that arrive meanwhile wait in UART0 (the REPL pump waits for core.loaderLoading)
+    const loading = import('../rom/rom-loader.ts');
+    core.loaderLoading = loading.then(() => undefined, () => undefined);
+    const { RomLoader } = await loading;
+    core.loaderLoading = null;
+    core.loader = new RomLoader({
+      flash: core.board.flash,
+      efuse: EFUSE_WORDS,
+      runUserCode: () => void this.boot(true, true),
+      setBaud: (baud) => {
+        core.board.uart0.baud = baud;
+      },
+    });
+  }
+
+  /**
+   * Runs a part of the firmware's boot (ports/esp8266/main.c mp_reset(): `_boot.py`, `boot.py`,
+   * `main.py`; firmware/python/_fw_boot.py) as running code: Ctrl-C interrupts it,
+   * `machine.reset()` in it restarts the board.
+   * @returns false when the board restarts instead of reaching the REPL
+   */
+  private runBoot(interp: Interpreter, call: string): boolean {
+    const { core, out, speed } = this.p;
+    core.channel?.setBusy(true);
+    speed.setExecuting(true);
+    try {
+      interp.mp.runPython(`__import__('_fw_boot', None, None, (), -7).${call}`);
+      return true;
+    } catch (e) {
+      if (e instanceof HardResetRequest) {
+        core.restartFor(e);
+        return false;
+      }
+      core.opts.post({ t: 'fault', message: `boot failed: ${String(e).slice(0, 300)}` });
+      return true;
+    } finally {
+      speed.setExecuting(false);
+      out.flushAll();
+      core.channel?.setBusy(false);
+    }
+  }
+}
+
+/** The interpreter's `js` module is the thread's global object: give it an empty object instead. */
+function neutraliseJsBridge(): void {
+  const refs = (globalThis as { proxy_js_ref?: unknown[] }).proxy_js_ref;
+  if (Array.isArray(refs)) refs[0] = Object.freeze(Object.create(null));
+}

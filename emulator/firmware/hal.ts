@@ -1,0 +1,292 @@
+/**
+ * The firmware calls: what our Python modules (firmware/python/) call as `_esp_hal.<name>` where
+ * the real firmware calls the SDK, the ROM and its own C code — pins, PWM, ADC, OS timers and
+ * IRQs, ticks and sleeps, the RTC, deep sleep, UART0, the SPI flash, littlefs, heap figures,
+ * the build's identity, and the network stack's calls (net/stack.ts). Python sees only these
+ * names, through {@link guardedModule}.
+ */
+import { md5 } from '../rom/md5.ts';
+import { HardResetRequest, type DeviceCore } from './core.ts';
+import type { DeepSleep } from './deep-sleep.ts';
+import type { DeviceEvents } from './events.ts';
+import { ESP_HEAP_BYTES, type HeapBudget } from './heap-budget.ts';
+import type { DeviceInput } from './input.ts';
+import type { FirmwareModules } from './modules.ts';
+import type { DeviceOutput } from './output.ts';
+import type { DeviceSleep } from './sleep.ts';
+import { ESP_PIN_CALL_US, ESP_TICKS_CALL_US, type RealisticSpeed } from './speed.ts';
+
+/** A firmware call: numbers, strings and null cross the interpreter's JS bridge. */
+export type FirmwareCall = (...args: never[]) => unknown;
+
+/** The parts the firmware calls reach. */
+export interface HalParts {
+  core: DeviceCore;
+  out: DeviceOutput;
+  speed: RealisticSpeed;
+  sleep: DeviceSleep;
+  deepSleep: DeepSleep;
+  events: DeviceEvents;
+  input: DeviceInput;
+  heap: HeapBudget;
+  modules: FirmwareModules;
+  /** The network stack's own firmware calls (net/stack.ts `halFunctions`). */
+  netCalls: Record<string, FirmwareCall>;
+  /** WebREPL: the firmware hands back a file transfer's result (`_fw_webrepl._file_op`). */
+  webreplResult(ok: boolean, hex: string): void;
+}
+
+/** The board's chip id (the low 3 bytes of its MAC, 5c:cf:7f:c1:dd:42, an Espressif OUI). */
+const CHIP_ID = 0x00c1dd42;
+/** `ticks_ms()`/`ticks_us()` wrap at 2^30 (MICROPY_PY_TIME_TICKS_PERIOD on the esp8266 port: 31-bit small ints). */
+const TICKS_PERIOD = 2 ** 30;
+/** Bytes at the end of the flash kept for the SDK's parameters (flashbdev.py: 20480). */
+const SDK_PARAM_BYTES = 20480;
+
+/** Bytes as lowercase hex (how byte strings cross the bridge). */
+export function toHex(bytes: Uint8Array): string {
+  let s = '';
+  for (const b of bytes) s += b.toString(16).padStart(2, '0');
+  return s;
+}
+
+/** The bytes of a hex string (two digits a byte). */
+export function fromHex(hex: string): Uint8Array {
+  const out = new Uint8Array(hex.length >> 1);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+/** The `_esp_hal` module for the running firmware, guarded (see {@link guardedModule}). */
+export function firmwareCalls(p: HalParts): object {
+  const { core, out, speed, events, input, heap } = p;
+  const board = core.board;
+  const gpio = board.gpio;
+  const clock = board.clock;
+  const rtc = core.rtc;
+  const afterPinChange = () => {
+    out.publishView();
+    input.pollSoon();
+    // GPIO16 wired to RST (for deep-sleep wake): driving it low resets the chip at once
+    if (board.circuit.gpio16ToRst && gpio.state(16) === 'low') throw new HardResetRequest('GPIO16 pulled RST low', 6, 2);
+  };
+  const calls: Record<string, FirmwareCall> = {
+    ...p.netCalls,
+    sleep_us: (us: number) => p.sleep.sleepUs(Number(us)),
+    fw_enter: () => speed.fwEnter(),
+    set_freq: (mhz: number) => speed.setFreq(mhz),
+    ticks_ms: () => {
+      input.pollSoon();
+      speed.fwLeave(ESP_TICKS_CALL_US);
+      return Math.floor(clock.nowUs() / 1000) % TICKS_PERIOD;
+    },
+    ticks_us: () => {
+      input.pollSoon();
+      speed.fwLeave(ESP_TICKS_CALL_US);
+      return Math.floor(clock.nowUs()) % TICKS_PERIOD;
+    },
+    ticks_cpu: () => Math.floor(clock.nowUs() * 80) % TICKS_PERIOD,
+    // machine_rtc.c over RTC memory (chip/rtc.ts); 64-bit values cross as decimal strings
+    rtc_us: () => rtc.getUs().toString(),
+    rtc_set_us: (us: string) => rtc.setUs(BigInt(us)),
+    rtc_mem_read: () => toHex(rtc.readMemory()),
+    rtc_mem_write: (hex: string) => rtc.writeMemory(fromHex(hex)),
+    rtc_alarm: (ms: number) => rtc.alarm(ms),
+    rtc_alarm_left: () => rtc.alarmLeft(),
+    rtc_irq: (wake: number) => rtc.irq(wake),
+    // machine.deepsleep([ms]) / esp.deepsleep(us): the chip stops; the next boot enters deep sleep
+    deepsleep: (kind: string, arg: number) => {
+      p.deepSleep.pendingUs = kind === 'esp' ? rtc.espDeepSleep(arg) : rtc.machineDeepSleep(kind === 'ms' ? arg : null);
+      throw new HardResetRequest('deep sleep');
+    },
+    pin_config: (pin: number, mode: number, pull: number, value: number) => {
+      gpio.configure(pin, mode, pull === 1, value);
+      afterPinChange();
+    },
+    pin_write: (pin: number, value: number) => {
+      gpio.write(pin, value ? 1 : 0);
+      afterPinChange();
+      speed.fwLeave(ESP_PIN_CALL_US);
+    },
+    pin_toggle: (pin: number) => {
+      gpio.write(pin, gpio.state(pin) === 'high' ? 0 : 1);
+      afterPinChange();
+      speed.fwLeave(ESP_PIN_CALL_US);
+    },
+    pin_read: (pin: number) => {
+      input.pollSoon();
+      speed.fwLeave(ESP_PIN_CALL_US);
+      // bit 1 tells the firmware a callback is due (it then runs `_service()`)
+      return gpio.read(pin) | (events.pending() ? 2 : 0);
+    },
+    pin_function: (pin: number) => {
+      // Taking GPIO1/GPIO3 as a GPIO disconnects UART0's TX/RX from the pad, as PIN_FUNC_SELECT does.
+      if (pin === 1) board.uart0.txConnected = false;
+      if (pin === 3) board.uart0.rxConnected = false;
+    },
+    irq_config: (pin: number, trigger: number) => events.configIrq(pin, trigger),
+    next_event: () => events.next(),
+    pwm_start: (pin: number) => {
+      if (!board.pwm.active(pin) || !gpio.hasPeripheral(pin)) board.startPwm(pin);
+      afterPinChange();
+    },
+    pwm_stop: (pin: number) => {
+      board.stopPwm(pin);
+      afterPinChange();
+    },
+    pwm_freq: (hz: number, set: number) => {
+      if (set) {
+        board.pwm.setFreq(hz);
+        out.viewDirty = true;
+        afterPinChange();
+      }
+      return board.pwm.freq;
+    },
+    pwm_duty: (pin: number, duty: number, set: number) => {
+      if (set) {
+        board.pwm.setDuty(pin, duty);
+        out.viewDirty = true;
+        afterPinChange();
+      }
+      return board.pwm.duty(pin) ?? 0;
+    },
+    adc_read: () => {
+      input.syncButtons();
+      return board.adc.read();
+    },
+    timer_arm: (id: number, periodUs: number, periodic: number) => events.armTimer(id, periodUs, periodic === 1),
+    timer_disarm: (id: number) => events.disarmTimer(id),
+    reset_cause: () => core.resetCause,
+    heap_used: () => heap.used().used,
+    heap_info: () => {
+      const h = heap.used();
+      return `${h.used},${h.oneBlocks},${h.twoBlocks},${h.maxBlocks},${Math.floor((ESP_HEAP_BYTES - h.used) / 16)}`;
+    },
+    chip_id: () => CHIP_ID,
+    flash_size: () => board.flash.size,
+    flash_id: () => board.flash.jedecId(),
+    flash_read: (addr: number, length: number) => toHex(board.flash.read(addr, length)),
+    // esp.check_fw()'s MD5 (the firmware uses the SDK's MD5 in C; a Python one takes seconds here)
+    flash_md5: (addr: number, length: number) => toHex(md5(board.flash.read(addr, length))),
+    flash_write: (addr: number, hex: string) => {
+      board.flash.program(addr, fromHex(hex));
+    },
+    flash_erase: (sector: number) => {
+      board.flash.eraseSector(sector);
+    },
+    readline: () => input.readLine(),
+    webrepl_file_result: (ok: number, hex: string) => p.webreplResult(ok === 1, String(hex)),
+    fw_stage: (name: string) => p.modules.stage(core.interp, name),
+    fw_unstage: (name: string) => p.modules.unstage(core.interp, name),
+    uart_write: (hex: string) => {
+      // machine.UART(0).write(): straight onto UART0 TX (the REPL's line)
+      out.filter.flush();
+      board.uart0.transmit(fromHex(hex));
+    },
+    uart_any: () => {
+      input.poll(false);
+      return board.uart0.available();
+    },
+    uart_read: (n: number) => {
+      input.poll(false);
+      const bytes: number[] = [];
+      const uart = board.uart0;
+      while (bytes.length < n && uart.available() > 0) bytes.push(uart.read());
+      return toHex(Uint8Array.from(bytes));
+    },
+    reset: () => {
+      throw new HardResetRequest('machine.reset()');
+    },
+    identity: (key: string) => (key === 'machine' ? core.build.machine : key === 'version' ? core.build.version : key === 'vfs' && core.build.filesystem ? 'lfs2' : ''),
+    user_start: () => core.build.userStart,
+    // flashbdev.py: blocks from flash_user_start() (one more sector below 1 MB, kept for native
+    // code), up to 20 KB before the end; no block device on a flash under 1 MB
+    fs_region: () => {
+      const size = board.flash.size;
+      if (!core.build.filesystem || size < 0x100000) return null;
+      let start = Math.floor(core.build.userStart / 4096);
+      if (start < 256) start += 1;
+      const count = Math.floor((size - SDK_PARAM_BYTES) / 4096) - start;
+      return count > 0 ? [start, count] : null;
+    },
+    ...filesystemCalls(core),
+  };
+  return guardedModule(calls);
+}
+
+/** littlefs on the board's flash (flash-fs.ts), errno-returning; the mounted set is `core.fs` (new at each boot). */
+function filesystemCalls(core: DeviceCore): Record<string, FirmwareCall> {
+  return {
+    lfs_mkfs: (start: number, count: number) => core.fs.mkfs(start, count),
+    lfs_mount: (start: number, count: number) => core.fs.mount(start, count),
+    lfs_umount: (id: number) => core.fs.umount(id),
+    lfs_open: (id: number, path: string, mode: string) => core.fs.open(id, path, mode),
+    lfs_read: (h: number, n: number) => {
+      const r = core.fs.read(h, n);
+      return typeof r === 'number' ? r : toHex(r);
+    },
+    lfs_write: (h: number, hex: string) => core.fs.write(h, fromHex(hex)),
+    lfs_seek: (h: number, offset: number, whence: number) => core.fs.seek(h, offset, whence),
+    lfs_sync: (h: number) => core.fs.sync(h),
+    lfs_close: (h: number) => core.fs.close(h),
+    // entries as name NUL isDir NUL size, NUL-separated (names cannot hold NUL or '/')
+    lfs_listdir: (id: number, path: string) => {
+      const r = core.fs.listdir(id, path);
+      return typeof r === 'number' ? r : r.map(([n, d, z]) => `${n}\0${d ? 1 : 0}\0${z}`).join('\0');
+    },
+    lfs_stat: (id: number, path: string) => {
+      const r = core.fs.stat(id, path);
+      return typeof r === 'number' ? r : `${r[0] ? 1 : 0}\0${r[1]}`;
+    },
+    lfs_remove: (id: number, path: string) => core.fs.remove(id, path),
+    lfs_rename: (id: number, from: string, to: string) => core.fs.rename(id, from, to),
+    lfs_mkdir: (id: number, path: string) => core.fs.mkdir(id, path),
+    lfs_statvfs: (id: number) => {
+      const r = core.fs.statvfs(id);
+      return typeof r === 'number' ? r : r.join('\0');
+    },
+  };
+}
+
+/**
+ * Wraps functions for the interpreter's JS bridge so that Python sees only these names: no
+ * prototype chain (`.constructor` and the like are absent), no exceptions leaking JS objects
+ * (a call that throws returns None; a {@link HardResetRequest} goes through, to abandon the
+ * interpreter). The bridge calls methods as `f.call(self, ...args)`, so `call` is the one
+ * property served.
+ */
+export function guardedModule(fns: Record<string, FirmwareCall>): object {
+  const wrapped = new Map<string, unknown>();
+  for (const [name, fn] of Object.entries(fns)) {
+    const invoke = (args: unknown[]): unknown => {
+      try {
+        const r = (fn as (...a: unknown[]) => unknown)(...args);
+        return r === undefined ? null : r;
+      } catch (e) {
+        if (e instanceof HardResetRequest) throw e;
+        return null;
+      }
+    };
+    const call = new Proxy(() => undefined, {
+      apply: (_t, _this, args: unknown[]) => invoke(args.slice(1)),
+      get: () => undefined,
+      has: () => false,
+    });
+    wrapped.set(name, new Proxy(() => undefined, {
+      apply: (_t, _this, args: unknown[]) => invoke(args),
+      get: (_t, key) => (key === 'call' ? call : undefined),
+      has: () => false,
+    }));
+  }
+  return new Proxy(Object.create(null) as object, {
+    get: (_t, key) => (typeof key === 'string' ? wrapped.get(key) : undefined),
+    has: (_t, key) => typeof key === 'string' && wrapped.has(key),
+    ownKeys: () => [...wrapped.keys()],
+    getOwnPropertyDescriptor: (_t, key) =>
+      typeof key === 'string' && wrapped.has(key) ? { value: wrapped.get(key), enumerable: true, configurable: true, writable: false } : undefined,
+    set: () => false,
+    defineProperty: () => false,
+    deleteProperty: () => false,
+    getPrototypeOf: () => null,
+  });
+}

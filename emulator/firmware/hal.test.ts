@@ -1,5 +1,6 @@
 /**
- * Peripherals seen from the learner's side: pin IRQs, timers, PWM, ADC, UART0 pads.
+ * The firmware calls (hal.ts) seen from the learner's side: machine.Pin, pin IRQs, timers, PWM,
+ * ADC, UART0 pads.
  * Semantics: ports/esp8266/machine_pin.c (IRQs are scheduled, soft), machine_timer.c
  * (virtual OS timers), esppwm.c, machine_adc.c; v1.27-surface §7–§11.
  */
@@ -115,5 +116,68 @@ describe('UART0 pads', () => {
     board = await TestBoard.boot();
     expect(await board.line('from machine import Pin; Pin(1), Pin(3)')).toContain('(Pin(1), Pin(3))');
     expect(await board.line('print("still here")')).toContain('still here');
+  });
+});
+
+describe('machine.Pin (ports/esp8266/machine_pin.c)', () => {
+  it('drives the LED on GPIO13', async () => {
+    board = await TestBoard.boot();
+    await board.line('from machine import Pin');
+    await board.line('led = Pin(13, Pin.OUT)');
+    expect(board.host.view.pins[13]).toBe('low');
+    await board.line('led.on()');
+    await board.waitUntil(() => board!.host.view.led);
+    expect(board.host.view.pins[13]).toBe('high');
+    expect(await board.line('led.value()')).toBe('led.value()\r\n1\r\n>>> ');
+    await board.line('led.off()');
+    await board.waitUntil(() => !board!.host.view.led);
+    await board.line('led(1)');
+    await board.waitUntil(() => board!.host.view.led);
+    await board.line('led.value(0)');
+    await board.waitUntil(() => !board!.host.view.led);
+    expect(await board.line('led')).toBe('led\r\nPin(13)\r\n>>> ');
+    expect(await board.line('Pin(13) is led')).toContain('True');
+  });
+
+  it('rejects invalid pins with the firmware traceback (no emulator frames)', async () => {
+    board = await TestBoard.boot();
+    await board.line('from machine import Pin');
+    for (const id of [6, 7, 8, 11, 17, -1]) {
+      expect(await board.line(`Pin(${id})`)).toBe(
+        `Pin(${id})\r\nTraceback (most recent call last):\r\n  File "<stdin>", line 1, in <module>\r\nValueError: invalid pin\r\n>>> `,
+      );
+    }
+    expect(await board.line("Pin('x')")).toContain('ValueError: invalid pin');
+    for (const id of [0, 1, 2, 3, 4, 5, 9, 10, 12, 13, 14, 15, 16]) {
+      expect(await board.line(`Pin(${id})`)).toBe(`Pin(${id})\r\nPin(${id})\r\n>>> `);
+    }
+  });
+
+  it('has the esp8266 constants and argument errors', async () => {
+    board = await TestBoard.boot();
+    await board.line('from machine import Pin');
+    expect(await board.line('Pin.IN, Pin.OUT, Pin.OPEN_DRAIN, Pin.PULL_UP, Pin.IRQ_RISING, Pin.IRQ_FALLING')).toContain('(0, 1, 2, 1, 1, 2)');
+    expect(await board.line('Pin.PULL_DOWN')).toContain("AttributeError: type object 'Pin' has no attribute 'PULL_DOWN'");
+    // py/argcheck.c mp_arg_parse_all: "'%q' argument required"
+    expect(await board.line('Pin(2).init()')).toContain("TypeError: 'mode' argument required");
+    expect(await board.line('Pin(16, Pin.IN, Pin.PULL_UP)')).toContain("ValueError: Pin(16) doesn't support pull");
+    expect(await board.line('Pin(2).value(1, 2)')).toContain('TypeError: function expected at most 2 arguments, got 3');
+  });
+
+  it('reads the pad: pull-up, open drain, the Flash button on GPIO0', async () => {
+    board = await TestBoard.boot();
+    await board.line('from machine import Pin');
+    expect(await board.line('Pin(12, Pin.IN).value()')).toContain('\r\n0\r\n');
+    expect(await board.line('Pin(12, Pin.IN, Pin.PULL_UP).value()')).toContain('\r\n1\r\n');
+    expect(await board.line('Pin(0, Pin.IN).value()')).toContain('\r\n1\r\n');
+    board.host.setFlash(true);
+    expect(await board.line('Pin(0).value()')).toContain('\r\n0\r\n');
+    board.host.setFlash(false);
+    await board.line('p = Pin(4, Pin.OPEN_DRAIN, value=0)');
+    expect(board.host.view.pins[4]).toBe('low');
+    await board.line('p.value(1)');
+    await board.waitUntil(() => board!.host.view.pins[4] === 'input');
+    await board.line('q = Pin(5, Pin.IN); q.value(1)');
+    expect(board.host.view.pins[5]).toBe('input');
   });
 });

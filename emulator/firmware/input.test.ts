@@ -1,0 +1,135 @@
+/**
+ * Input while code runs (input.ts): Ctrl-C in sleeps, tight loops, recursion and prints;
+ * random bytes on the serial line; input(). The board must answer at the prompt afterwards.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { TestBoard } from '../node/test-board.ts';
+
+const BANNER = 'MicroPython v1.27.0 on 2025-12-09; ESP module with ESP8266\r\nType "help()" for more information.\r\n>>> ';
+
+let board: TestBoard | null = null;
+afterEach(() => {
+  board?.dispose();
+  board = null;
+});
+
+const KBI_AT_STDIN = (line: number) => `Traceback (most recent call last):\r\n  File "<stdin>", line ${line}, in <module>\r\nKeyboardInterrupt: \r\n>>> `;
+
+describe('Ctrl-C', () => {
+  it('interrupts a sleeping loop and keeps the REPL state', async () => {
+    board = await TestBoard.boot();
+    await board.line('x = 42');
+    board.type('import time\r');
+    await board.waitFor('>>> ');
+    board.type('while True:\r');
+    await board.waitFor('... ');
+    // readline auto-indent: Backspace removes the 4-space indent at once, Enter on the empty
+    // line ends the block (shared/readline/readline.c)
+    board.type('time.sleep(0.5)\r\x08\r');
+    await new Promise((r) => setTimeout(r, 300));
+    board.type('\x03');
+    await board.waitFor('>>> ');
+    // py/obj.c mp_obj_print_exception; "KeyboardInterrupt: " (trailing space), reference §1.6
+    expect(board.recent).toBe(KBI_AT_STDIN(2));
+    expect(await board.line('x')).toContain('\r\n42\r\n');
+  });
+
+  it('interrupts a tight loop that never sleeps, keeping state (shared memory)', async () => {
+    board = await TestBoard.boot();
+    expect(board.host.shared).toBe(true);
+    await board.line('y = 7');
+    board.type('while True: pass\r\r');
+    await new Promise((r) => setTimeout(r, 200));
+    const t0 = performance.now();
+    board.type('\x03');
+    await board.waitFor('>>> ');
+    const latency = performance.now() - t0;
+    expect(board.recent).toBe(KBI_AT_STDIN(1));
+    expect(latency).toBeLessThan(500);
+    expect(board.notices).toEqual([]);
+    expect(await board.line('y')).toContain('\r\n7\r\n');
+  });
+
+  it('interrupts deep recursion too', async () => {
+    board = await TestBoard.boot();
+    await board.line('def f(n):\r    return f(n + 1) if n < 10**9 else 0\r', '>>> ');
+    board.type('while True: f(0)\r\r');
+    await board.waitFor(/RecursionError|\.\.\. /);
+    board.type('\x03');
+    await board.waitFor('>>> ');
+    expect(board.notices).toEqual([]);
+  });
+
+  it('shows output printed just before a tight loop, then interrupts it', async () => {
+    board = await TestBoard.boot();
+    board.type('print("started"); z = 0\rwhile True: z += 1\r\r');
+    await board.waitFor('started\r\n');
+    await board.waitFor('... \r\n'); // the loop's block is complete and running
+    await new Promise((r) => setTimeout(r, 100));
+    board.type('\x03');
+    await board.waitFor('KeyboardInterrupt: \r\n>>> ');
+    expect(await board.line('z > 0')).toContain('True');
+  });
+
+  it('interrupts a print loop', async () => {
+    board = await TestBoard.boot();
+    board.type('for i in range(10**9): print(i)\r\r');
+    await board.waitFor('\r\n300\r\n');
+    board.type('\x03');
+    await board.waitFor('KeyboardInterrupt: \r\n>>> ', 5000);
+    expect(board.notices).toEqual([]);
+  });
+
+  it('without shared memory, falls back to an announced hard reset within the timeout', async () => {
+    board = await TestBoard.boot({ shared: false, interruptTimeoutMs: 400 });
+    expect(await board.line('2*21')).toContain('\r\n42\r\n');
+    board.type('while True: pass\r\r');
+    await new Promise((r) => setTimeout(r, 100));
+    board.type('\x03');
+    await board.waitFor(BANNER, 3000);
+    expect(board.notices.join()).toMatch(/hard reset/);
+    expect(await board.line('y = 1; y')).toContain('\r\n1\r\n');
+  });
+
+  it('at an idle prompt gives a fresh prompt', async () => {
+    board = await TestBoard.boot();
+    board.type('abc\x03');
+    await board.waitFor('>>> ');
+    expect(board.recent).toBe('abc\r\n>>> ');
+  });
+});
+
+describe('serial line', () => {
+  it('survives random bytes and comes back to the friendly prompt', async () => {
+    board = await TestBoard.boot();
+    let seed = 12345;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) >> 16) & 0xff;
+    const noise = Uint8Array.from({ length: 3000 }, rand);
+    board.host.write(noise);
+    await new Promise((r) => setTimeout(r, 500));
+    // Ctrl-C ends paste mode or running code, Ctrl-B leaves the raw REPL (and reprints the banner)
+    board.type('\x03\x03\x02');
+    await board.waitFor('Type "help()" for more information.\r\n>>> ', 10_000);
+    expect(await board.line('6*7')).toContain('\r\n42\r\n');
+  });
+});
+
+describe('input()', () => {
+  it('reads a line from the terminal, with echo and backspace', async () => {
+    board = await TestBoard.boot();
+    board.type('name = input("Name? ")\r');
+    await board.waitFor('Name? ');
+    board.type('Bobx\x7f\r');
+    await board.waitFor('>>> ');
+    expect(await board.line('name')).toContain("'Bob'");
+  });
+
+  it('Ctrl-C interrupts input() with KeyboardInterrupt', async () => {
+    board = await TestBoard.boot();
+    board.type('input()\r');
+    await new Promise((r) => setTimeout(r, 200));
+    board.type('\x03');
+    await board.waitFor('>>> ');
+    expect(board.recent).toBe('Traceback (most recent call last):\r\n  File "<stdin>", line 1, in <module>\r\nKeyboardInterrupt: \r\n>>> ');
+  });
+});

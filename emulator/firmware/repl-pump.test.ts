@@ -1,0 +1,86 @@
+/**
+ * The REPL pump (repl-pump.ts) serving paste mode, the raw REPL and raw-paste, byte for byte
+ * (shared/runtime/pyexec.c, docs/reference/repl.rst).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { TestBoard } from '../node/test-board.ts';
+
+const BANNER = 'MicroPython v1.27.0 on 2025-12-09; ESP module with ESP8266\r\nType "help()" for more information.\r\n>>> ';
+
+let board: TestBoard | null = null;
+afterEach(() => {
+  board?.dispose();
+  board = null;
+});
+
+describe('paste mode and raw REPL (shared/runtime/pyexec.c)', () => {
+  it('paste mode echoes === lines and runs the block', async () => {
+    board = await TestBoard.boot();
+    board.type('\x05');
+    await board.waitFor('=== ');
+    expect(board.recent).toBe('\r\npaste mode; Ctrl-C to cancel, Ctrl-D to finish\r\n=== ');
+    board.type('for i in range(2):\r    print(i)\r\x04');
+    await board.waitFor('>>> ');
+    expect(board.recent).toBe('for i in range(2):\r\n===     print(i)\r\n=== \r\n0\r\n1\r\n>>> ');
+  });
+
+  it('host.run() sends a program in paste mode; its variables stay defined', async () => {
+    board = await TestBoard.boot();
+    board.since();
+    await board.host.run('a = 6\nb = 7\nprint(a * b)\n');
+    await board.waitFor('42\r\n>>> ');
+    expect(await board.line('a + b')).toContain('\r\n13\r\n');
+  });
+
+  it('raw REPL answers OK, output, \\x04, errors, \\x04 and >', async () => {
+    board = await TestBoard.boot();
+    board.type('\x01');
+    await board.waitFor('raw REPL; CTRL-B to exit\r\n>');
+    board.type('print(6*7)\x04');
+    await board.waitFor('\x04>');
+    expect(board.recent).toBe('OK42\r\n\x04\x04>');
+    board.type('1/0\x04');
+    await board.waitFor('\x04>');
+    expect(board.recent).toBe('OK\x04Traceback (most recent call last):\r\n  File "<stdin>", line 1, in <module>\r\nZeroDivisionError: divide by zero\r\n\x04>');
+    board.type('\x02');
+    await board.waitFor('>>> ');
+    expect(board.recent).toContain(BANNER);
+  });
+
+  it('raw-paste: the documented exchange, byte for byte (docs/reference/repl.rst)', async () => {
+    board = await TestBoard.boot();
+    board.since();
+    board.type('\x01\x05A\x01print(123)\x04');
+    await board.waitFor('\x04\x04>');
+    expect(board.recentBytes).toBe('\r\nraw REPL; CTRL-B to exit\r\n>R\x01\x80\x00\x01\x04123\r\n\x04\x04>');
+  });
+
+  it('raw-paste: a long program with flow control, an error, and the raw REPL afterwards', async () => {
+    board = await TestBoard.boot();
+    board.type('\x01');
+    await board.waitFor('CTRL-B to exit\r\n>');
+    board.since();
+    const lines = Array.from({ length: 40 }, (_, i) => `v${i} = ${i}`);
+    const src = `${lines.join('\n')}\nprint(v39 + v1)\n1/0\n`;
+    board.type(`\x05A\x01${src}\x04`);
+    await board.waitFor('\x04>');
+    const windows = Math.floor(src.length / 128);
+    expect(board.recentBytes).toBe(`R\x01\x80\x00\x01${'\x01'.repeat(windows)}\x0440\r\n\x04Traceback (most recent call last):\r\n  File "<stdin>", line 42, in <module>\r\nZeroDivisionError: divide by zero\r\n\x04>`);
+    board.since();
+    board.type('print(v2)\x04');
+    await board.waitFor('\x04>');
+    expect(board.recent).toBe('OK2\r\n\x04\x04>');
+  });
+
+  it('a soft reset in the raw REPL comes back in the raw REPL', async () => {
+    board = await TestBoard.boot();
+    board.type('\x01');
+    await board.waitFor('CTRL-B to exit\r\n>');
+    board.type('\x04');
+    await board.waitFor('raw REPL; CTRL-B to exit\r\n>');
+    expect(board.recent).toContain('MPY: soft reboot\r\n');
+    board.type('print(1)\x04');
+    await board.waitFor('\x04>');
+    expect(board.recent).toBe('OK1\r\n\x04\x04>');
+  });
+});

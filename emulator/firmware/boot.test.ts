@@ -3,6 +3,7 @@
  * as in the browser): the boot ROM's lines, the banner, soft and hard resets. Expected text is
  * what the real board prints; sources are cited per test.
  */
+import { readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TestBoard } from '../node/test-board.ts';
 
@@ -52,6 +53,16 @@ describe('boot and banner', () => {
     );
     expect(await board.line('import jsffi')).toContain("ImportError: no module named 'jsffi'");
     expect(await board.line('import utime, umachine; utime is __import__("time")')).toContain('True');
+  });
+
+  it('hides every one of our firmware modules (firmware/python/*.py): on the board they are C code', async () => {
+    const names = readdirSync(new URL('./python/', import.meta.url)).filter((f) => f.endsWith('.py')).map((f) => f.slice(0, -3));
+    expect(names).toContain('_fw_args');
+    board = await TestBoard.boot();
+    for (const name of names) {
+      expect(await board.line(`import ${name}`), name).toContain(`ImportError: no module named '${name}'`);
+    }
+    expect(await board.line("[k for k in __import__('sys').modules if k.startswith('_fw')]")).toContain('\r\n[]\r\n');
   });
 
   it('keeps UTF-8 typed at the friendly prompt', async () => {

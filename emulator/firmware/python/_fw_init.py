@@ -4,6 +4,7 @@
 import sys
 import builtins
 import _esp_hal
+import _fw_args
 import _fw_time
 import _fw_machine
 import _fw_rtc
@@ -47,7 +48,7 @@ for _name in ('time', 'machine', 'sys', 'gc', 'micropython', 'os', 'math', 'vfs'
         _publish(_FIRMWARE[_name], _name)
 _HIDDEN = ('js', 'jsffi', 'pyscript', '_esp_hal', '_fw_time', '_fw_machine', '_fw_sys', '_fw_init', '_fw_gc', '_fw_micropython',
            '_fw_os', '_fw_help', '_fw_math', '_fw_esp', '_fw_buses', '_fw_vfs', '_fw_flashbdev', '_fw_boot',
-           '_fw_inisetup', '_fw_rtc',
+           '_fw_inisetup', '_fw_rtc', '_fw_args',
            # in the WebAssembly build but not in the esp8266 one (emulator/firmware/fidelity/v1.27-surface.md §3)
            'abc', 'base64', 'cmath', 'copy', 'datetime', 'fnmatch', 'functools', 'gzip', 'hmac', 'html', 'inspect',
            'itertools', 'locale', 'logging', 'operator', 'pathlib', 'stat', 'string', 'tarfile', 'types', 'unittest',
@@ -59,7 +60,7 @@ if not _esp_hal.identity('vfs'):
     _HIDDEN += ('vfs', 'flashbdev', 'inisetup')
 _PRIVATE = {'_fw_machine': _fw_machine, '_fw_time': _fw_time, '_fw_help': _fw_help, '_fw_sys': _fw_sys,
             '_fw_gc': _fw_gc, '_fw_os': _fw_os, '_esp_hal': _esp_hal, '_fw_vfs': _fw_vfs,
-            '_fw_flashbdev': _fw_flashbdev, '_fw_boot': _fw_boot, '_fw_rtc': _fw_rtc}
+            '_fw_flashbdev': _fw_flashbdev, '_fw_boot': _fw_boot, '_fw_rtc': _fw_rtc, '_fw_args': _fw_args}
 # firmware modules compiled on first use: name -> public name (or None)
 _LAZY = {'_fw_esp': 'esp', '_fw_buses': None, '_fw_inisetup': 'inisetup'}
 # the virtual network's modules (emulator/net/): socket is lwip (modlwip.c registers both names)

@@ -3,6 +3,7 @@
 # messages reproduce the esp8266 port's C code: ports/esp8266/machine_pin.c (pin table,
 # pin_set/pin_get, init helper) and py/argcheck.c (mp_arg_parse_all, mp_arg_check_num).
 import _esp_hal as _hal
+from _fw_args import _REQUIRED, _int, _parse, _check_num, _rbytes  # also used as _m._int … by the other modules
 
 _pin_config = _hal.pin_config
 _pin_write = _hal.pin_write
@@ -11,48 +12,8 @@ _pin_toggle = _hal.pin_toggle
 _next_event = _hal.next_event
 _enter = _hal.fw_enter  # realistic speed: a firmware call's host time is not ESP8266 time
 _VALID = (0, 1, 2, 3, 4, 5, 9, 10, 12, 13, 14, 15, 16)
-_REQUIRED = object()
 _ABSENT = object()
 _pins = {}
-
-
-def _int(x):
-    return range(x).stop  # mp_obj_get_int, with its TypeError for floats and strings
-
-
-def _parse(args, kw, spec):
-    # mp_arg_parse_all: spec is a tuple of (name, default, kw_only); default _REQUIRED.
-    out = []
-    used = 0
-    for i, (name, default, kw_only) in enumerate(spec):
-        if i < len(args):
-            if kw_only:
-                raise TypeError('extra positional arguments given')
-            out.append(args[i])
-        elif name in kw:
-            used += 1
-            out.append(kw[name])
-        elif default is _REQUIRED:
-            raise TypeError("'%s' argument required" % name)
-        else:
-            out.append(default)
-    if len(args) > len(spec):
-        raise TypeError('extra positional arguments given')
-    if used < len(kw):
-        raise TypeError('extra keyword arguments given')
-    return out
-
-
-def _check_num(n, lo, hi, kw):
-    # mp_arg_check_num_sig
-    if kw:
-        raise TypeError("function doesn't take keyword arguments")
-    if lo == hi and n != lo:
-        raise TypeError('function takes %d positional arguments but %d were given' % (lo, n))
-    if n < lo:
-        raise TypeError('function missing %d required positional arguments' % (lo - n))
-    if n > hi:
-        raise TypeError('function expected at most %d arguments, got %d' % (hi, n))
 
 
 _INIT_SPEC = (('mode', _REQUIRED, False), ('pull', None, False), ('value', _ABSENT, True))
@@ -79,16 +40,6 @@ def _call_protected(fn, arg):
     except BaseException as e:
         import sys
         sys.print_exception(e)
-
-
-def _rbytes(obj):
-    # mp_get_buffer_raise(obj, MP_BUFFER_READ): the bytes of a str or a buffer-protocol object
-    if type(obj) is str:
-        return obj.encode()
-    try:
-        return bytes(memoryview(obj))
-    except TypeError:
-        raise TypeError('object with buffer protocol required')
 
 
 def _net_wait(us):

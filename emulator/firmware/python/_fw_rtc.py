@@ -4,7 +4,7 @@
 # (emulator/chip/rtc.ts); argument checks and error messages are the C code's (NORMAL error reporting).
 import _esp_hal as _hal
 from binascii import hexlify as _hexlify, unhexlify as _unhexlify
-import _fw_machine as _m
+import _fw_args as _m  # argument checks (not _fw_machine, which imports this module)
 import _fw_time as _t
 
 _USER_MAX = 492  # MEM_USER_MAXLEN

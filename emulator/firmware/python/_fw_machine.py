@@ -481,6 +481,7 @@ SOFT_RESET = 4
 DEEPSLEEP_RESET = 5
 HARD_RESET = 6
 DEEPSLEEP = 4
+__import__('_fw_time')._service = _service  # time's sleeps run the callbacks that come due (binds no name)
 from _fw_rtc import RTC, deepsleep  # machine_rtc.c, modmachine.c (emulator/firmware/python/_fw_rtc.py)
 # The bus classes (UART, I2C, SoftI2C, SPI, SoftSPI, WDT) are added by _fw_init when `machine`
 # is first imported: compiling them at every boot would slow the prompt down.

@@ -12,12 +12,17 @@ ticks_diff = _b.ticks_diff
 ticks_add = _b.ticks_add
 
 
+# Runs the due timer and pin IRQ callbacks: set by _fw_machine when it loads (the scheduler's
+# queue is machine's), so this module imports no firmware module back.
+_service = None
+
+
 def _wait(us):
     # 0: done; 1: Ctrl-C; 2: a callback (timer, pin IRQ) is due: run it and sleep on.
     # Past 2**30 µs the count crosses the bridge as a float (exact), not as a small int.
     r = _sleep_us(us if us < 0x40000000 else float(us))
     while r == 2:
-        __import__('_fw_machine', None, None, (), -7)._service()
+        _service()
         r = _sleep_us(-1)
     if r == 1:
         raise KeyboardInterrupt

@@ -46,7 +46,7 @@ export interface RtcProfile {
   driftPpm: number;
 }
 
-/** The chip id of the lab's board (device.ts `CHIP_ID`, MAC 5c:cf:7f:c1:dd:42). */
+/** The chip id of the lab's board (firmware/hal.ts `CHIP_ID`, MAC 5c:cf:7f:c1:dd:42). */
 export const BOARD_CHIP_ID = 0x00c1dd42;
 
 /**

@@ -3,7 +3,7 @@
  * was started with, the link to the host, and the few flags of the serial REPL. The parts (boot,
  * REPL pump, input while code runs, sleeps, events, deep sleep, heap budget, firmware calls, the
  * output to the host) each own their own state and reach the rest through this object; the
- * {@link Device} in `device.ts` puts them together.
+ * Device in `device.ts` puts them together.
  *
  * Boot and reset behaviour follows `ports/esp8266/main.c` (MicroPython v1.27.0).
  */

@@ -7,7 +7,7 @@
  * so that the checksum byte is the last byte of a 16-byte block. The checksum is the XOR of every
  * segment data byte, seeded with 0xEF.
  *
- * The device's boot (device.ts `bootNow`) parses the image at flash offset 0 with {@link parseImage}
+ * The device's boot (firmware/boot.ts `bootNow`) parses the image at flash offset 0 with {@link parseImage}
  * and prints {@link romLoadLog}; a new board's flash holds the stand-in image of firmware.ts.
  */
 

@@ -13,7 +13,7 @@ import {
   DNS_SERVER, DNS_TABLE, INTERNET_LATENCY_US, LAN_LATENCY_US, LAPTOP_HOST,
   type AccessPoint, ipToString, parseIp,
 } from './world.ts';
-import { TCP_SERVICES, UDP_SERVICES } from './services.ts';
+import { TCP_SERVICES, UDP_SERVICES } from './registry.ts';
 import type { Timeline } from './timeline.ts';
 import type { StationAddress, Wlan } from './wlan.ts';
 

@@ -10,7 +10,7 @@
  *
  * Packet formats: OASIS MQTT 3.1.1 (§2 fixed header and remaining length, §3 control packets).
  */
-import type { ServiceConn, Session, TcpService } from './services.ts';
+import type { ServiceConn, Session, TcpService } from './service.ts';
 
 interface Subscriber {
   filters: Map<string, number>; // filter → granted QoS

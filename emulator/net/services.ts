@@ -2,37 +2,16 @@
  * The servers of the virtual internet (`world.ts`): an HTTP server with pages and a JSON API, a
  * TCP echo server, a server that streams an ASCII animation, and an NTP server that serves the
  * host's clock. Each runs in virtual time inside the emulator thread; their content is ours.
+ * `registry.ts` puts them (with the MQTT broker of `mqtt.ts` and the TLS hosts of `tls.ts`) at
+ * their addresses; the shapes they share with the stack are in `service.ts`.
+ *
+ * Sources: the HTTP/1.1 and NTP (48-byte packet) message formats; the pages, the JSON and the
+ * animation are the lab's own.
  */
-
-export interface ServiceConn {
-  /** Sends bytes to the client (segmented and paced by the stack). */
-  send(data: Uint8Array | string): void;
-  /** Closes our side (FIN after what was sent). */
-  close(): void;
-  /** Runs `fn` after `ms` of virtual time, unless the connection has ended by then. */
-  after(ms: number, fn: () => void): void;
-  /** Bytes sent but still waiting at our end (the client is not taking them): back-pressure. */
-  buffered(): number;
-  readonly remote: { ip: string; port: number };
-}
+import type { TcpService, UdpService } from './service.ts';
 
 /** A streaming service stops producing while this much waits unsent (a server's send buffer). */
 const STREAM_BACKLOG_BYTES = 8192;
-
-export interface Session {
-  data(bytes: Uint8Array): void;
-  /** The client closed its side (FIN) or reset the connection. */
-  ended?(): void;
-}
-
-export type TcpService = (c: ServiceConn) => Session;
-export type UdpService = (data: Uint8Array, from: { ip: string; port: number }, reply: (d: Uint8Array) => void) => void;
-
-import { mqttBroker } from './mqtt.ts';
-import { tlsService } from './tls.ts';
-import { TLS_HOSTS, type TlsHost } from './world.ts';
-
-const MQTT_TLS: TlsHost = { name: 'test.mosquitto.org', kex: ['RSA', 'ECDHE'], certChainBytes: 2400, recordBytes: 1024, certSubject: 'CN=test.mosquitto.org', certIssuer: 'CN=Lab Virtual CA' };
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -57,26 +36,28 @@ export interface HttpResponse {
   body: string | Uint8Array;
 }
 
-type Route = (req: HttpRequest) => HttpResponse | null;
+/** An HTTP server's pages: the response for a request, or null (404). */
+export type HttpRoute = (req: HttpRequest) => HttpResponse | null;
 
 const REASONS: Record<number, string> = { 200: 'OK', 201: 'Created', 204: 'No Content', 301: 'Moved Permanently', 400: 'Bad Request', 404: 'Not Found', 405: 'Method Not Allowed', 418: "I'm a teapot", 500: 'Internal Server Error', 503: 'Service Unavailable' };
 
-const html = (title: string, body: string): HttpResponse => ({
+export const html = (title: string, body: string): HttpResponse => ({
   status: 200,
   type: 'text/html',
   body: `<!DOCTYPE html>\n<html>\n<head><title>${title}</title></head>\n<body>\n${body}\n</body>\n</html>\n`,
 });
 const json = (v: unknown, status = 200): HttpResponse => ({ status, type: 'application/json', body: JSON.stringify(v) });
-const text = (s: string, status = 200): HttpResponse => ({ status, type: 'text/plain', body: s });
+export const text = (s: string, status = 200): HttpResponse => ({ status, type: 'text/plain', body: s });
 
-function bigText(): string {
+/** The 160 lines of `/big.txt`. */
+export function bigText(): string {
   let s = '';
   for (let i = 1; i <= 160; i++) s += `Line ${String(i).padStart(3, '0')} of the long file: the ESP8266 reads it in small pieces.\n`;
   return s;
 }
 
 /** example.com: the lessons' web server. */
-const exampleRoutes: Route = (req) => {
+export const exampleRoutes: HttpRoute = (req) => {
   switch (req.path) {
     case '/':
     case '/index.html':
@@ -99,7 +80,7 @@ const exampleRoutes: Route = (req) => {
 };
 
 /** micropython.org: the page of the official tutorial's `http_get()` (our own text). */
-const micropythonRoutes: Route = (req) => {
+export const micropythonRoutes: HttpRoute = (req) => {
   if (req.path === '/ks/test.html') {
     return html('Test', '<p>It\'s working if you can read this!</p>\n<p>(Served by the lab\'s virtual micropython.org.)</p>');
   }
@@ -108,7 +89,7 @@ const micropythonRoutes: Route = (req) => {
 };
 
 /** httpbin.org: request inspection as JSON. */
-const httpbinRoutes: Route = (req) => {
+export const httpbinRoutes: HttpRoute = (req) => {
   const args: Record<string, string> = {};
   for (const part of req.query.split('&')) {
     if (!part) continue;
@@ -168,7 +149,8 @@ export function parseHttpRequest(buf: Uint8Array): { req: HttpRequest; complete:
   };
 }
 
-function httpService(routes: Route): TcpService {
+/** An HTTP/1.1 server over `routes`: one request per connection, answered after 4 ms and closed. */
+export function httpService(routes: HttpRoute): TcpService {
   return (c) => {
     let buf = new Uint8Array(0);
     let answered = false;
@@ -198,7 +180,8 @@ function httpService(routes: Route): TcpService {
 
 // ---- echo and stream ------------------------------------------------------------------------
 
-const echoService: TcpService = (c) => ({
+/** TCP echo: every byte back, and a close after the client's. */
+export const echoService: TcpService = (c) => ({
   data(bytes) {
     c.send(bytes.slice());
   },
@@ -208,7 +191,7 @@ const echoService: TcpService = (c) => ({
 });
 
 /** An ASCII animation, a frame every 100 ms, forever (the tutorial's streaming example, our art). */
-const streamService: TcpService = (c) => {
+export const streamService: TcpService = (c) => {
   let frame = 0;
   const W = 30;
   const tick = () => {
@@ -236,7 +219,7 @@ const streamService: TcpService = (c) => {
 const NTP_UNIX_DELTA = 2_208_988_800;
 
 /** Answers a client request with the host's clock (server mode, stratum 2). */
-const ntpService: UdpService = (data, _from, reply) => {
+export const ntpService: UdpService = (data, _from, reply) => {
   if (data.length < 48) return;
   const mode = data[0]! & 7;
   if (mode !== 3) return; // only client requests
@@ -258,36 +241,13 @@ const ntpService: UdpService = (data, _from, reply) => {
   reply(out);
 };
 
-/** TCP services by address and port. */
-export const TCP_SERVICES: Readonly<Record<string, Readonly<Record<number, TcpService>>>> = withExtras({
-  '203.0.113.10': { 80: httpService(exampleRoutes) },
-  '203.0.113.80': { 80: httpService(micropythonRoutes) },
-  '203.0.113.81': { 80: httpService(httpbinRoutes) },
-  '203.0.113.7': { 7: echoService, 1234: echoService },
-  '203.0.113.23': { 23: streamService },
-});
+// ---- the HTTPS hosts' pages (served behind tls.ts) ------------------------------------------
 
-function withExtras(base: Record<string, Record<number, TcpService>>): Record<string, Record<number, TcpService>> {
-  for (const [ip, ports] of Object.entries(extraServices())) base[ip] = { ...(base[ip] ?? {}), ...ports };
-  return base;
-}
-
-/** The MQTT broker (mqtt.ts) and the TLS hosts (tls.ts, world.ts TLS_HOSTS). */
-function extraServices(): Record<string, Record<number, TcpService>> {
-  const impostor: Route = (req) => {
-    if (req.path === '/login' && req.method === 'POST') return text(`Thanks! We have your details now: ${dec.decode(req.body)}\n`);
-    return html('Bank (trust me)', '<h1>Welcome to your bank</h1>\n<p>Please POST your password to /login.</p>');
-  };
-  // bigrecords: every page is large (one response in one 16 KB record is what overflows axTLS)
-  const big: Route = (req) => (req.path === '/' || req.path === '/index.html' ? html('Big records', `<h1>A large page</h1>\n<pre>\n${bigText()}</pre>`) : exampleRoutes(req));
-  const plain: Record<string, Route> = { '203.0.113.10': exampleRoutes, '203.0.113.81': httpbinRoutes, '203.0.113.90': exampleRoutes, '203.0.113.91': big, '203.0.113.66': impostor };
-  const out: Record<string, Record<number, TcpService>> = { '203.0.113.83': { 1883: mqttBroker, 8883: tlsService(MQTT_TLS, mqttBroker) } };
-  for (const [ip, host] of Object.entries(TLS_HOSTS)) out[ip] = { 443: tlsService(host, httpService(plain[ip] ?? exampleRoutes)) };
-  return out;
-}
-
-/** UDP services by address and port. */
-export const UDP_SERVICES: Readonly<Record<string, Readonly<Record<number, UdpService>>>> = {
-  '203.0.113.123': { 123: ntpService },
-  '203.0.113.124': { 123: ntpService },
+/** An impostor's bank: it asks for the password and shows what it got. */
+export const impostorRoutes: HttpRoute = (req) => {
+  if (req.path === '/login' && req.method === 'POST') return text(`Thanks! We have your details now: ${dec.decode(req.body)}\n`);
+  return html('Bank (trust me)', '<h1>Welcome to your bank</h1>\n<p>Please POST your password to /login.</p>');
 };
+
+/** bigrecords: every page is large (one response in one 16 KB record is what overflows axTLS). */
+export const bigRoutes: HttpRoute = (req) => (req.path === '/' || req.path === '/index.html' ? html('Big records', `<h1>A large page</h1>\n<pre>\n${bigText()}</pre>`) : exampleRoutes(req));

@@ -3,12 +3,13 @@
  * and the other end's TCP — what it has queued goes to the board in segments of at most one MSS
  * within the board's receive window, each segment needs one of the WiFi driver's receive buffers
  * (`wlan.ts`) and is sent again after a retransmission timeout when none is free, and its FIN
- * follows the last byte. The other end is a service of the virtual internet (`services.ts`) or
+ * follows the last byte. The other end is a service of the virtual internet (`registry.ts`) or
  * the laptop (`laptop.ts`). The board's side of the same connections is `tcp-udp.ts`.
  *
  * Sources: lwIP on the ESP8266 (MSS, TCP_WND as below), reference §5.2.
  */
-import { TCP_SERVICES, type ServiceConn, type Session } from './services.ts';
+import { TCP_SERVICES } from './registry.ts';
+import type { ServiceConn, Session } from './service.ts';
 import type { Timeline } from './timeline.ts';
 import type { Wlan } from './wlan.ts';
 

@@ -13,7 +13,7 @@
  * Sources: MP@v1.27.0 `extmod/modlwip.c` (socket states, the lwIP 1.4.0 error table, repr,
  * poll), `docs/esp8266/general.rst`, reference §5.2.
  */
-import { UDP_SERVICES } from './services.ts';
+import { UDP_SERVICES } from './registry.ts';
 import { Conn, MSS, type FarTcp, type Seg } from './tcp-far.ts';
 import type { Timeline } from './timeline.ts';
 import type { Wlan } from './wlan.ts';

@@ -12,7 +12,7 @@
  * - certificates: never checked (`CERT_NONE` is the only mode), so an impostor is accepted.
  * The wire format between `_fw_tls.py` and these services is ours (a pseudo-handshake).
  */
-import type { ServiceConn, Session, TcpService } from './services.ts';
+import type { ServiceConn, Session, TcpService } from './service.ts';
 import type { TlsHost } from './world.ts';
 
 const enc = new TextEncoder();

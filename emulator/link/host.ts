@@ -20,7 +20,7 @@ import { BOARD_RTC, RTC_MEMORY_BYTES } from '../chip/rtc.ts';
 import { keyboardInterruptPending, pokeKeyboardInterrupt, runningUserCode } from './vm-interrupt.ts';
 import { parseDeviceMessage, type CompiledInterpreter, type HostMessage, type StartCause } from './protocol.ts';
 import { createMailbox, Mailbox } from '../net/mailbox.ts';
-import type { LaptopReply } from '../net/stack.ts';
+import type { LaptopReply } from '../net/context.ts';
 import type { InterruptLayout } from '../firmware/wasm-inspect.ts';
 import type { RelayLink, RelaySender } from './relay.ts';
 import { lastRomBoot } from '../rom/boot-rom.ts';

@@ -10,7 +10,7 @@ import type { BoardView } from '../board/esp07.ts';
 import type { SleepMode } from '../board/clock.ts';
 import type { InterruptLayout } from '../firmware/wasm-inspect.ts';
 import type { RelayEndpoint } from './relay.ts';
-import type { LaptopReply } from '../net/stack.ts';
+import type { LaptopReply } from '../net/context.ts';
 
 /** Why the emulator (re)starts: power-on, or the Reset button / `machine.reset()`. */
 export type StartCause = 'power' | 'reset';

@@ -34,11 +34,6 @@ import { netHalFunctions } from './hal.ts';
 import { Mailbox } from './mailbox.ts';
 import { WebReplServer, type WsRequest } from './webrepl.ts';
 
-export type { LaptopReply, LaptopRequest, NetContext } from './context.ts';
-export { AP_MAC, RX_BLOCKS, STA_MAC, STAT_CONNECTING, STAT_CONNECT_FAIL, STAT_GOT_IP, STAT_IDLE, STAT_NO_AP_FOUND, STAT_WRONG_PASSWORD } from './wlan.ts';
-export { MSS, TCP_WND } from './tcp-far.ts';
-export { E, MAX_TCP_PCBS, MAX_UDP_PCBS, TCP_SND_BUF } from './tcp-udp.ts';
-
 /** Longest step of a blocking wait, so requests from the laptop panel are seen. */
 const WAIT_STEP_US = 50_000;
 

@@ -7,7 +7,7 @@
  */
 import { useState } from 'preact/hooks';
 import type { BoardHost } from '../../emulator/link/host.ts';
-import type { LaptopReply } from '../../emulator/net/stack.ts';
+import type { LaptopReply } from '../../emulator/net/context.ts';
 
 const WHY: Record<string, string> = {
   refused: 'Connection refused: nothing on the board listens on that port (is your server running?).',

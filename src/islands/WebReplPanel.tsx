@@ -9,7 +9,7 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { BoardHost } from '../../emulator/link/host.ts';
-import type { LaptopReply } from '../../emulator/net/stack.ts';
+import type { LaptopReply } from '../../emulator/net/context.ts';
 
 const WHY: Record<string, string> = {
   refused: 'Connection refused: no WebREPL on that port. Run webrepl.start() on the board (after import webrepl_setup).',

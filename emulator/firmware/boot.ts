@@ -78,7 +78,7 @@ export class Boot {
     const wasRaw = core.rawMode;
     core.loader = null;
     core.rawPaste.reset();
-    out.dropOk = 0;
+    out.dropNext('');
     events.clear();
     if (fromLoader) {
       // the ROM loader was told to run the firmware: it starts from flash without a new reset
@@ -152,6 +152,9 @@ export class Boot {
     if (!this.runBoot(interp, `scripts(${!(wasRaw && !hard) ? 'True' : 'False'}, globals())`)) return;
     if (hard) core.uartText('\r\n');
     out.muted = wasRaw && !hard;
+    // the event-driven REPL's start prints `\r\n` before the banner; the port's REPL does not
+    // (after a hard boot the one blank line is init_done's, printed above)
+    if (!out.muted) out.dropNext('\r\n');
     interp.mp.replInit();
     if (out.muted) {
       interp.processChar(0x01);

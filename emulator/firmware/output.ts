@@ -21,14 +21,14 @@ export class DeviceOutput {
   readonly filter: OutputFilter;
   /** Output of the REPL is dropped (a soft reset coming back to the raw REPL prints its own). */
   muted = false;
-  /** How many bytes of the raw REPL's next "OK" are still to be dropped (raw-paste). */
-  dropOk = 0;
   /** The board's view changed since the host last saw it. */
   viewDirty = true;
   private readonly core: DeviceCore;
   private readonly onLine: () => void;
   private outbox: { data: number[]; baud: number; echo: boolean } = { data: [], baud: 115200, echo: false };
   private lastFlush = 0;
+  /** What the interpreter is about to print that the firmware does not (see {@link dropNext}). */
+  private dropping = '';
   private flashReported = 0;
   private flashReportAt = 0;
   private flashReportTimer: ReturnType<typeof setTimeout> | null = null;
@@ -59,24 +59,39 @@ export class DeviceOutput {
         { prefix: 'ValueError: invalid syntax for integer with base ', rewrite: (l) => l.replace(/^(ValueError: invalid syntax for integer with base \d+): .*$/, '$1') },
         { prefix: 'raw REPL; CTRL-B to exit', rewrite: (line) => { core.rawMode = true; return line; } },
       ],
-      (bytes) => core.board.uart0.transmit(bytes, core.echoing),
+      (bytes) => {
+        const kept = this.drop(bytes);
+        if (kept.length) core.board.uart0.transmit(kept, core.echoing);
+      },
     );
+  }
+
+  /** What is left of the filter's output after {@link dropNext}'s text is taken off its start. */
+  private drop(bytes: Uint8Array): Uint8Array {
+    if (!this.dropping) return bytes;
+    let i = 0;
+    while (this.dropping && i < bytes.length && bytes[i] === this.dropping.charCodeAt(0)) {
+      i++;
+      this.dropping = this.dropping.slice(1);
+    }
+    if (i < bytes.length) this.dropping = '';
+    return bytes.subarray(i);
+  }
+
+  /**
+   * The interpreter's next output starts with `text`, which the ESP8266 firmware does not print:
+   * drop it (the whole of it, or as much as matches; other output cancels the drop). Used for the
+   * raw REPL's "OK" after a raw-paste (raw-paste sends none) and the event-driven REPL's leading
+   * `\r\n` before the banner (the esp8266 port's REPL is not event-driven: shared/runtime/pyexec.c
+   * `pyexec_friendly_repl` prints the banner without it). '' cancels.
+   */
+  dropNext(text: string): void {
+    this.dropping = text;
   }
 
   /** The interpreter's stdout. */
   onStdout(bytes: Uint8Array): void {
     if (this.muted) return;
-    if (this.dropOk > 0) {
-      // raw-paste sends no "OK": drop the one the raw REPL prints on receiving the source
-      let i = 0;
-      while (this.dropOk > 0 && i < bytes.length && bytes[i] === 'OK'.charCodeAt(2 - this.dropOk)) {
-        i++;
-        this.dropOk--;
-      }
-      if (i < bytes.length) this.dropOk = 0;
-      bytes = bytes.subarray(i);
-      if (bytes.length === 0) return;
-    }
     this.filter.write(bytes);
     if (bytes.includes(0x0a)) this.onLine();
   }

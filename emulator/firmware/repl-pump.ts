@@ -189,7 +189,7 @@ export class ReplPump {
       // raw-paste is answered here: the wasm build's event-driven REPL cannot (raw-paste.ts)
       const step = core.rawPaste.input(c, core.rawMode);
       if (step.reply) uart.transmit(Uint8Array.from(step.reply, (ch) => ch.charCodeAt(0)));
-      if (step.dropOk) out.dropOk = 2;
+      if (step.dropOk) out.dropNext('OK');
       for (const b of step.feed) {
         const result = this.feed(core.interp, b);
         heap.afterError();

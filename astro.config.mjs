@@ -2,6 +2,7 @@
 import mdx from '@astrojs/mdx';
 import preact from '@astrojs/preact';
 import { defineConfig } from 'astro/config';
+import csp, { CSP_HEADER } from './src/integrations/csp.mjs';
 import pagefind from './src/integrations/pagefind.mjs';
 import pwa from './src/integrations/pwa.mjs';
 
@@ -15,6 +16,8 @@ const isolation = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
   'Cross-Origin-Resource-Policy': 'same-origin',
+  // the site's Content-Security-Policy (src/integrations/csp.mjs; built pages also carry it as a meta)
+  'Content-Security-Policy': CSP_HEADER,
 };
 
 /**
@@ -90,7 +93,7 @@ function readableTokens(background) {
 
 export default defineConfig({
   site: 'http://localhost:4321',
-  integrations: [mdx(), preact(), pagefind(), pwa()], // pagefind before pwa: its files get precached
+  integrations: [mdx(), preact(), csp(), pagefind(), pwa()], // csp and pagefind before pwa: their files get precached
   server: { headers: isolation },
   devToolbar: { enabled: false },
   markdown: {

@@ -39,11 +39,22 @@ Usage: node serve.mjs [options]
   --help        show this help
 `;
 
-/** Headers on every answer: the lab's cross-origin isolation (SharedArrayBuffer needs it). */
+/**
+ * The site's Content-Security-Policy, as `astro preview` sends it (CSP_HEADER in
+ * src/integrations/csp.mjs; workshop/servers.test.ts checks they are the same string). Built pages
+ * carry it as a meta too; frame-ancestors works only as a header.
+ */
+const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; font-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+/**
+ * Headers on every answer: the lab's cross-origin isolation (SharedArrayBuffer needs it) and the
+ * Content-Security-Policy.
+ */
 const ISOLATION = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
   'Cross-Origin-Resource-Policy': 'same-origin',
+  'Content-Security-Policy': CSP,
   'X-Content-Type-Options': 'nosniff',
 };
 

@@ -30,7 +30,13 @@ from urllib.parse import unquote
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_PORT = 8266
 
+# The site's Content-Security-Policy, as `astro preview` sends it (CSP_HEADER in
+# src/integrations/csp.mjs; workshop/servers.test.ts checks they are the same string).
+CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; font-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+
+# Headers on every answer: cross-origin isolation, the CSP.
 ISOLATION = (
+    ("Content-Security-Policy", CSP),
     ("Cross-Origin-Opener-Policy", "same-origin"),
     ("Cross-Origin-Embedder-Policy", "require-corp"),
     ("Cross-Origin-Resource-Policy", "same-origin"),

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { CSP_HEADER } from '../src/integrations/csp.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const PYTHON = process.env.PYTHON ?? 'python3';
@@ -171,7 +172,7 @@ describe.each(['serve.mjs', 'serve.py'])('%s', (name) => {
   const kind = name === 'serve.mjs' ? 'node' : 'python';
   const port = () => servers[name]!.port;
 
-  test('serves site/ beside the script with the cross-origin isolation headers on every answer', async () => {
+  test('serves site/ beside the script with the cross-origin isolation headers and the CSP on every answer', async () => {
     for (const target of ['/', '/big.js', '/no-such-page', '/__lab/relay', '/../secret.txt']) {
       const res = target.includes('..') ? await rawGet(port(), target) : null;
       const headers = res
@@ -180,7 +181,12 @@ describe.each(['serve.mjs', 'serve.py'])('%s', (name) => {
       expect(headers['cross-origin-opener-policy'], target).toBe('same-origin');
       expect(headers['cross-origin-embedder-policy'], target).toBe('require-corp');
       expect(headers['cross-origin-resource-policy'], target).toBe('same-origin');
+      // the same policy as astro preview's (src/integrations/csp.mjs), not merely some policy
+      expect(headers['content-security-policy'], target).toBe(CSP_HEADER);
     }
+    expect(CSP_HEADER).toMatch(/(^|; )script-src 'self' 'wasm-unsafe-eval'(;|$)/);
+    expect(CSP_HEADER).toMatch(/(^|; )connect-src 'self'(;|$)/);
+    expect(CSP_HEADER).toMatch(/(^|; )frame-ancestors 'none'(;|$)/);
     const home = await request(port(), 'GET', '/');
     expect(home.status).toBe(200);
     expect(home.headers['content-type']).toBe('text/html; charset=utf-8');

@@ -8,6 +8,12 @@
  * Escape key itself is not sent: MicroPython's line editor takes ESC as the start of an escape
  * sequence and would swallow the next key (`readline_process_char`, shared/readline/readline.c).
  * Ctrl+[ still sends a real ESC byte.
+ *
+ * Links: board output cannot open pages. A link a program prints as an OSC 8 escape sequence
+ * (`ESC ] 8 ; ; URL ST text ESC ] 8 ; ; ST`) is underlined by xterm, but activating it only shows
+ * an in-page warning (`printedLinkWarning`) with the full URL, saying the program on the board
+ * printed it, and an explicit Open button. Only http(s) links become links (xterm's
+ * `allowNonHttpProtocols` stays off); plain URLs in the text are not links (no web-links addon).
  */
 import '@xterm/xterm/css/xterm.css';
 import { useEffect, useRef, useState } from 'preact/hooks';
@@ -72,6 +78,19 @@ function garbage(bytes: Uint8Array): string {
   return s;
 }
 
+/**
+ * Whether a URL a program printed may be offered for opening: absolute http or https only.
+ * @param url the OSC 8 link target, as the board sent it
+ */
+export function openablePrintedLink(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return u.protocol === 'http:' || u.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
 const PROMPT = [0x3e, 0x3e, 0x3e, 0x20]; // ">>> "
 
 /** Watches a byte stream for the REPL prompt at the end of a chunk, across chunk boundaries. */
@@ -93,6 +112,9 @@ export function Terminal({ board }: { board: BoardHost }) {
   const baudRef = useRef(115200);
   /** Another tool holding the serial port (the Flash panel): the terminal is disconnected meanwhile. */
   const holderRef = useRef<string | null>(null);
+  /** The URL of the OSC 8 link the learner last activated, shown in the warning (null: none). */
+  const [printedLink, setPrintedLink] = useState<string | null>(null);
+  const termRef = useRef<{ focus(): void } | null>(null);
 
   useEffect(() => {
     let disposed = false;
@@ -125,7 +147,10 @@ export function Terminal({ board }: { board: BoardHost }) {
         fontSize: 14,
         lineHeight: 1.2, // at 1.0 the DOM renderer clips underscores with common monospace fonts
         theme: { background: '#10151c', foreground: '#e6edf3', cursor: '#f4a261' },
+        // OSC 8 links from the board: a warning in the page instead of xterm's confirm + window.open
+        linkHandler: { activate: (_event, uri) => setPrintedLink(uri), allowNonHttpProtocols: false },
       });
+      termRef.current = term;
       const fit = new FitAddon();
       term.loadAddon(fit);
       term.open(host.current);
@@ -200,6 +225,38 @@ export function Terminal({ board }: { board: BoardHost }) {
         </label>
       </div>
       <div class="terminal" ref={host} data-testid="terminal" role="group" aria-label="Serial terminal of the virtual ESP-07" />
+      {printedLink !== null && (
+        <div class="terminal-link-warning" role="alert" data-testid="terminal-link-warning">
+          <p>
+            The program on the board printed a link to <code class="terminal-link-url">{printedLink}</code>. It was not
+            opened: the board's output cannot open pages.
+          </p>
+          <p class="terminal-link-actions">
+            {openablePrintedLink(printedLink) && (
+              <button
+                type="button"
+                class="hw-button"
+                onClick={() => {
+                  window.open(printedLink, '_blank', 'noopener,noreferrer');
+                  setPrintedLink(null);
+                }}
+              >
+                Open
+              </button>
+            )}
+            <button
+              type="button"
+              class="hw-button"
+              onClick={() => {
+                setPrintedLink(null);
+                termRef.current?.focus();
+              }}
+            >
+              Dismiss
+            </button>
+          </p>
+        </div>
+      )}
       <p class="lab-notice" aria-live="polite" data-testid="lab-notice">{notice}</p>
     </div>
   );

@@ -44,7 +44,7 @@ export class RawPaste {
   input(c: number, rawMode: boolean): { feed: number[]; reply: string; dropOk: boolean } {
     if (this.source) {
       if (c === 0x04) {
-        const feed = [...this.source, 0x04];
+        const feed = [...RawPaste.asRawLine(this.source), 0x04];
         this.source = null;
         this.lineLen = 0;
         return { feed, reply: '\x04', dropOk: true };
@@ -81,6 +81,20 @@ export class RawPaste {
       this.lineLen++;
     }
     return { feed: [c], reply: '', dropOk: false };
+  }
+
+  /**
+   * The collected source as a line for the interpreter's raw REPL, which would take some bytes
+   * as keys rather than source. Empty source becomes a blank line: Ctrl-D on an empty raw line
+   * soft-resets, while the board compiles and runs the empty program (`\x04\x04>`). The raw
+   * REPL's keys 0x01, 0x02 and 0x05 (0x03 and 0x04 end the transfer before) become `$`, which
+   * the lexer rejects the same way, so the board's `SyntaxError: invalid syntax` on that line
+   * follows (py/lexer.c: an unknown character is MP_TOKEN_INVALID). Inside a string literal the
+   * board would keep the byte; here it is a `$` (a documented difference).
+   */
+  static asRawLine(source: readonly number[]): number[] {
+    if (source.length === 0) return [0x0a];
+    return source.map((b) => (b === 0x01 || b === 0x02 || b === 0x05 ? 0x24 : b));
   }
 
   /** Forgets any transfer (the board was reset). */

@@ -659,8 +659,50 @@ transcript(
   'the WebAssembly build prints bound methods in its detailed form',
 );
 
-transcript(
-  'module constants folded by the compiler',
-  [['import math; math.inf', MOD_ATTR('inf'), 'v1.27-surface §17.4 (MICROPY_PY_MATH_CONSTANTS 0)']],
-  'the compiler folds math.inf from the WebAssembly build\'s own math module (MICROPY_COMP_MODULE_CONST)',
-);
+transcript('module constants are not folded from names the build leaves out', [
+  ['import math; math.inf', MOD_ATTR('inf'), 'v1.27-surface §17.4 (MICROPY_PY_MATH_CONSTANTS 0); MP@v1.27.0:py/parse.c fold_constants looks in math\'s globals'],
+  ['import math; math.tau', MOD_ATTR('tau'), 'v1.27-surface §17.4; MP@v1.27.0:ports/esp8266/mpconfigport.h MICROPY_COMP_MODULE_CONST 0'],
+]);
+
+// ---------------------------------------------------------------------------------------------
+// Features the esp8266 build leaves out (MP@v1.27.0:ports/esp8266/mpconfigport.h), taken out of
+// the interpreter's own tables by wasm-surface-patch.ts; v1.27-surface §17.5
+// ---------------------------------------------------------------------------------------------
+
+const CFG = 'MP@v1.27.0:ports/esp8266/mpconfigport.h';
+const NAME = (n: string) => E('NameError', `name '${n}' isn't defined`);
+transcript('features the esp8266 build leaves out', [
+  ["'a'.center(5)", E('AttributeError', "'str' object has no attribute 'center'"), CFG + ' MICROPY_PY_BUILTINS_STR_CENTER 0; MP@v1.27.0:py/objstr.c'],
+  ["'a=b'.partition('=')", E('AttributeError', "'str' object has no attribute 'partition'"), CFG + ' MICROPY_PY_BUILTINS_STR_PARTITION 0'],
+  ["'a=b'.rpartition('=')", E('AttributeError', "'str' object has no attribute 'rpartition'"), CFG + ' MICROPY_PY_BUILTINS_STR_PARTITION 0'],
+  ["'a\\nb'.splitlines()", E('AttributeError', "'str' object has no attribute 'splitlines'"), CFG + ' MICROPY_PY_BUILTINS_STR_SPLITLINES 0'],
+  ["b'a=b'.partition(b'=')", E('AttributeError', "'bytes' object has no attribute 'partition'"), CFG + '; MP@v1.27.0:py/objstr.c (one table for str, bytes, bytearray)'],
+  ["bytearray(b'a').center(3)", E('AttributeError', "'bytearray' object has no attribute 'center'"), CFG],
+  ["'a,b'.split(','), b'ab'.hex(), bytearray(b'x').decode(), 'A'.lower()", "(['a', 'b'], '6162', 'x', 'a')", 'the rest of the table stays (MP@v1.27.0:py/objstr.c)'],
+  ['import random; random.randint(1, 6)', MOD_ATTR('randint'), CFG + ' MICROPY_PY_RANDOM_EXTRA_FUNCS 0; MP@v1.27.0:extmod/modrandom.c'],
+  ['random.choice', MOD_ATTR('choice'), CFG + ' MICROPY_PY_RANDOM_EXTRA_FUNCS 0'],
+  ['random.randrange', MOD_ATTR('randrange'), CFG],
+  ['random.random', MOD_ATTR('random'), CFG],
+  ['random.uniform', MOD_ATTR('uniform'), CFG],
+  ['random.getrandbits(0), random.seed(1)', '(0, None)', 'MP@v1.27.0:extmod/modrandom.c (getrandbits and seed stay)'],
+  ['complex(1, 2)', NAME('complex'), CFG + ' MICROPY_PY_BUILTINS_COMPLEX 0; MP@v1.27.0:py/modbuiltins.c'],
+  ["compile('1', 'f', 'eval')", NAME('compile'), CFG + ' MICROPY_PY_BUILTINS_COMPILE 0'],
+  ["execfile('main.py')", NAME('execfile'), CFG + ' MICROPY_PY_BUILTINS_EXECFILE 0'],
+  ['NotImplemented', NAME('NotImplemented'), CFG + ' MICROPY_PY_BUILTINS_NOTIMPLEMENTED 0'],
+  ['import math; math.factorial(5)', MOD_ATTR('factorial'), CFG + ' MICROPY_PY_MATH_FACTORIAL 0; MP@v1.27.0:py/modmath.c'],
+  ['math.isclose(1, 1)', MOD_ATTR('isclose'), CFG + ' MICROPY_PY_MATH_ISCLOSE 0'],
+  ['math.log10(100)', MOD_ATTR('log10'), CFG + ' MICROPY_PY_MATH_SPECIAL_FUNCTIONS 0'],
+  ['math.gamma(3)', MOD_ATTR('gamma'), CFG + ' MICROPY_PY_MATH_SPECIAL_FUNCTIONS 0'],
+  ["getattr(math, 'nan')", MOD_ATTR('nan'), CFG + ' MICROPY_PY_MATH_CONSTANTS 0'],
+  ["[n for n in dir(math) if not n.startswith('__')]",
+    "['pow', 'acos', 'asin', 'atan', 'atan2', 'ceil', 'copysign', 'cos', 'degrees', 'e', 'exp', 'fabs', 'floor', 'fmod', 'frexp', 'isfinite', 'isinf', 'isnan', 'ldexp', 'log', 'modf', 'pi', 'radians', 'sin', 'sqrt', 'tan', 'trunc']",
+    'MP@v1.27.0:py/modmath.c mp_module_math_globals_table with the esp8266 settings, in qstr order (v1.27-surface §4.5; pow is a static qstr)'],
+  ['import binascii; binascii.crc32', MOD_ATTR('crc32'), CFG + ' MICROPY_PY_BINASCII_CRC32 0; MP@v1.27.0:extmod/modbinascii.c'],
+  ['object.__setattr__', E('AttributeError', "type object 'object' has no attribute '__setattr__'"), CFG + ' MICROPY_PY_DELATTR_SETATTR 0; MP@v1.27.0:py/objobject.c'],
+  ["'<module>' in dir(__import__('builtins'))", 'False', 'wasm-surface-patch.ts keeps compile for the firmware under this name; dir() does not show it'],
+]);
+
+transcript('three-argument pow', [
+  ['pow(2, 3, 5)', E('NotImplementedError', '3-arg pow() not supported'), CFG + ' MICROPY_PY_BUILTINS_POW3 0; MP@v1.27.0:py/modbuiltins.c mp_builtin_pow'],
+  ['pow(2, 10), pow(2, -1)', '(1024, 0.5)', 'MP@v1.27.0:py/modbuiltins.c (two arguments: mp_binary_op)'],
+]);

@@ -14,6 +14,7 @@ import { loadMicroPython } from '@micropython/micropython-webassembly-pyscript';
 import { findInterruptLayout, widenReadlinePrintable, type InterruptLayout } from './wasm-inspect.ts';
 import { patchMemory } from './wasm-patch.ts';
 import { HEAP_GLOBALS, patchHeapBudget } from './wasm-heap-patch.ts';
+import { patchSurface } from './wasm-surface-patch.ts';
 
 /** The compiled interpreter, ready to instantiate many times. */
 export interface PreparedWasm {
@@ -26,6 +27,8 @@ export interface PreparedWasm {
   utf8Prompt: boolean;
   /** Whether `gc_alloc` checks the ESP8266 heap budget (see `wasm-heap-patch.ts`). */
   heapBudget: boolean;
+  /** Whether the names the ESP8266 build leaves out are gone (see `wasm-surface-patch.ts`). */
+  surface?: boolean;
 }
 
 /** Size of the interpreter's first GC heap area, in bytes (it grows by more areas). */
@@ -40,7 +43,15 @@ export const MAX_MEMORY_PAGES = 4096;
  * @param shared make the memory shared (needs SharedArrayBuffer support and, in browsers, cross-origin isolation)
  * @throws Error if the bytes are not the MicroPython module (no memory section)
  */
-export async function prepareWasm(bytes: Uint8Array, url: string, shared: boolean): Promise<PreparedWasm> {
+export async function prepareWasm(original: Uint8Array, url: string, shared: boolean): Promise<PreparedWasm> {
+  let bytes = original;
+  let surface = false;
+  try {
+    bytes = patchSurface(original);
+    surface = true;
+  } catch {
+    bytes = original; // unknown build: the extra names stay (documented difference)
+  }
   const widened = widenReadlinePrintable(bytes);
   let budgeted: Uint8Array | null = null;
   try {
@@ -58,7 +69,7 @@ export async function prepareWasm(bytes: Uint8Array, url: string, shared: boolea
       layout = null;
     }
   }
-  return { module, url, layout, utf8Prompt: widened !== null, heapBudget: budgeted !== null };
+  return { module, url, layout, utf8Prompt: widened !== null, heapBudget: budgeted !== null, surface };
 }
 
 /** Functions the interpreter's imports and the firmware call into. */

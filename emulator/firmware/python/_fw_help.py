@@ -115,6 +115,9 @@ def make_help(real_help):
             print(_HELP_TEXT, end='')
             return
         obj = args[0]
+        if obj is help:  # a built-in function on the board (py/builtinhelp.c)
+            print('object <function> is of type function')
+            return
         if type(obj) is str and obj == 'modules':
             print(_modules_text(), end='')
             return
@@ -139,7 +142,8 @@ def make_dir(real_dir):
             order = _instance_dir(args[0])
             if order is not None:
                 return list(order)
-            return real_dir(args[0])
+            # '<module>' is where the wasm patch keeps compile for the firmware (wasm-surface-patch.ts)
+            return [n for n in real_dir(args[0]) if n[:1] != '<']
         return [n for n in e[2] if n in ('__class__', '__dict__', '__bases__') or hasattr(args[0], n)]
 
     return dir

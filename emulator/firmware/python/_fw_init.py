@@ -18,6 +18,10 @@ import _fw_vfs
 import _fw_flashbdev
 import _fw_boot
 
+# compile is not in the esp8266 build's builtins (MICROPY_PY_BUILTINS_COMPILE 0); the wasm patch
+# (wasm-surface-patch.ts) keeps it under a name no program can write, for boot.py and main.py
+_fw_boot.compile = getattr(builtins, '<module>', None) or getattr(builtins, 'compile')
+
 _FIRMWARE = {
     'time': _fw_time, 'utime': _fw_time,
     'machine': _fw_machine, 'umachine': _fw_machine,
@@ -25,8 +29,9 @@ _FIRMWARE = {
     'gc': _fw_gc,
     'micropython': _fw_micropython,
     'os': _fw_os, 'uos': _fw_os,
-    'math': _fw_math,
 }
+if hasattr(_fw_math._m, 'tau'):  # the interpreter's math has the constants: not patched (wasm-surface-patch.ts)
+    _FIRMWARE['math'] = _fw_math
 if _esp_hal.identity('vfs'):  # the 512 KB build has no filesystem modules
     _FIRMWARE['vfs'] = _fw_vfs
     _FIRMWARE['flashbdev'] = _fw_flashbdev
@@ -173,6 +178,19 @@ def input(prompt=None):
 
 
 builtins.input = input
+_pow = builtins.pow
+
+
+def pow(a, b, *c):
+    # MICROPY_PY_BUILTINS_POW3 0 on the esp8266 build (py/modbuiltins.c mp_builtin_pow)
+    if c:
+        if len(c) > 1:
+            raise TypeError('function expected at most 3 arguments, got %d' % (2 + len(c)))
+        raise NotImplementedError('3-arg pow() not supported')
+    return _pow(a, b)
+
+
+builtins.pow = pow
 
 # help() and dir() in the firmware's words and orders
 _R = _fw_help.register

@@ -46,7 +46,7 @@ def _split(url):
         port = 443
     else:
         raise ValueError("Unsupported protocol: " + scheme)
-    host, _, path = rest.partition("/")
+    host, path = (rest.split("/", 1) + [""])[:2]  # no str.partition on the esp8266 build
     if ":" in host:
         host, p = host.split(":", 1)
         port = int(p)
@@ -105,7 +105,7 @@ def request(method, url, data=None, json=None, headers=None, stream=None, auth=N
             line = _head_line(sock)
             if line is None:
                 break
-            name, _, value = line.partition(":")
+            name, value = (line.split(":", 1) + [""])[:2]
             value = value.strip()
             if name == "Transfer-Encoding" and "chunked" in value:
                 raise ValueError("Unsupported " + line + "\r\n")

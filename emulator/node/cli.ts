@@ -13,6 +13,11 @@
  *   esptool's CHANGE_BAUDRATE, and esptool switched its port with it: those bytes pass unchanged.
  *   `--baud any` passes everything unchanged.
  * - `--state FILE` keeps the whole flash in FILE between runs.
+ * - `--rfc2217 PORT`: the serial line is an RFC 2217 port on 127.0.0.1:PORT instead of stdio
+ *   (rfc2217-port.ts), behind an adapter with the DTR/RTS auto-reset circuit; stdin and stdout
+ *   carry nothing then, and the board runs until SIGINT/SIGTERM/SIGHUP.
+ * - `--realistic-link`: bytes cross the line at the baud rate, and esptool's erases take the
+ *   flash chip's time (link-timing.ts).
  *
  * Exit codes: 0 after a normal quit, 2 for a usage error (bad option, unreadable or
  * ill-sized file), 1 if the emulator failed (its thread died, or it never came up).
@@ -21,19 +26,20 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ROM_BAUD } from '../rom/boot-rom.ts';
 import { FLASH_SIZES } from '../chip/flash.ts';
+import { DEFAULT_CIRCUIT } from '../board/circuit.ts';
 import { BoardHost, type FlashSize } from '../link/host.ts';
-import { resample } from '../link/serial-line.ts';
 import { spawnNodeDevice } from './spawn.ts';
+import { REPL_BAUD, SerialBridge, toTerminal } from './serial-bridge.ts';
+import { Rfc2217Port } from './rfc2217-port.ts';
+
+export { toTerminal };
 
 const NAME = 'esp8266-lab';
 /** Ctrl-]: quits when stdin is a terminal. */
 const ESCAPE = 0x1d;
 /** Flash sector: `--firmware` erases whole sectors before writing, as esptool does. */
 const SECTOR = 4096;
-/** The rate MicroPython and the ROM loader use (the board's other fixed rate is the ROM's 74880). */
-const REPL_BAUD = 115200;
 /** With stdin at its end: how long a board that has not come up may stay silent before the CLI gives up. */
 const NO_BOOT_MS = 15_000;
 
@@ -56,6 +62,14 @@ Options:
   --linger MS              with stdin not a terminal: after its end, quit once the board has
                            been silent for MS milliseconds (default 500)
   --no-escape              do not treat Ctrl-] on a terminal as "quit"
+  --rfc2217 PORT           serve the serial line as an RFC 2217 port on 127.0.0.1:PORT
+                           (0: any free port) instead of stdin/stdout, with a USB-serial
+                           adapter's DTR/RTS auto-reset circuit: esptool --port
+                           rfc2217://127.0.0.1:PORT resets the board into the loader and back;
+                           runs until SIGINT/SIGTERM (Ctrl-C)
+  --realistic-link         bytes cross the line at the baud rate (10 bits a byte), and the
+                           erases esptool asks for take the flash chip's time (W25Q32: 45 ms
+                           a 4 KB sector, 150 ms a 64 KB block, 10 s the whole chip)
   -h, --help               show this help
 
 Keys (stdin a terminal): Ctrl-C goes to the board; Ctrl-] quits.
@@ -71,6 +85,10 @@ export interface CliOptions {
   baud: number | null;
   lingerMs: number;
   escape: boolean;
+  /** TCP port of the RFC 2217 endpoint (0: any free one), or null for stdio. */
+  rfc2217: number | null;
+  /** Pace the line at its baud rate and give erases the flash's time. */
+  realisticLink: boolean;
 }
 
 export class UsageError extends Error {}
@@ -81,7 +99,7 @@ export class UsageError extends Error {}
  * @throws UsageError for an unknown command or option, or a bad value
  */
 export function parseArgs(argv: string[]): CliOptions | 'help' {
-  const opts: CliOptions = { flashSize: '4M', firmware: null, state: null, holdGpio0: false, baud: REPL_BAUD, lingerMs: 500, escape: true };
+  const opts: CliOptions = { flashSize: '4M', firmware: null, state: null, holdGpio0: false, baud: REPL_BAUD, lingerMs: 500, escape: true, rfc2217: null, realisticLink: false };
   const args = [...argv];
   if (args.length === 0) throw new UsageError('missing command (the only one is "board")');
   const first = args[0] as string;
@@ -138,6 +156,16 @@ export function parseArgs(argv: string[]): CliOptions | 'help' {
         flag();
         opts.escape = false;
         break;
+      case '--rfc2217': {
+        const v = value();
+        if (!/^\d+$/.test(v) || Number(v) > 65535) throw new UsageError(`--rfc2217 must be a TCP port from 0 to 65535 (got "${v}")`);
+        opts.rfc2217 = Number(v);
+        break;
+      }
+      case '--realistic-link':
+        flag();
+        opts.realisticLink = true;
+        break;
       default:
         throw new UsageError(raw.startsWith('-') ? `unknown option ${name}` : `unexpected argument "${raw}"`);
     }
@@ -182,16 +210,6 @@ function readFile(path: string, what: string): Uint8Array {
   }
 }
 
-/**
- * What an adapter at `termBaud` receives of `data` sent at `baud` (see the module comment).
- * @param termBaud the terminal side's rate, or null to pass everything through
- */
-export function toTerminal(data: Uint8Array, baud: number, termBaud: number | null): Uint8Array {
-  if (termBaud === null || baud === termBaud) return data;
-  if (baud === ROM_BAUD || baud === REPL_BAUD) return resample(data, baud, termBaud);
-  return data; // a rate esptool asked for (CHANGE_BAUDRATE) and switched its port to
-}
-
 /** Runs the board until the user quits or stdin ends; resolves with the exit code. */
 export async function runBoard(opts: CliOptions): Promise<number> {
   const stdin = process.stdin;
@@ -209,6 +227,9 @@ export async function runBoard(opts: CliOptions): Promise<number> {
     return worker;
   };
   const host = new BoardHost({ spawn: spawnDevice, flashSize: opts.flashSize, flashContents });
+  const rfcMode = opts.rfc2217 !== null;
+  // an RFC 2217 client is a USB-serial adapter with the auto-reset circuit (esptool resets through it)
+  if (rfcMode) host.setCircuit({ ...DEFAULT_CIRCUIT, autoReset: true });
 
   const say = (text: string) => {
     // raw mode: the terminal does not turn \n into \r\n
@@ -245,14 +266,6 @@ export async function runBoard(opts: CliOptions): Promise<number> {
     saveTimer = setTimeout(save, Math.max(0, lastSave + 1000 - Date.now()));
   });
 
-  // ---- board output --------------------------------------------------------------------------
-  host.on('serial', (data, baud) => {
-    lastOutput = Date.now();
-    const bytes = toTerminal(data, baud, opts.baud);
-    if (bytes.length) stdout.write(bytes);
-  });
-  host.on('notice', (text) => say(text));
-
   // ---- input ---------------------------------------------------------------------------------
   // Bytes that come before the board is up (a pipe delivers at once) wait for it, so that
   // `echo 1+1 | esp8266-lab board` works; a real UART would drop them while the chip boots.
@@ -262,6 +275,34 @@ export async function runBoard(opts: CliOptions): Promise<number> {
     if (booted) host.write(bytes);
     else held.push(bytes);
   };
+
+  // ---- the line: stdio or RFC 2217 -----------------------------------------------------------
+  let rfc: Rfc2217Port | null = null;
+  const bridge = new SerialBridge({
+    toComputer: (bytes) => (rfc ? rfc.toClient(bytes) : void stdout.write(bytes)),
+    toBoard: send,
+    termBaud: opts.baud,
+    realistic: opts.realisticLink,
+    flashBytes: FLASH_SIZES[opts.flashSize],
+  });
+  if (rfcMode) {
+    rfc = new Rfc2217Port({ port: opts.rfc2217 as number, bridge: () => bridge, board: host, say, baud: opts.baud ?? REPL_BAUD });
+    let port: number;
+    try {
+      port = await rfc.listen();
+    } catch (e) {
+      host.dispose();
+      throw new UsageError(`cannot listen on 127.0.0.1:${opts.rfc2217}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    }
+    say(`serial port on rfc2217://127.0.0.1:${port} (e.g. esptool --port rfc2217://127.0.0.1:${port} chip_id)`);
+  }
+
+  // ---- board output --------------------------------------------------------------------------
+  host.on('serial', (data, baud) => {
+    lastOutput = Date.now();
+    bridge.fromBoard(data, baud);
+  });
+  host.on('notice', (text) => say(text));
   host.on('ready', () => {
     if (booted) return;
     booted = true;
@@ -280,6 +321,7 @@ export async function runBoard(opts: CliOptions): Promise<number> {
     if (lingerTimer) clearInterval(lingerTimer);
     if (opts.state && (flashWritten || (!stateFileExists && booted))) save();
     if (saveTimer) clearTimeout(saveTimer);
+    rfc?.close();
     host.dispose();
     if (tty) {
       try {
@@ -296,17 +338,18 @@ export async function runBoard(opts: CliOptions): Promise<number> {
 
   let lingerTimer: ReturnType<typeof setInterval> | null = null;
   stdin.on('data', (chunk: Buffer) => {
-    if (quitting) return;
+    if (quitting || rfcMode) return;
     const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength).slice();
     const esc = tty && opts.escape ? bytes.indexOf(ESCAPE) : -1;
     if (esc >= 0) {
-      send(bytes.subarray(0, esc));
+      bridge.fromComputer(bytes.subarray(0, esc));
       quit(0);
       return;
     }
-    send(bytes);
+    bridge.fromComputer(bytes);
   });
   stdin.on('end', () => {
+    if (rfcMode) return; // the board serves its port until a signal
     // quit once the board is up, has taken the input and has been quiet for a while
     // (a board that never comes up gives up after NO_BOOT_MS of silence)
     lingerTimer = setInterval(() => {
@@ -316,7 +359,7 @@ export async function runBoard(opts: CliOptions): Promise<number> {
       else if (!booted && quiet >= Math.max(opts.lingerMs, NO_BOOT_MS)) quit(1);
     }, Math.max(10, Math.min(100, opts.lingerMs / 4)));
   });
-  if (tty) stdin.setRawMode(true);
+  if (tty && !rfcMode) stdin.setRawMode(true);
   // libuv's raw mode keeps output processing (\n → \r\n); a serial line must not
   const restoreOutput = stdout.isTTY ? rawOutput() : () => {};
 
@@ -330,7 +373,7 @@ export async function runBoard(opts: CliOptions): Promise<number> {
   if (opts.holdGpio0) host.setFlash(true);
   host.start();
   stdin.resume();
-  if (tty) say('board powered on; Ctrl-] quits');
+  if (tty) say(rfcMode ? 'board powered on; Ctrl-C quits' : 'board powered on; Ctrl-] quits');
   return done;
 }
 

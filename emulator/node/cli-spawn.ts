@@ -67,3 +67,57 @@ export function connectClient(port: number, options?: Rfc2217ClientOptions): Pro
     socket.once('error', reject);
   });
 }
+
+/** A CLI board on stdio: write to its stdin, watch its stdout with arrival times. */
+export interface StdioBoard {
+  child: ChildProcess;
+  /** stdout so far. */
+  out(): Buffer;
+  /** Every stdout chunk with the time it arrived (performance.now(), ms). */
+  chunks: { at: number; bytes: Buffer }[];
+  write(b: Uint8Array | string): void;
+  /** Waits until `cond(stdout)` holds. */
+  until(cond: (out: Buffer) => boolean, timeoutMs?: number): Promise<void>;
+  stop(): Promise<number | null>;
+}
+
+/** Starts `esp8266-lab board …args` with pipes on stdin/stdout. */
+export function startStdioBoard(args: string[]): StdioBoard {
+  const child = spawn(NODE, [LAUNCHER, 'board', ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  const chunks: { at: number; bytes: Buffer }[] = [];
+  let err = '';
+  const waiters = new Set<() => void>();
+  const out = () => Buffer.concat(chunks.map((c) => c.bytes));
+  child.stdout!.on('data', (b: Buffer) => {
+    chunks.push({ at: performance.now(), bytes: b });
+    for (const w of [...waiters]) w();
+  });
+  child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return {
+    child,
+    out,
+    chunks,
+    write: (b) => void child.stdin!.write(b),
+    until(cond, timeoutMs = 20_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          if (!cond(out())) return;
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`timeout; stdout ${JSON.stringify(out().toString('latin1').slice(-300))}, stderr ${err}`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      });
+    },
+    stop: () => {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}

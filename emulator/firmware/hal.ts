@@ -175,6 +175,11 @@ export function firmwareCalls(p: HalParts): object {
       board.flash.eraseSector(sector);
     },
     readline: () => input.readLine(),
+    // sys.stdin reads (shared/runtime/sys_stdio_mphal.c stdio_read → mp_hal_stdin_rx_chr): a byte, -1 Ctrl-C, -2 no input while code runs
+    stdin_read: () => {
+      const c = input.readByte();
+      return c === null ? -1 : c === false ? -2 : c;
+    },
     webrepl_file_result: (ok: number, hex: string) => p.webreplResult(ok === 1, String(hex)),
     fw_stage: (name: string) => p.modules.stage(core.interp, name),
     fw_unstage: (name: string) => p.modules.unstage(core.interp, name),

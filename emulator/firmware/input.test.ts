@@ -133,3 +133,57 @@ describe('input()', () => {
     expect(board.recent).toBe('Traceback (most recent call last):\r\n  File "<stdin>", line 1, in <module>\r\nKeyboardInterrupt: \r\n>>> ');
   });
 });
+
+// shared/runtime/sys_stdio_mphal.c (MP@v1.27.0): stdio_read loops on mp_hal_stdin_rx_chr, turning
+// \r into \n on the text stream; stdio_buffer_read gives the bytes; stdio_ioctl polls the ring.
+describe('sys.stdin blocks until bytes arrive', () => {
+  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it('read(n) waits for n characters, without echo, Enter read as \\n', async () => {
+    board = await TestBoard.boot();
+    board.type('import sys; s = sys.stdin.read(3)\r');
+    await pause(300);
+    expect(board.recent).not.toContain('>>> ');
+    board.since();
+    board.type('ab\r');
+    await board.waitFor('>>> ');
+    expect(board.recent).toBe('>>> ');
+    expect(await board.line('s')).toContain("'ab\\n'");
+    expect(await board.line('sys.stdin')).toContain('<io.FileIO 0>');
+  });
+
+  it('buffer.read(n) and buffer.readinto(buf, n) give the raw bytes', async () => {
+    board = await TestBoard.boot();
+    board.type('import sys; b = sys.stdin.buffer.read(2)\r');
+    await pause(200);
+    board.type('\rA');
+    await board.waitFor('>>> ');
+    expect(await board.line('b')).toContain("b'\\rA'");
+    board.type('buf = bytearray(4); n = sys.stdin.buffer.readinto(buf, 2)\r');
+    await pause(200);
+    board.type('xy');
+    await board.waitFor('>>> ');
+    expect(await board.line('n, buf')).toContain("(2, bytearray(b'xy\\x00\\x00'))");
+  });
+
+  it('Ctrl-C interrupts a read with KeyboardInterrupt, as in input()', async () => {
+    board = await TestBoard.boot();
+    board.type('import sys; sys.stdin.read(1)\r');
+    await pause(200);
+    board.since();
+    board.type('\x03');
+    await board.waitFor('>>> ');
+    expect(board.recent).toBe('Traceback (most recent call last):\r\n  File "<stdin>", line 1, in <module>\r\nKeyboardInterrupt: \r\n>>> ');
+  });
+
+  it('select.poll reports stdin readable only while a byte waits', async () => {
+    board = await TestBoard.boot();
+    await board.line('import sys, select, time; p = select.poll(); p.register(sys.stdin, select.POLLIN)');
+    expect(await board.line('p.poll(0)')).toContain('\r\n[]\r\n');
+    board.type('time.sleep_ms(400); r = p.poll(0); c = sys.stdin.read(1); r2 = p.poll(0)\r');
+    await pause(150);
+    board.type('k');
+    await board.waitFor('>>> ');
+    expect(await board.line('r, c, r2')).toContain("([(<io.FileIO 0>, 1)], 'k', [])");
+  });
+});

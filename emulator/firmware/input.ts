@@ -169,30 +169,42 @@ export class DeviceInput {
   }
 
   /**
+   * Waits for the next byte on UART0 while code runs, as the firmware's `mp_hal_stdin_rx_chr`
+   * does (ports/esp8266/esp_mphal.c: it loops on the UART's ring buffer, running pending events,
+   * so Ctrl-C raises KeyboardInterrupt). Returns the byte, null for Ctrl-C, or false when no
+   * input can arrive while code runs (message mode without a relay).
+   */
+  readByte(): number | null | false {
+    const channel = this.core.channel;
+    if (!channel && !this.core.relay) return false;
+    this.out.filter.flush();
+    const uart = this.core.board.uart0;
+    for (;;) {
+      const c = uart.read();
+      if (c !== -1) return c;
+      if (!channel) {
+        if (this.poll(true, 100) || this.core.interp?.takePendingInterrupt()) return null;
+        continue;
+      }
+      const seen = channel.wakeValue();
+      if (this.poll(true) || this.core.interp?.takePendingInterrupt()) return null;
+      if (uart.available() === 0) channel.wait(seen, 100);
+    }
+  }
+
+  /**
    * `input()`: reads a line from UART0, echoing it, as the firmware's `mp_hal_readline` does
    * (Enter ends it, Backspace edits). Returns the line, null for Ctrl-C, false for Ctrl-D at the
    * start of a line. Without shared memory, input arrives while code runs only by a relay;
    * without one as well, returns false.
    */
   readLine(): string | null | false {
-    const channel = this.core.channel;
-    if (!channel && !this.core.relay) return false;
-    this.out.filter.flush();
     const uart = this.core.board.uart0;
     const line: number[] = [];
     const echo = (text: string | number[]) => uart.transmit(typeof text === 'string' ? new TextEncoder().encode(text) : Uint8Array.from(text));
     for (;;) {
-      const c = uart.read();
-      if (c === -1) {
-        if (!channel) {
-          if (this.poll(true, 100) || this.core.interp?.takePendingInterrupt()) return null;
-          continue;
-        }
-        const seen = channel.wakeValue();
-        if (this.poll(true) || this.core.interp?.takePendingInterrupt()) return null;
-        if (uart.available() === 0) channel.wait(seen, 100);
-        continue;
-      }
+      const c = this.readByte();
+      if (c === null || c === false) return c;
       if (c === 0x0d || c === 0x0a) {
         echo('\r\n');
         return new TextDecoder().decode(Uint8Array.from(line));

@@ -5,9 +5,10 @@ import sys as _s
 import _esp_hal as _hal
 
 # only what the esp8266 build has (v1.27-surface §4.3): no ps1/ps2, getsizeof, atexit, settrace…
-for _k in ('exit', 'print_exception', 'stdin', 'stdout', 'stderr', 'modules', 'path'):
+for _k in ('exit', 'print_exception', 'stdout', 'stderr', 'modules', 'path'):
     globals()[_k] = getattr(_s, _k)
 del _k
+from _fw_stdio import stdin  # blocking reads from UART0, as the port's stdio does
 
 platform = 'esp8266'
 version_info = (3, 4, 0)

@@ -111,6 +111,7 @@ Plus any modules on the filesystem`;
 
 transcript('help()', [
   ['help()', HELP_TEXT, 'v1.27-surface §1.1; MP@v1.27.0:ports/esp8266/help.c'],
+  ['help(help)', 'object <function> is of type function', 'MP@v1.27.0:py/builtinhelp.c mp_help_print_obj (help is a built-in function)'],
   ["help('modules')", HELP_MODULES, 'v1.27-surface §2.1, §2.2; MP@v1.27.0:py/builtinhelp.c mp_help_print_modules'],
   ['import gc, machine', '', 'v1.27-surface §3.1'],
   [
@@ -161,6 +162,13 @@ transcript('sys', [
   ],
 ]);
 
+transcript('a program\'s own module named like one the esp8266 build lacks imports from the filesystem', [
+  ["import os; os.mkdir('/lib')", '', 'v1.27-surface §3.4 (sys.path: \'\', .frozen, /lib, /)'],
+  ["f = open('/lib/unittest.py', 'w'); f.write('X = 42\\n'); f.close()", '7', 'MP@v1.27.0:extmod/vfs_lfsx_file.c (write returns the count)'],
+  ['import unittest; unittest.X', '42', 'v1.27-surface §3.4; MP@v1.27.0:py/builtinimport.c (not built in or frozen on the esp8266: the filesystem\'s file)'],
+  ['import functools', E('ImportError', "no module named 'functools'"), 'v1.27-surface §3 (not in the esp8266 build, no file)'],
+]);
+
 const OS = 'v1.27-surface §5; MP@v1.27.0:extmod/modos.c, ports/esp8266/modos.c';
 transcript('os', [
   ['import os', '', OS],
@@ -171,6 +179,9 @@ transcript('os', [
   ],
   ['os.uname().release', "'2.2.0-dev(9422289)'", 'v1.27-surface §5.2; reference §1.3'],
   ['os.uname().machine', "'ESP module with ESP8266'", 'v1.27-surface §5.2'],
+  ["'%s %s' % os.uname()[:2], '%s' % (os.uname()[2],)", "('esp8266 esp8266', '2.2.0-dev(9422289)')", 'MP@v1.27.0:py/objattrtuple.c (a tuple: slices, %)'],
+  ["'%s-%s-%s-%s-%s' % os.uname()", "'esp8266-esp8266-2.2.0-dev(9422289)-v1.27.0 on 2025-12-09-ESP module with ESP8266'", 'MP@v1.27.0:py/objstr.c str_modulo (tuple-compatible right side); py/objattrtuple.c'],
+  ['len(os.uname()), os.uname()[0]', "(5, 'esp8266')", 'MP@v1.27.0:py/objattrtuple.c'],
   ['os.sep', "'/'", OS],
   ['type(os.urandom(4)), len(os.urandom(4))', "(<class 'bytes'>, 4)", 'v1.27-surface §5.3; MP@v1.27.0:ports/esp8266/modos.c'],
   ['os.dupterm(None, 2)', E('ValueError', 'invalid dupterm index'), 'v1.27-surface §5.3; MP@v1.27.0:extmod/os_dupterm.c'],
@@ -517,6 +528,7 @@ transcript('time', [
   ['time.gmtime(0)', '(2000, 1, 1, 0, 0, 0, 5, 1)', 'reference §1.5, §4.3 (epoch 2000-01-01); MP@v1.27.0:shared/timeutils'],
   ['time.localtime(0)', '(2000, 1, 1, 0, 0, 0, 5, 1)', 'reference §4.3 (gmtime and localtime are the same function)'],
   ['time.gmtime(31622400)', '(2001, 1, 1, 0, 0, 0, 0, 1)', 'reference §4.3; MP@v1.27.0:shared/timeutils/timeutils.c'],
+  ['time.localtime(2148210000)', '(2068, 1, 27, 13, 0, 0, 4, 27)', 'MP@v1.27.0:shared/timeutils/timeutils.h (mp_timestamp_t 64-bit on the port: past 2038); ports/esp8266/modtime.c'],
   ['time.mktime((2000, 1, 1, 0, 0, 0, 0, 0))', '0', TIME + ' time_mktime'],
   ['time.mktime((2024, 1, 1, 0, 0, 0, 0, 0))', '757382400', TIME + ' time_mktime'],
   ['time.mktime((2000, 1, 1))', E('TypeError', 'mktime needs a tuple of length 8 or 9'), TIME + ' time_mktime'],

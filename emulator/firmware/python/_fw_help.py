@@ -107,29 +107,34 @@ def _value_str(v):
     return str(v)
 
 
+_missing = object()
+_real_help = [None]
+
+
+def help(*args):
+    # a module-level function, not a closure: print(help) must not reach itself through a cell
+    if not args:
+        print(_HELP_TEXT, end='')
+        return
+    obj = args[0]
+    if obj is help:  # a built-in function on the board (py/builtinhelp.c)
+        print('object <function> is of type function')
+        return
+    if type(obj) is str and obj == 'modules':
+        print(_modules_text(), end='')
+        return
+    e = _entry(obj)
+    if e is None:
+        return _real_help[0](obj)
+    print('object %s is of type %s' % (obj, type(obj).__name__))
+    for name in e[1]:
+        v = getattr(obj, name, _missing)
+        if v is not _missing:
+            print('  %s -- %s' % (name, _value_str(v)))
+
+
 def make_help(real_help):
-    missing = object()
-
-    def help(*args):
-        if not args:
-            print(_HELP_TEXT, end='')
-            return
-        obj = args[0]
-        if obj is help:  # a built-in function on the board (py/builtinhelp.c)
-            print('object <function> is of type function')
-            return
-        if type(obj) is str and obj == 'modules':
-            print(_modules_text(), end='')
-            return
-        e = _entry(obj)
-        if e is None:
-            return real_help(obj)
-        print('object %s is of type %s' % (obj, type(obj).__name__))
-        for name in e[1]:
-            v = getattr(obj, name, missing)
-            if v is not missing:
-                print('  %s -- %s' % (name, _value_str(v)))
-
+    _real_help[0] = real_help
     return help
 
 

@@ -55,12 +55,16 @@ _HIDDEN = ('js', 'jsffi', 'pyscript', '_esp_hal', '_fw_time', '_fw_machine', '_f
            '_fw_os', '_fw_help', '_fw_math', '_fw_esp', '_fw_buses', '_fw_vfs', '_fw_flashbdev', '_fw_boot',
            '_fw_inisetup', '_fw_rtc', '_fw_args',
            # in the WebAssembly build but not in the esp8266 one (emulator/firmware/fidelity/v1.27-surface.md §3)
-           'abc', 'base64', 'cmath', 'copy', 'datetime', 'fnmatch', 'functools', 'gzip', 'hmac', 'html', 'inspect',
-           'itertools', 'locale', 'logging', 'operator', 'pathlib', 'stat', 'string', 'tarfile', 'types', 'unittest',
-           'uu', 'zlib', 'os.path', 'collections.defaultdict',
+           'cmath', 'os.path', 'collections.defaultdict',
            # u-names the esp8266 build does not alias (§3.3)
            'ugc', 'umath', 'umicropython', 'ubtree', 'uframebuf', 'udeflate', 'utls', 'uvfs', 'unetwork', 'uesp',
            'ulwip', 'ussl', 'uzlib', 'ubuiltins', 'ucmath', 'ujs', 'ujsffi')
+# the WebAssembly build's frozen Python modules the esp8266 build does not have: hidden, but a
+# program's own file of that name (run-tests installs unittest in /lib) imports from the filesystem
+_WASM_ONLY = ('abc', 'base64', 'copy', 'datetime', 'fnmatch', 'functools', 'gzip', 'hmac', 'html', 'inspect',
+              'itertools', 'locale', 'logging', 'operator', 'pathlib', 'stat', 'string', 'tarfile', 'types',
+              'unittest', 'uu', 'zlib')
+_HIDDEN += _WASM_ONLY
 if not _esp_hal.identity('vfs'):
     _HIDDEN += ('vfs', 'flashbdev', 'inisetup')
 _PRIVATE = {'_fw_machine': _fw_machine, '_fw_time': _fw_time, '_fw_help': _fw_help, '_fw_sys': _fw_sys,
@@ -121,6 +125,30 @@ def _lazy(modname):
     return m
 
 
+def _on_fs(top):
+    # a module or package of that name in one of sys.path's filesystem entries
+    for p in sys.path:
+        if p == '.frozen':
+            continue
+        for suffix in ('.py', '.mpy', ''):
+            try:
+                _fw_os.stat((p + '/' if p and p[-1] != '/' else p) + top + suffix)
+                return True
+            except OSError:
+                pass
+    return False
+
+
+def _fs_import(name, globals, locals, fromlist):
+    # the filesystem before the interpreter's frozen modules, for this import only
+    saved = sys.path[:]
+    sys.path[:] = [p for p in saved if p != '.frozen'] + ['.frozen']
+    try:
+        return _real_import(name, globals, locals, fromlist, 0)
+    finally:
+        sys.path[:] = saved
+
+
 def __import__(name, globals=None, locals=None, fromlist=(), level=0):
     if level == -7:  # the firmware reaching its own modules (never used by programs)
         return _PRIVATE[name] if name in _PRIVATE else _lazy(name)
@@ -157,6 +185,8 @@ def __import__(name, globals=None, locals=None, fromlist=(), level=0):
         if name == 'inisetup' and 'vfs' in _FIRMWARE:
             return _lazy('_fw_inisetup')
         if name in _HIDDEN or name.split('.')[0] in _HIDDEN:
+            if name.split('.')[0] in _WASM_ONLY and _on_fs(name.split('.')[0]):
+                return _fs_import(name, globals, locals, fromlist)
             raise ImportError("no module named '%s'" % name)
     return _real_import(name, globals, locals, fromlist, level)
 

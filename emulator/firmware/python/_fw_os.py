@@ -13,25 +13,14 @@ del _k
 sep = '/'
 
 
-class _UnameResult:
-    sysname = 'esp8266'
-    nodename = 'esp8266'
-    release = '2.2.0-dev(9422289)'
-    version = _hal.identity('version')
-    machine = _hal.identity('machine')
+# an attrtuple on the board (ports/esp8266/modos.c, py/objattrtuple.c): a tuple with names, printed
+# without a type name and usable with %; a namedtuple with an empty name prints the same
+from collections import namedtuple as _nt
 
-    def __getitem__(self, i):
-        return (self.sysname, self.nodename, self.release, self.version, self.machine)[i]
+_uname = _nt('', ('sysname', 'nodename', 'release', 'version', 'machine'))(
+    'esp8266', 'esp8266', '2.2.0-dev(9422289)', _hal.identity('version'), _hal.identity('machine'))
+del _nt
 
-    def __len__(self):
-        return 5
-
-    def __repr__(self):
-        return "(sysname='%s', nodename='%s', release='%s', version='%s', machine='%s')" % (
-            self.sysname, self.nodename, self.release, self.version, self.machine)
-
-
-_uname = _UnameResult()
 
 
 def uname():

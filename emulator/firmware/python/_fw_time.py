@@ -83,7 +83,8 @@ def _leap(y):
 def gmtime(secs=None):
     if secs is None:
         secs = time()
-    secs = range(secs).stop
+    if type(secs) is not int:  # 64-bit timestamps on the port: big ints pass, floats do not
+        secs = range(secs).stop
     days, rem = divmod(secs, 86400)
     hh, rem = divmod(rem, 3600)
     mm, ss = divmod(rem, 60)

@@ -62,6 +62,14 @@ test('factory reset gives a new board; the flash size option switches builds and
 
 test('a damaged saved board is reported and replaced by a new one', async ({ page }) => {
   await openLessonAndBoot(page, BOOT_LESSON);
+  // the board keeps its flash in a file (src/lib/board.ts): damage it from a page without the lab
+  await page.goto('/');
+  await page.evaluate(async () => {
+    const dir = await navigator.storage.getDirectory();
+    const w = await (await dir.getFileHandle('esp8266-lab-flash-4M.bin')).createWritable();
+    await w.write('not a flash image');
+    await w.close();
+  });
   await page.evaluate(
     () =>
       new Promise<void>((resolve, reject) => {
@@ -75,8 +83,8 @@ test('a damaged saved board is reported and replaced by a new one', async ({ pag
         req.onerror = () => reject(req.error);
       }),
   );
-  await page.reload();
-  await expect(page.getByTestId('lab-notice')).toContainText('the saved board could not be read');
+  await page.goto(BOOT_LESSON);
+  await expect(page.getByTestId('lab-notice')).toContainText('the saved board could not be read (17 bytes instead of 4194304)');
   await waitForTerminal(page, (t) => flat(t).includes(SETUP) && lastLine(t) === '>>>', 'a new board');
 });
 

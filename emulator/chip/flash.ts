@@ -28,6 +28,12 @@ export class SpiFlash {
   readonly size: number;
   /** Counts erases and programs: a change tells that the contents changed (for saving them). */
   writes = 0;
+  /** Told of each change: the sectors [first, first + count) were erased or programmed. */
+  private readonly writeListeners = new Set<(first: number, count: number) => void>();
+  /** Told when the code that wrote the flash returned (see {@link settle}). */
+  private readonly settleListeners = new Set<() => void>();
+  /** Writes happened since the last {@link settle}. */
+  private unsettled = false;
 
   /**
    * @param storage buffer holding the contents (its whole length is the flash size); a fresh,
@@ -45,6 +51,32 @@ export class SpiFlash {
     const buf = shared ? new SharedArrayBuffer(size) : new ArrayBuffer(size);
     new Uint8Array(buf).fill(0xff);
     return buf;
+  }
+
+  /**
+   * Subscribes to changes: `fn(first, count)` after each erase or program, with the 4 KB sectors
+   * it touched (the host's storage keeps them, link/flash-file.ts). @returns unsubscribe
+   */
+  onWrite(fn: (first: number, count: number) => void): () => void {
+    this.writeListeners.add(fn);
+    return () => this.writeListeners.delete(fn);
+  }
+
+  /** Subscribes to {@link settle} (after writes only). @returns unsubscribe */
+  onSettle(fn: () => void): () => void {
+    this.settleListeners.add(fn);
+    return () => this.settleListeners.delete(fn);
+  }
+
+  /**
+   * Marks the end of an operation that may have written the flash (a firmware call returns):
+   * the settle listeners run if anything was written since the last call. The chip itself keeps
+   * no state for it; on the real part every write is done when its command completes.
+   */
+  settle(): void {
+    if (!this.unsettled) return;
+    this.unsettled = false;
+    for (const fn of this.settleListeners) fn();
   }
 
   /** JEDEC id as `esp.flash_id()` returns it. */
@@ -65,20 +97,29 @@ export class SpiFlash {
   eraseSector(sector: number): void {
     this.check(sector * SECTOR_BYTES, SECTOR_BYTES);
     this.bytes.fill(0xff, sector * SECTOR_BYTES, (sector + 1) * SECTOR_BYTES);
-    this.writes++;
+    this.changed(sector, 1);
   }
 
   /** Programs `data` at `addr`: bits can only go from 1 to 0. @throws RangeError outside the flash */
   program(addr: number, data: Uint8Array): void {
     this.check(addr, data.length);
     for (let i = 0; i < data.length; i++) this.bytes[addr + i] = (this.bytes[addr + i] as number) & (data[i] as number);
-    this.writes++;
+    if (data.length > 0) {
+      const first = Math.floor(addr / SECTOR_BYTES);
+      this.changed(first, Math.floor((addr + data.length - 1) / SECTOR_BYTES) - first + 1);
+    } else this.writes++;
   }
 
   /** Erases the whole chip. */
   eraseAll(): void {
     this.bytes.fill(0xff);
+    this.changed(0, this.size / SECTOR_BYTES);
+  }
+
+  private changed(first: number, count: number): void {
     this.writes++;
+    this.unsettled = true;
+    for (const fn of this.writeListeners) fn(first, count);
   }
 
   private check(addr: number, length: number): void {

@@ -18,7 +18,8 @@ import { buildFirmware, FIRMWARE_BUILDS, sealFirmware } from '../firmware/builds
 import { DEFAULT_CIRCUIT, type Circuit } from '../board/circuit.ts';
 import { BOARD_RTC, RTC_MEMORY_BYTES } from '../chip/rtc.ts';
 import { keyboardInterruptPending, pokeKeyboardInterrupt, runningUserCode } from './vm-interrupt.ts';
-import { parseDeviceMessage, type CompiledInterpreter, type HostMessage, type StartCause } from './protocol.ts';
+import { parseDeviceMessage, type CompiledInterpreter, type HostMessage, type StartCause, type StoreState } from './protocol.ts';
+import { flashFileName } from './flash-file.ts';
 import { createMailbox, Mailbox } from '../net/mailbox.ts';
 import type { LaptopReply } from '../net/context.ts';
 import type { InterruptLayout } from '../firmware/wasm-inspect.ts';
@@ -59,7 +60,18 @@ export interface BoardHostOptions {
    * {@link BoardHost.useRelay}, before the board powers on.
    */
   relay?: RelayLink | null;
+  /**
+   * Keep the flash in a file the emulator thread writes as the firmware does (link/flash-file.ts:
+   * every write on storage when the firmware call returns; the browser's Origin Private File
+   * System), one file per flash size; at each power-on the file's contents win over
+   * `flashContents` (which then only seeds a new file). Where the thread has no such storage
+   * the `store` event says so and the host keeps the flash as without this option.
+   */
+  store?: boolean;
 }
+
+/** The flash as saved elsewhere (IndexedDB), still loading, or how to load it. */
+export type SavedFlash = Promise<Uint8Array | null> | (() => Promise<Uint8Array | null>);
 
 /** Flash sizes a board can have. */
 export type FlashSize = keyof typeof FLASH_SIZES;
@@ -83,6 +95,12 @@ export interface BoardHostEvents {
   flash: () => void;
   /** The circuit panel's parts changed ({@link BoardHost.setCircuit}). */
   circuit: (c: Circuit) => void;
+  /**
+   * What became of the flash file ({@link BoardHostOptions.store}) at a power-on, or later:
+   * `open` (with `contents` null when the file was new or damaged, `damaged` saying why),
+   * `unavailable` or `failed` (the host keeps the flash: save it yourself on `flash`).
+   */
+  store: (state: StoreState) => void;
 }
 
 type Listeners = { [K in keyof BoardHostEvents]: Set<BoardHostEvents[K]> };
@@ -103,7 +121,7 @@ export class BoardHost {
   private flashHeld = false;
   private watchdog: ReturnType<typeof setTimeout> | null = null;
   private acked = false;
-  private readonly listeners: Listeners = { serial: new Set(), view: new Set(), notice: new Set(), ready: new Set(), flash: new Set(), circuit: new Set() };
+  private readonly listeners: Listeners = { serial: new Set(), view: new Set(), notice: new Set(), ready: new Set(), flash: new Set(), circuit: new Set(), store: new Set() };
   private lastViewKey = '';
   /** The last board view the emulator reported. */
   view: BoardView = EMPTY_VIEW;
@@ -122,6 +140,7 @@ export class BoardHost {
       flashContents: undefined as unknown as Uint8Array,
       rtcDriftPpm: BOARD_RTC.driftPpm,
       relay: null,
+      store: false,
       ...opts,
     };
     const contents = opts.flashContents;
@@ -162,7 +181,64 @@ export class BoardHost {
     this.opts.flashSize = size;
     this.opts.flashContents = contents ?? (undefined as unknown as Uint8Array);
     this.flash = null;
+    // these contents replace the file's (written before the board powers on)
+    this.flashFromStore = false;
     if (this.worker) this.respawn('power');
+  }
+
+  /**
+   * Powers the board of `size` on with its flash as kept: the flash file's contents (with
+   * {@link BoardHostOptions.store}), else `fallback`'s (IndexedDB; a function is called only
+   * when the file does not decide), else a new board.
+   */
+  powerOnStored(size: FlashSize, fallback: SavedFlash | null): void {
+    this.opts.flashSize = size;
+    this.opts.flashContents = undefined as unknown as Uint8Array;
+    this.flash = null;
+    this.flashFromStore = true;
+    this.pendingFlash = fallback;
+    if (this.worker) this.respawn('power');
+    else this.start();
+  }
+
+  /**
+   * Whether the flash is on storage at each firmware call's return (the flash file is open):
+   * null until the emulator thread answered, false when the host must save it itself.
+   */
+  get durable(): boolean | null {
+    return this.storeKind === 'open' ? true : this.storeKind === null ? null : false;
+  }
+
+  private storeKind: StoreState['kind'] | null = null;
+  /** The next power-on takes the flash from the file when it holds one. */
+  private flashFromStore = true;
+  /** Stopped by {@link stop}: Reset does not power it on. */
+  private stopped = false;
+
+  /**
+   * Powers the board off and lets go of its flash (another tab takes the board): the emulator
+   * thread ends, and with it its hold on the flash file. {@link start} or
+   * {@link powerOnStored} power it on again, with the flash as kept then.
+   */
+  stop(): void {
+    this.clearWatchdog();
+    this.generation++;
+    this.worker?.terminate();
+    this.worker = null;
+    this.channel = null;
+    this.flash = null;
+    this.opts.flashContents = undefined as unknown as Uint8Array;
+    this.flashFromStore = true;
+    this.pendingFlash = null;
+    this.stopped = true;
+    this.awaitingReset = false;
+    this.heldInput = [];
+    this.emitView({ ...EMPTY_VIEW, flashHeld: this.flashHeld });
+  }
+
+  /** Whether the board is powered off by {@link stop}. */
+  get isStopped(): boolean {
+    return this.stopped;
   }
 
   /** Whether input and interrupts travel through shared memory (false: degraded message mode). */
@@ -195,10 +271,12 @@ export class BoardHost {
 
   /**
    * Powers the board on.
-   * @param savedFlash the flash as it was saved, still loading (null or a wrong size: a new board)
+   * @param savedFlash the flash as it was saved, still loading (null or a wrong size: a new board);
+   *   with {@link BoardHostOptions.store}, a function is called only if the flash file is new
    */
-  start(savedFlash?: Promise<Uint8Array | null>): void {
+  start(savedFlash?: SavedFlash): void {
     if (this.worker) return;
+    this.stopped = false;
     if (savedFlash) this.pendingFlash = savedFlash;
     this.spawn('power');
   }
@@ -207,7 +285,7 @@ export class BoardHost {
    * Flash contents still being read (IndexedDB): the emulator thread starts, and compiles the
    * interpreter, meanwhile; the board powers on once they are known.
    */
-  private pendingFlash: Promise<Uint8Array | null> | null = null;
+  private pendingFlash: SavedFlash | null = null;
 
   /**
    * Sends bytes to the board's UART0 RX, as typed in a terminal (a string is sent as UTF-8).
@@ -255,6 +333,7 @@ export class BoardHost {
 
   /** Presses and releases the Reset button: a hard reset (RAM state is lost, pins return to input). */
   reset(): void {
+    if (this.stopped) return;
     if (!this.worker) return this.start();
     // Message mode cannot tell whether code runs: it asks too, and the emulator thread keeps its
     // flash (its latest writes may not have reached the page yet) unless it does not answer.
@@ -594,21 +673,27 @@ export class BoardHost {
     // (firmware.ts). Its MD5 trailer (read only by esp.check_fw()) is hashed off the start-up
     // path: with shared memory, once the first prompt is up (the emulator sees it land in the
     // shared flash); without, before the emulator gets its copy.
+    let storeWrite = false;
     const powerOn = () => {
       if (gen !== this.generation) return;
       let sealed: Promise<void> = Promise.resolve();
+      this.flashFromStore = true;
       if (!this.flash) {
         const made = this.factoryFlash();
         this.flash = made.storage;
         if (made.seal) {
-          if (this.opts.shared) this.afterFirstPrompt = made.seal;
-          else sealed = made.seal();
+          const seal = made.seal;
+          // the trailer is written here, not by the emulator: the file is told (store-sync)
+          if (this.opts.shared) this.afterFirstPrompt = () => seal().then(() => {
+            if (gen === this.generation && this.storeKind === 'open') worker.postMessage({ t: 'store-sync' });
+          });
+          else sealed = seal();
         }
       }
       // message mode: the thread's relay (a new stream, like the thread)
       const relay = buffer ? null : this.opts.relay?.open() ?? null;
       this.relaySender = relay;
-      const init = () => worker.postMessage({ t: 'init', relay: relay?.endpoint ?? null, channel: buffer, compiled: this.compiled, cause, flashHeld: this.flashHeld, sleepMode: this.opts.sleepMode, flash: this.flash, realisticSpeed: this.opts.realisticSpeed, circuit: this.circuit, rtc, clock: { scale: this.clockScale, driftPpm: this.opts.rtcDriftPpm } });
+      const init = () => worker.postMessage({ t: 'init', relay: relay?.endpoint ?? null, channel: buffer, compiled: this.compiled, cause, flashHeld: this.flashHeld, sleepMode: this.opts.sleepMode, flash: this.flash, realisticSpeed: this.opts.realisticSpeed, circuit: this.circuit, rtc, clock: { scale: this.clockScale, driftPpm: this.opts.rtcDriftPpm }, storeWrite });
       if (this.opts.shared) init();
       else void sealed.then(() => {
         if (gen === this.generation) init();
@@ -616,19 +701,53 @@ export class BoardHost {
     };
     const pending = this.pendingFlash;
     this.pendingFlash = null;
-    if (!pending) powerOn();
+    const store = this.opts.store ? this.openStore(worker) : null;
+    if (!pending && !store) powerOn();
     else {
       worker.postMessage({ t: 'warm', shared: buffer !== null });
-      void pending
-        .then((contents) => {
-          if (contents && contents.length === FLASH_SIZES[this.opts.flashSize]) {
+      const fits = (b: { byteLength: number } | null | undefined): boolean => !!b && b.byteLength === FLASH_SIZES[this.opts.flashSize];
+      const fallback = (): Promise<Uint8Array | null> | null => (typeof pending === 'function' ? pending() : pending)?.catch(() => null) ?? null;
+      const fromFile = (st: StoreState | null) => st?.kind === 'open' && this.flashFromStore && fits(st.contents);
+      const both = store
+        ? store.then((st) => Promise.all([fromFile(st) || !this.flashFromStore ? null : fallback(), st]))
+        : Promise.all([fallback(), null]);
+      void both.then(([contents, st]) => {
+        if (gen !== this.generation) return;
+        storeWrite = false;
+        if (st) {
+          this.storeKind = st.kind;
+          for (const fn of this.listeners.store) fn(st);
+        }
+        if (st?.kind === 'open' && fromFile(st)) {
+          // the file is the truth: every write reached it when its firmware call returned
+          this.opts.flashContents = new Uint8Array(st.contents as ArrayBuffer);
+          this.flash = null;
+        } else {
+          // a new file takes what the host had (a record from before files, or a new board);
+          // a damaged one is replaced by a new board, not by an older record
+          const damaged = st?.kind === 'open' && st.damaged !== null;
+          if (this.flashFromStore && !damaged && contents && fits(contents)) {
             this.opts.flashContents = contents;
             this.flash = null;
           }
-        }, () => undefined)
-        .then(powerOn);
+          storeWrite = st?.kind === 'open';
+        }
+        powerOn();
+      });
     }
     if (this.channel) void this.readOutput(this.channel, gen);
+  }
+
+  /** The answer the current emulator thread owes to `store-open`. */
+  private storeReply: ((state: StoreState) => void) | null = null;
+
+  /** Asks a new emulator thread to open the flash file; resolves with its answer. */
+  private openStore(worker: WorkerLike): Promise<StoreState> {
+    const size = this.opts.flashSize;
+    return new Promise((resolve) => {
+      this.storeReply = resolve;
+      worker.postMessage({ t: 'store-open', name: flashFileName(size), size: FLASH_SIZES[size], read: this.flashFromStore });
+    });
   }
 
   /** The flash a board starts with: the saved contents, or the factory firmware (MD5 sealed by `seal`). */
@@ -699,6 +818,16 @@ export class BoardHost {
         // message mode: the emulator's flash is a copy; take the one it sent
         if (msg.copy && this.flash && msg.copy.byteLength === this.flash.byteLength) this.flash = msg.copy;
         for (const fn of this.listeners.flash) fn();
+        break;
+      case 'store':
+        if (this.storeReply) {
+          const answer = this.storeReply;
+          this.storeReply = null;
+          answer(msg.state);
+        } else if (msg.state.kind === 'failed') {
+          this.storeKind = 'failed';
+          for (const fn of this.listeners.store) fn(msg.state);
+        }
         break;
     }
   }

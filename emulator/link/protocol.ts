@@ -30,7 +30,15 @@ export type HostMessage =
   /** A laptop-panel request, in message mode only (net/stack.ts LaptopRequest). */
   | { t: 'net'; request: unknown }
   /** First message: the shared channel (or null for message mode) and the board settings. */
-  | { t: 'init'; channel: SharedArrayBuffer | null; compiled: CompiledInterpreter | null; cause: StartCause; flashHeld: boolean; sleepMode: SleepMode; flash: ArrayBufferLike | null; realisticSpeed: boolean; circuit: Circuit; rtc?: ArrayBufferLike | null; clock?: ClockSettings; relay?: RelayEndpoint | null }
+  | { t: 'init'; channel: SharedArrayBuffer | null; compiled: CompiledInterpreter | null; cause: StartCause; flashHeld: boolean; sleepMode: SleepMode; flash: ArrayBufferLike | null; realisticSpeed: boolean; circuit: Circuit; rtc?: ArrayBufferLike | null; clock?: ClockSettings; relay?: RelayEndpoint | null; storeWrite?: boolean }
+  /**
+   * Before `init`: open the file that keeps the flash (link/flash-file.ts) and answer `store`;
+   * with `read`, send what it holds. `init`'s `storeWrite` then says whether the flash it brings
+   * differs from the file (a new board, a migration, a factory reset): it is written first.
+   */
+  | { t: 'store-open'; name: string; size: number; read: boolean }
+  /** The host changed the flash itself (the factory firmware's MD5 trailer): write what differs. */
+  | { t: 'store-sync' }
   /** Sent before `init` when the board's power-on waits for something: compile the interpreter now. */
   | { t: 'warm'; shared: boolean }
   /**
@@ -72,7 +80,19 @@ export type DeviceMessage =
   /** The emulator hit an internal error it could not recover from. */
   | { t: 'fault'; message: string }
   /** The flash was written; in message mode `copy` carries the whole flash (the host's is stale). */
-  | { t: 'flash-written'; copy: ArrayBuffer | null };
+  | { t: 'flash-written'; copy: ArrayBuffer | null }
+  /** The answer to `store-open`, or a later failure to write the file. */
+  | { t: 'store'; state: StoreState };
+
+/**
+ * The flash file's state (link/flash-file.ts): `open` with what it held when asked (`contents`
+ * the image, or null when new; `damaged` why it was unusable), `unavailable` (no such storage
+ * here: the host keeps the flash itself), `failed` (writing stopped, e.g. quota).
+ */
+export type StoreState =
+  | { kind: 'open'; contents: ArrayBuffer | null; damaged: string | null }
+  | { kind: 'unavailable'; why: string }
+  | { kind: 'failed'; why: string };
 
 const PAD = new Set(['high', 'low', 'input']);
 
@@ -125,6 +145,17 @@ export function parseDeviceMessage(data: unknown): DeviceMessage | null {
     case 'flash-written':
       if (m.copy !== null && !(m.copy instanceof ArrayBuffer)) return null;
       return { t: 'flash-written', copy: m.copy as ArrayBuffer | null };
+    case 'store': {
+      const st = m.state as Record<string, unknown> | null;
+      if (!st || typeof st !== 'object') return null;
+      if (st.kind === 'open') {
+        if (st.contents !== null && !(st.contents instanceof ArrayBuffer)) return null;
+        if (st.damaged !== null && typeof st.damaged !== 'string') return null;
+        return { t: 'store', state: { kind: 'open', contents: st.contents as ArrayBuffer | null, damaged: st.damaged === null ? null : (st.damaged as string).slice(0, 200) } };
+      }
+      if ((st.kind === 'unavailable' || st.kind === 'failed') && typeof st.why === 'string') return { t: 'store', state: { kind: st.kind, why: st.why.slice(0, 200) } };
+      return null;
+    }
     default:
       return null;
   }

@@ -9,6 +9,7 @@ import { Device } from '../firmware/device.ts';
 import { prepareWasm, type PreparedWasm } from '../firmware/interpreter.ts';
 import type { DeviceMessage, HostMessage } from './protocol.ts';
 import type { RelayEndpoint, SyncRelay } from './relay.ts';
+import { FlashFile, type SyncFile } from './flash-file.ts';
 
 export interface DevicePort {
   post(msg: DeviceMessage, transfer?: Transferable[]): void;
@@ -26,6 +27,12 @@ export interface DeviceEnvironment {
   lockDown?(): void;
   /** Opens this thread's side of the page's relay (message mode; relay.ts), or null if it cannot. */
   openRelay?(endpoint: RelayEndpoint): SyncRelay | null;
+  /**
+   * Opens (creating it empty) the file `name` that keeps the flash, for this thread alone
+   * (browser: the Origin Private File System's sync access handle). Absent, or rejecting, when
+   * there is no such storage: the host then keeps the flash itself.
+   */
+  openFlashFile?(name: string): Promise<SyncFile>;
 }
 
 export function serveDevice(port: DevicePort, env: DeviceEnvironment): void {
@@ -34,8 +41,17 @@ export function serveDevice(port: DevicePort, env: DeviceEnvironment): void {
   let netMailbox: SharedArrayBuffer | null = null;
   /** The interpreter compiled ahead of `init` (`warm`), and for which memory kind. */
   let early: { shared: boolean; wasm: Promise<PreparedWasm> } | null = null;
+  /** The file keeping the flash (`store-open`), once open. */
+  let store: FlashFile | null = null;
+  let storeOpening: Promise<void> = Promise.resolve();
   port.onMessage((msg) => {
     switch (msg.t) {
+      case 'store-open':
+        storeOpening = openStore(msg);
+        break;
+      case 'store-sync':
+        if (store && device) syncStore(store, device.board.flash.bytes);
+        break;
       case 'warm':
         if (!early) early = { shared: msg.shared, wasm: env.loadWasm().then((b) => prepareWasm(b, env.wasmUrl, msg.shared)) };
         break;
@@ -73,8 +89,35 @@ export function serveDevice(port: DevicePort, env: DeviceEnvironment): void {
     }
   });
 
+  async function openStore(msg: Extract<HostMessage, { t: 'store-open' }>): Promise<void> {
+    if (!env.openFlashFile) {
+      port.post({ t: 'store', state: { kind: 'unavailable', why: 'no file storage on this thread' } });
+      return;
+    }
+    try {
+      const file = new FlashFile(await env.openFlashFile(msg.name), msg.size);
+      file.onFail = (why) => port.post({ t: 'store', state: { kind: 'failed', why } });
+      store = file;
+      const found = msg.read ? file.readContents() : { kind: 'none' as const };
+      const contents = found.kind === 'saved' ? (found.contents.buffer as ArrayBuffer) : null;
+      port.post({ t: 'store', state: { kind: 'open', contents, damaged: found.kind === 'damaged' ? found.why : null } }, contents ? [contents] : []);
+    } catch (e) {
+      port.post({ t: 'store', state: { kind: 'unavailable', why: e instanceof Error ? e.message : String(e) } });
+    }
+  }
+
+  function syncStore(file: FlashFile, bytes: Uint8Array): void {
+    try {
+      file.sync(bytes);
+    } catch (e) {
+      file.failed = e instanceof Error ? e.message : String(e);
+      port.post({ t: 'store', state: { kind: 'failed', why: file.failed } });
+    }
+  }
+
   async function start(msg: Extract<HostMessage, { t: 'init' }>): Promise<void> {
     try {
+      await storeOpening;
       const shared = msg.channel !== null;
       const ahead = early && early.shared === shared ? await early.wasm.catch(() => null) : null;
       const wasm = msg.compiled
@@ -93,6 +136,12 @@ export function serveDevice(port: DevicePort, env: DeviceEnvironment): void {
         ...(msg.rtc ? { rtcMemory: msg.rtc } : {}),
         ...(msg.clock ? { clock: msg.clock } : {}),
       });
+      if (store) {
+        // the flash this thread was given differs from the file (a new board, a migration):
+        // the file takes it first; from then on each write is on storage when its call returns
+        if (msg.storeWrite) syncStore(store, device.board.flash.bytes);
+        store.follow(device.board.flash);
+      }
       device.setCircuit(msg.circuit);
       device.setNetMailbox(netMailbox);
       await device.run(msg.cause, msg.flashHeld);

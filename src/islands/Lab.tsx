@@ -13,6 +13,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { getBoard } from '../lib/board';
 import { BoardOptions } from './BoardOptions';
+import { BoardTabNotice } from './BoardTabNotice';
 import { BoardPicture } from './BoardPicture';
 import { CircuitPanel } from './CircuitPanel';
 import { ClockControls } from './ClockControls';
@@ -149,6 +150,7 @@ export default function Lab() {
           </div>
         )}
         <div class="lab-main" id={DECK_ID} inert={dock === 'min'}>
+          <BoardTabNotice />
           <LabMode board={board} />
           <BoardPicture board={board} id={BOARD_ID} />
           <ClockControls board={board} />

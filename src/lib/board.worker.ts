@@ -6,6 +6,7 @@ import wasmUrl from '@micropython/micropython-webassembly-pyscript/micropython.w
 import { serveDevice } from '../../emulator/link/worker-main.ts';
 import type { HostMessage } from '../../emulator/link/protocol.ts';
 import { RELAY_PATH, xhrSyncRelay, type RelayEndpoint, type SyncRelay } from '../../emulator/link/relay.ts';
+import type { SyncFile } from '../../emulator/link/flash-file.ts';
 
 const sources = import.meta.glob('../../emulator/firmware/python/*.py', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
 const firmware: Record<string, string> = {};
@@ -36,6 +37,34 @@ function openRelay(endpoint: RelayEndpoint): SyncRelay | null {
   return xhrSyncRelay(RelayXhr, url.href);
 }
 
+/** How long opening the flash file waits for another thread (a tab's board stopping) to let go of it, in ms. */
+const FILE_WAIT_MS = 8000;
+
+/**
+ * Opens the board's flash file in the Origin Private File System with a sync access handle
+ * (Chromium, Firefox 111+, Safari 17+; dedicated workers only; secure contexts only). The
+ * handle is exclusive: while the emulator thread of another tab, or the one this tab just
+ * replaced, still holds it, opening is retried until it lets go.
+ * @throws Error when the storage does not exist here, or the file stays locked
+ */
+async function openFlashFile(name: string): Promise<SyncFile> {
+  const storage = (navigator as { storage?: StorageManager }).storage;
+  if (!storage?.getDirectory) throw new Error('no origin private file system here');
+  const dir = await storage.getDirectory();
+  const handle = await dir.getFileHandle(name, { create: true });
+  const open = (handle as unknown as { createSyncAccessHandle?: () => Promise<SyncFile> }).createSyncAccessHandle;
+  if (typeof open !== 'function') throw new Error('no sync access handles in this browser');
+  const deadline = performance.now() + FILE_WAIT_MS;
+  for (;;) {
+    try {
+      return await open.call(handle);
+    } catch (e) {
+      if (!(e instanceof DOMException && e.name === 'NoModificationAllowedError') || performance.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
 /**
  * Takes network and storage APIs away from this thread once the interpreter is compiled: the
  * learner's code runs here, and nothing it does may leave the page. (The loader's own request
@@ -51,6 +80,14 @@ function lockDown(): void {
     }
   }
   Object.defineProperty(g, 'fetch', { value: () => new Promise(() => undefined), configurable: false, writable: false });
+  // the flash file is open already (openFlashFile): the rest of the origin's storage stays out of reach
+  for (const name of ['storage', 'locks']) {
+    try {
+      Object.defineProperty(navigator, name, { value: undefined, configurable: false, writable: false });
+    } catch {
+      /* not defined in this browser */
+    }
+  }
 }
 
 serveDevice(
@@ -64,5 +101,6 @@ serveDevice(
     firmware,
     lockDown,
     openRelay,
+    openFlashFile,
   },
 );

@@ -256,6 +256,8 @@ describe('esp8266-lab board (command-line board)', () => {
       [['board', '--flash-size', '2M'], /--flash-size must be 4M, 1M or 512K/],
       [['board', '--flash-size'], /--flash-size needs a value/],
       [['board', '--baud', 'fast'], /--baud must be/],
+      [['board', '--rfc2217', '70000'], /--rfc2217 must be a TCP port/],
+      [['board', '--realistic-link=1'], /--realistic-link takes no value/],
       [['board', '--firmware', join(dir, 'missing.bin')], /cannot read firmware file .*missing\.bin: ENOENT/],
       [['board', '--firmware', big, '--flash-size', '512K'], /does not fit in a 512K flash/],
     ];
@@ -268,5 +270,6 @@ describe('esp8266-lab board (command-line board)', () => {
     const help = await runCli(['--help']);
     expect(help.code).toBe(0);
     expect(text(help.stdout)).toContain('--hold-gpio0');
+    expect(text(help.stdout)).toContain('--rfc2217 PORT');
   }, 60_000);
 });

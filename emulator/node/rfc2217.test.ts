@@ -9,6 +9,7 @@ import { Rfc2217Client } from '../clients/rfc2217-client.ts';
 import { SlipDecoder, slipEncode } from '../rom/slip.ts';
 import { MAX_SUBNEGOTIATION, Rfc2217Server, type Rfc2217Handler } from './rfc2217.ts';
 import { connectClient, startRfcBoard, type RfcBoard } from './cli-spawn.ts';
+import { AutoResetLines } from './rfc2217-port.ts';
 
 const IAC = 255;
 
@@ -130,6 +131,54 @@ describe('RFC 2217 server: negotiation and sub-negotiations', () => {
     s.out.length = 0;
     s.server.receive(Uint8Array.of(IAC, 250, 44, 1, 7, IAC, 240, IAC, 250, IAC, 240, IAC, 250, 44, IAC, 240));
     expect(s.out).toEqual([]);
+  });
+});
+
+describe('the auto-reset lines behind the port', () => {
+  /** A board that records what the circuit pulls; `ready()` stands for the restarted chip running. */
+  function fakeBoard() {
+    const calls: string[] = [];
+    const readies = new Set<() => void>();
+    return {
+      calls,
+      ready: () => [...readies].forEach((f) => f()),
+      board: {
+        setAdapterLines: (l: { enLow: boolean; gpio0Low: boolean }) => calls.push(`EN${l.enLow ? '↓' : '↑'} IO0${l.gpio0Low ? '↓' : '↑'}`),
+        on: (_e: 'ready', fn: () => void) => {
+          readies.add(fn);
+          return () => readies.delete(fn);
+        },
+      },
+    };
+  }
+
+  it('classic reset one line at a time: EN stays low through "both asserted", GPIO0 stays low until the chip runs', () => {
+    const f = fakeBoard();
+    const lines = new AutoResetLines(f.board);
+    lines.set(true, true); // pyserial's open: both asserted, nothing pulled
+    lines.set(false, true); // D0: EN low
+    lines.set(true, true); // D1: both asserted (a local adapter passes through this in µs)
+    lines.set(true, false); // R0: GPIO0 low, EN released: the chip restarts into the loader
+    lines.set(false, false); // D0, 50 ms later: the emulator has not sampled GPIO0 yet
+    expect(f.calls).toEqual(['EN↓ IO0↑', 'EN↑ IO0↓']);
+    f.ready();
+    expect(f.calls).toEqual(['EN↓ IO0↑', 'EN↑ IO0↓', 'EN↑ IO0↑']);
+  });
+
+  it('hard reset (RTS pulse with DTR off) releases EN with GPIO0 high; a "both asserted" that lasts lets EN go', async () => {
+    const f = fakeBoard();
+    const lines = new AutoResetLines(f.board, 30);
+    lines.set(false, true);
+    lines.set(false, false);
+    expect(f.calls).toEqual(['EN↓ IO0↑', 'EN↑ IO0↑']);
+    lines.set(false, true);
+    lines.set(true, true);
+    expect(f.calls).toHaveLength(3); // still in reset
+    await new Promise((r) => setTimeout(r, 60));
+    expect(f.calls.at(-1)).toBe('EN↑ IO0↑');
+    lines.set(true, false);
+    lines.release();
+    expect(f.calls.slice(-2)).toEqual(['EN↑ IO0↓', 'EN↑ IO0↑']); // no reset: GPIO0 let go at once
   });
 });
 

@@ -135,6 +135,9 @@ transcript('help()', [
 const SYS = 'v1.27-surface §4.1; MP@v1.27.0:py/modsys.c';
 transcript('sys', [
   ['import sys', '', SYS],
+  ['sys.x = 1', E('AttributeError', "'module' object has no attribute 'x'"), 'MP@v1.27.0:py/objmodule.c module_attr (a built-in module\'s dict is fixed); py/runtime.c mp_store_attr'],
+  ['del sys.platform', E('AttributeError', "'module' object has no attribute 'platform'"), 'MP@v1.27.0:py/objmodule.c module_attr'],
+  ['sys.tracebacklimit', MOD_ATTR('tracebacklimit'), 'v1.27-surface §4.3 (MICROPY_PY_SYS_TRACEBACKLIMIT not enabled on the port)'],
   ['sys.version', "'3.4.0; MicroPython v1.27.0 on 2025-12-09'", SYS],
   ['sys.version_info', '(3, 4, 0)', SYS],
   [
@@ -245,6 +248,19 @@ transcript('import', [
 
 const MACH = 'v1.27-surface §6.3; MP@v1.27.0:ports/esp8266/modmachine.c';
 const FREQ_ERR = E('ValueError', 'frequency can only be either 80Mhz or 160MHz');
+const MEM = 'MP@v1.27.0:extmod/machine_mem.c';
+transcript('machine.mem8, mem16, mem32', [
+  ['import machine', '', MEM],
+  ['machine.mem8, machine.mem16, machine.mem32', '(<8-bit memory>, <16-bit memory>, <32-bit memory>)', MEM + ' machine_mem_print'],
+  // eFuse words for the MAC 5c:cf:7f:c1:dd:42 (esptool targets/esp8266 read_mac; SDK system_get_chip_id)
+  ['[hex(machine.mem32[a]) for a in (0x3ff00050, 0x3ff00054, 0x3ff00058, 0x3ff0005c)]', "['0x42000000', '0xc1dd', '0x0', '0x5ccf7f']", 'reference: esptool read_mac on this board; hal.ts MEM_REGISTERS'],
+  ['(machine.mem32[0x3ff00050] >> 24 | (machine.mem32[0x3ff00054] & 0xffffff) << 8) == int.from_bytes(machine.unique_id(), \'little\')', 'True', 'SDK system_get_chip_id; ports/esp8266/modmachine.c machine_unique_id'],
+  ['machine.mem8[0x3ff00053], machine.mem16[0x3ff00054]', '(66, 49629)', MEM + ' (little-endian narrower reads)'],
+  ['machine.mem32[0x3ff00052]', E('ValueError', 'address 3ff00052 is not aligned to 4 bytes'), MEM + ' machine_mem_get_addr'],
+  ['machine.mem16[0x3ff00051]', E('ValueError', 'address 3ff00051 is not aligned to 2 bytes'), MEM],
+  ['machine.mem32[0.5]', E('TypeError', "can't convert float to int"), MEM + ' (mp_obj_get_int_truncated)'],
+]);
+
 transcript('machine functions', [
   ['import machine, sys', '', MACH],
   ['machine.freq()', '80000000', MACH],

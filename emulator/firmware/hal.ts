@@ -57,8 +57,42 @@ export function fromHex(hex: string): Uint8Array {
   return out;
 }
 
+/**
+ * Registers `machine.mem32` reads see: the eFuse words at 0x3FF00050–0x3FF0005C (esptool reads the
+ * MAC from them; the chip id is `mac0 >> 24 | (mac1 & 0xffffff) << 8`, SDK `system_get_chip_id`),
+ * consistent with {@link CHIP_ID} and the ROM loader's eFuses (boot.ts), read-only.
+ */
+export const MEM_REGISTERS: ReadonlyMap<number, number> = new Map([
+  [0x3ff00050, ((CHIP_ID & 0xff) << 24) >>> 0],
+  [0x3ff00054, CHIP_ID >>> 8],
+  [0x3ff00058, 0],
+  [0x3ff0005c, 0x005ccf7f],
+]);
+
+/** A `size`-byte little-endian read at `addr` (aligned by the caller). */
+function memRead(mem: Map<number, number>, addr: number, size: number): number {
+  let v = 0;
+  for (let i = size - 1; i >= 0; i--) {
+    const a = addr + i;
+    const reg = MEM_REGISTERS.get((a - (a & 3)) >>> 0);
+    const byte = reg !== undefined ? (reg >>> (8 * (a & 3))) & 0xff : (mem.get(a) ?? 0);
+    v = v * 256 + byte;
+  }
+  return v;
+}
+
+/** A `size`-byte little-endian write; the read-only registers keep their value. */
+function memWrite(mem: Map<number, number>, addr: number, size: number, value: number): void {
+  for (let i = 0; i < size; i++) {
+    const a = addr + i;
+    if (MEM_REGISTERS.has((a - (a & 3)) >>> 0)) continue;
+    mem.set(a, (value >>> (8 * i)) & 0xff);
+  }
+}
+
 /** The `_esp_hal` module for the running firmware, guarded (see {@link guardedModule}). */
 export function firmwareCalls(p: HalParts): object {
+  const mem = new Map<number, number>();
   const { core, out, speed, events, input, heap } = p;
   const board = core.board;
   const gpio = board.gpio;
@@ -163,6 +197,17 @@ export function firmwareCalls(p: HalParts): object {
       return `${h.used},${h.oneBlocks},${h.twoBlocks},${h.maxBlocks},${Math.floor((ESP_HEAP_BYTES - h.used) / 16)}`;
     },
     chip_id: () => CHIP_ID,
+    // machine.mem8/16/32 (extmod/machine_mem.c): little-endian reads of MEM_REGISTERS (above),
+    // other addresses read back what was written (0 before); the value crosses as a decimal string
+    mem_read: (addr: number, size: number) => String(memRead(mem, addr >>> 0, size)),
+    mem_write: (addr: number, size: number, value: number) => memWrite(mem, addr >>> 0, size, value >>> 0),
+    // sys is a built-in module on the board: stores to it fail (py/objmodule.c, a fixed map)
+    dict_fix: (addr: number) => {
+      const interp = core.interp;
+      if (!interp || addr <= 0 || addr + 8 > interp.memory.buffer.byteLength) return;
+      const view = new DataView(interp.memory.buffer);
+      view.setUint32(addr + 4, view.getUint32(addr + 4, true) | 2, true); // mp_map_t.is_fixed (py/obj.h)
+    },
     flash_size: () => board.flash.size,
     flash_id: () => board.flash.jedecId(),
     flash_read: (addr: number, length: number) => toHex(board.flash.read(addr, length)),

@@ -308,3 +308,15 @@ try:
 except OSError:
     pass
 sys.modules.clear()
+# sys is a built-in module on the board: `sys.x = 1` raises AttributeError (py/objmodule.c stores
+# nothing in a fixed map). Its dict is made fixed when the boot starts (the firmware call needs the
+# interpreter the emulator has by then), before _boot.py, boot.py and main.py.
+_frozen = _fw_boot.frozen
+
+
+def _boot_frozen(*args):
+    _esp_hal.dict_fix(id(_fw_sys.__dict__))
+    return _frozen(*args)
+
+
+_fw_boot.frozen = _boot_frozen

@@ -436,6 +436,37 @@ def reset_cause():
     return _hal.reset_cause()
 
 
+class mem:
+    # machine.mem8/16/32 (extmod/machine_mem.c): subscript reads and writes of the chip's memory
+    def __init__(self, size):
+        self._size = size
+
+    def __repr__(self):
+        return '<%d-bit memory>' % (8 * self._size)
+
+    def _addr(self, a):
+        if type(a) is not int:
+            a = range(a).stop  # mp_obj_get_int_truncated: TypeError for floats and strings
+        a &= 0xffffffff
+        if a & (self._size - 1):
+            raise ValueError('address %08x is not aligned to %d bytes' % (a, self._size))
+        return a
+
+    def __getitem__(self, a):
+        return int(_hal.mem_read(self._addr(a), self._size))
+
+    def __setitem__(self, a, v):
+        a = self._addr(a)
+        if type(v) is not int:
+            v = range(v).stop
+        _hal.mem_write(a, self._size, v & 0xffffffff)
+
+
+mem8 = mem(1)
+mem16 = mem(2)
+mem32 = mem(4)
+
+
 def unique_id():
     c = _hal.chip_id()
     return bytes((c & 0xff, (c >> 8) & 0xff, (c >> 16) & 0xff, (c >> 24) & 0xff))

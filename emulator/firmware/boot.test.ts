@@ -15,13 +15,16 @@ afterEach(() => {
   board = null;
 });
 
-/** The ROM's output for a flash boot of the default firmware (segments from firmware.ts; line rules: esp-image.test.ts). */
-const ROM_FLASH_BOOT = (cause: number) =>
+/** The ROM's output for a flash boot of the default firmware (then, on the first boot after
+ * flashing, the firmware's `Writing init data` at the same baud) (segments from firmware.ts; line rules: esp-image.test.ts). */
+const ROM_FLASH_BOOT = (cause: number, initData = false) =>
   new RegExp(
     `^\\r\\n ets Jan  8 2013,rst cause:${cause}, boot mode:\\(3,6\\)\\r\\n\\r\\n` +
       'load 0x40100000, len 28672, room 16 \\r\\ntail 0\\r\\nchksum 0x[0-9a-f]{2}\\r\\n' +
       'load 0x3ffe8000, len 1152, room 8 \\r\\ntail 8\\r\\nchksum 0x[0-9a-f]{2}\\r\\n' +
-      'load 0x3ffe8480, len 4928, room 16 \\r\\ntail 0\\r\\nchksum 0x([0-9a-f]{2})\\r\\ncsum 0x\\1\\r\\n$',
+      'load 0x3ffe8480, len 4928, room 16 \\r\\ntail 0\\r\\nchksum 0x([0-9a-f]{2})\\r\\ncsum 0x\\1\\r\\n' +
+      // ports/esp8266/esp_init_data.c firmware_start(): on a flash whose init data is erased
+      (initData ? 'Writing init data\\n$' : '$'),
   );
 
 describe('boot and banner', () => {
@@ -137,7 +140,9 @@ describe('resets', () => {
 describe('boot ROM at 74880 baud (reference §6)', () => {
   it('every boot starts with the ROM line: power-on, Reset button, machine.reset()', async () => {
     board = await TestBoard.boot();
-    expect(board.textAt(74880)).toMatch(ROM_FLASH_BOOT(1));
+    expect(board.textAt(74880)).toMatch(ROM_FLASH_BOOT(1, true));
+    // the init data is in flash now (4 sectors before the end), so later boots do not write it
+    expect(await board.line("esp = __import__('esp'); esp.flash_read(esp.flash_size() - 0x4000, 4) != b'\\xff' * 4")).toContain('\r\nTrue\r\n');
     board.host.reset();
     await board.waitUntil(() => board!.textAt(74880).split('\r\ncsum ').length === 3);
     expect(board.textAt(74880).split('\r\n ets')[2]).toMatch(/^ Jan  8 2013,rst cause:2, boot mode:\(3,6\)\r\n\r\nload /);
@@ -161,7 +166,7 @@ describe('boot ROM at 74880 baud (reference §6)', () => {
 
   it('without shared memory the board still gets a whole, checked firmware', async () => {
     board = await TestBoard.boot({ shared: false });
-    expect(board.textAt(74880)).toMatch(ROM_FLASH_BOOT(1));
+    expect(board.textAt(74880)).toMatch(ROM_FLASH_BOOT(1, true));
     expect(await board.line('import esp; esp.check_fw()', '>>> ', 10_000)).toMatch(/\r\nmd5: [0-9a-f]{32}\r\nTrue\r\n>>> $/);
   });
 

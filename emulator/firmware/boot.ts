@@ -26,6 +26,12 @@ import type { RealisticSpeed } from './speed.ts';
  * mac0's top byte).
  */
 const EFUSE_WORDS = [0x42000000, 0x0000c1dd, 0x00000000, 0x005ccf7f] as const;
+/** Where the SDK's PHY init data sits: 4 sectors before the end of the flash (esp_init_data.c). */
+const INIT_DATA_FROM_END = 0x4000;
+/** How much of it firmware_start checks and writes, in bytes. */
+const INIT_DATA_BYTES = 128;
+/** Our stand-in for the init data: not erased (so the next boot finds it), not Espressif's values. */
+const INIT_DATA = Uint8Array.from({ length: INIT_DATA_BYTES }, (_, i) => (i * 37 + 5) & 0x7f);
 /** The Unix time of 2000-01-01, the firmware's epoch, in ms. */
 const UNIX_2000_MS = 946_684_800_000;
 
@@ -83,8 +89,9 @@ export class Boot {
     if (fromLoader) {
       // the ROM loader was told to run the firmware: it starts from flash without a new reset
       // (and sets UART0 back to 115200, as MicroPython's startup does)
-      board.uart0.baud = 115200;
       if (!this.romLoad().boots) return core.stopInRom();
+      this.firmwareStart();
+      board.uart0.baud = 115200;
     } else if (hard) {
       // the old firmware is gone with the reset: input from now on is the ROM's
       core.interp = null;
@@ -106,6 +113,7 @@ export class Boot {
         const log = this.romLoad();
         uart.transmit(new TextEncoder().encode(log.text));
         halt = !log.boots;
+        if (!halt) this.firmwareStart();
       }
       uart.baud = 115200;
       if (halt) {
@@ -165,6 +173,22 @@ export class Boot {
     out.flushAll();
     // the pin-call prefix of the realistic-speed clock, once per thread
     if (speed.uncalibrated) speed.countPinCallPrefix(interp);
+  }
+
+  /**
+   * The firmware's first code (ports/esp8266/esp_init_data.c `firmware_start`): when the 128
+   * bytes at flash size − 0x4000 are all erased, it prints `Writing init data\n` with the ROM's
+   * `ets_printf` (still at the ROM's baud rate) and writes the SDK's default PHY init data there.
+   * The chip's size is the board's flash (as `esp.flash_size()` reports it here). The bytes are
+   * our placeholder, not Espressif's calibration values (nothing here reads them).
+   */
+  private firmwareStart(): void {
+    const board = this.p.core.board;
+    const flash = board.flash;
+    const at = flash.size - INIT_DATA_FROM_END;
+    if (at < 0 || flash.read(at, INIT_DATA_BYTES).some((b) => b !== 0xff)) return;
+    board.uart0.transmit(new TextEncoder().encode('Writing init data\n'));
+    flash.program(at, INIT_DATA);
   }
 
   /** Download mode: the ROM loader, loaded on first use (it and its inflater are not needed to run MicroPython). */

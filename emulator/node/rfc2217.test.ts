@@ -288,3 +288,103 @@ describe('esp8266-lab board --rfc2217: the board behind an auto-reset adapter', 
     expect(board.child.exitCode).toBe(null);
   }, 60_000);
 });
+
+/**
+ * A Web Serial-shaped port on the RFC 2217 client, for esptool-js: what pyserial's rfc2217 port
+ * is to esptool.py. Modem lines become SET-CONTROL, baud changes SET-BAUDRATE; closing keeps the
+ * TCP connection (esptool-js closes and reopens the port to change the baud).
+ */
+class Rfc2217WebSerialPort {
+  readable: ReadableStream<Uint8Array> | null = null;
+  writable: WritableStream<Uint8Array> | null = null;
+  private readonly socket: Socket;
+  private readonly client: Rfc2217Client;
+  private off: (() => void) | null = null;
+  constructor(socket: Socket, client: Rfc2217Client) {
+    this.socket = socket;
+    this.client = client;
+  }
+  getInfo() {
+    return {};
+  }
+  async open(options: { baudRate: number }): Promise<void> {
+    await this.client.setBaud(options.baudRate);
+    let controller!: ReadableStreamDefaultController<Uint8Array>;
+    this.readable = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) });
+    // the client's data buffer is drained into the stream as it fills
+    const h = () => {
+      const d = this.client.data;
+      if (d.length) {
+        this.client.clear();
+        controller.enqueue(d);
+      }
+    };
+    this.socket.on('data', h);
+    this.off = () => this.socket.off('data', h);
+    const client = this.client;
+    this.writable = new WritableStream<Uint8Array>({ write: (chunk) => client.write(chunk.slice()) });
+  }
+  async close(): Promise<void> {
+    this.off?.();
+    const r = this.readable;
+    this.readable = null;
+    this.writable = null;
+    await r?.cancel().catch(() => {});
+  }
+  async setSignals(s: { dataTerminalReady?: boolean; requestToSend?: boolean }): Promise<void> {
+    if (s.dataTerminalReady !== undefined) await this.client.setDTR(s.dataTerminalReady);
+    if (s.requestToSend !== undefined) await this.client.setRTS(s.requestToSend);
+  }
+  async setBaudRate(baud: number): Promise<void> {
+    await this.client.setBaud(baud);
+  }
+}
+
+describe('esptool-js through rfc2217:// (default_reset, write, hard reset), with --realistic-link', () => {
+  let board: RfcBoard | null = null;
+  let socket: Socket | null = null;
+  afterEach(async () => {
+    socket?.destroy();
+    await board?.stop();
+    board = null;
+  });
+
+  it('resets into the loader by itself, flashes 20 KB at 460800 in no less than the line and erase time, and hard reset boots', async () => {
+    const { ESPLoader, Transport } = await import('esptool-js');
+    const { hardReset } = await import('../clients/esptool-reset.ts');
+    const { writeImage } = await import('./esptool.ts');
+    board = await startRfcBoard(['--realistic-link']);
+    const c = await openRunning(board.port, 115200);
+    socket = c.socket;
+    const port = new Rfc2217WebSerialPort(c.socket, c.client);
+    const transport = new Transport(port as unknown as ConstructorParameters<typeof Transport>[0], false);
+    const quiet = { clean() {}, writeLine() {}, write() {} };
+    const loader = new ESPLoader({ transport, baudrate: 460800, terminal: quiet, resetConstructors: { hardReset } });
+    expect(await loader.main('default_reset')).toBe('ESP8266EX');
+    let x = 2463534242;
+    const data = Uint8Array.from({ length: 20_000 }, () => {
+      // xorshift32: bytes deflate cannot shrink, so the compressed write is ~20 KB on the line
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      return (x >>> 0) & 0xff;
+    });
+    const t0 = performance.now();
+    await writeImage(loader, data, 0x200000);
+    const s = (performance.now() - t0) / 1000;
+    // 5 sectors erased (0.225 s) and at least the data itself at 460800 baud
+    const floor = 5 * 0.045 + (data.length * 10) / 460800 * 0.9;
+    console.log(`esptool-js wrote 20 000 bytes through rfc2217:// with --realistic-link in ${s.toFixed(3)} s (floor ${floor.toFixed(3)} s)`);
+    expect(s).toBeGreaterThan(floor);
+    await loader.after('hard_reset');
+    await transport.disconnect();
+    c.client.clear();
+    await c.client.setBaud(115200);
+    c.client.write('\r');
+    await c.client.waitFor('>>> ', 20_000);
+    c.client.clear();
+    c.client.write('import esp, binascii; binascii.hexlify(esp.flash_read(0x200000, 8))\r');
+    const hex = Buffer.from(data.subarray(0, 8)).toString('hex');
+    await c.client.waitFor(`b'${hex}'\r\n>>> `);
+  }, 90_000);
+});

@@ -24,7 +24,7 @@ const ROM_FLASH_BOOT = (cause: number, initData = false) =>
       'load 0x3ffe8000, len 1152, room 8 \\r\\ntail 8\\r\\nchksum 0x[0-9a-f]{2}\\r\\n' +
       'load 0x3ffe8480, len 4928, room 16 \\r\\ntail 0\\r\\nchksum 0x([0-9a-f]{2})\\r\\ncsum 0x\\1\\r\\n' +
       // ports/esp8266/esp_init_data.c firmware_start(): on a flash whose init data is erased
-      (initData ? 'Writing init data\\n$' : '$'),
+      (initData ? 'Writing init data\\r\\n$' : '$'),
   );
 
 describe('boot and banner', () => {

@@ -177,8 +177,8 @@ export class Boot {
 
   /**
    * The firmware's first code (ports/esp8266/esp_init_data.c `firmware_start`): when the 128
-   * bytes at flash size − 0x4000 are all erased, it prints `Writing init data\n` with the ROM's
-   * `ets_printf` (still at the ROM's baud rate) and writes the SDK's default PHY init data there.
+   * bytes at flash size − 0x4000 are all erased, it prints `Writing init data` with the ROM's
+   * `ets_printf` (still at the ROM's baud rate; its putc turns `\n` into `\r\n`) and writes the SDK's default PHY init data there.
    * The chip's size is the board's flash (as `esp.flash_size()` reports it here). The bytes are
    * our placeholder, not Espressif's calibration values (nothing here reads them).
    */
@@ -187,7 +187,7 @@ export class Boot {
     const flash = board.flash;
     const at = flash.size - INIT_DATA_FROM_END;
     if (at < 0 || flash.read(at, INIT_DATA_BYTES).some((b) => b !== 0xff)) return;
-    board.uart0.transmit(new TextEncoder().encode('Writing init data\n'));
+    board.uart0.transmit(new TextEncoder().encode('Writing init data\r\n'));
     flash.program(at, INIT_DATA);
   }
 

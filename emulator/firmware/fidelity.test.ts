@@ -172,6 +172,11 @@ transcript('a program\'s own module named like one the esp8266 build lacks impor
   ['import functools', E('ImportError', "no module named 'functools'"), 'v1.27-surface §3 (not in the esp8266 build, no file)'],
 ]);
 
+transcript('vfs objects', [
+  ['import vfs; vfs.mount()', "[(<VfsLfs2>, '/')]", 'MP@v1.27.0:extmod/vfs.c vfs_mount (list of (vfs, path)); py/obj.c mp_obj_print_helper (<VfsLfs2>: the type has no print slot)'],
+  ['vfs.VfsLfs2', "<class 'VfsLfs2'>", 'MP@v1.27.0:extmod/vfs_lfs.c'],
+]);
+
 const OS = 'v1.27-surface §5; MP@v1.27.0:extmod/modos.c, ports/esp8266/modos.c';
 transcript('os', [
   ['import os', '', OS],

@@ -138,6 +138,9 @@ class VfsLfs2:
         self._m = _check(_hal.lfs_mount(start, count))
         self._cwd = '/'
 
+    def __repr__(self):  # a C type without a print slot: py/obj.c mp_obj_print_helper prints <name>
+        return '<VfsLfs2>'
+
     @staticmethod
     def mkfs(bdev, readsize=32, progsize=32, lookahead=32):
         start, count = _region(bdev)

@@ -9,6 +9,8 @@
  * - bytes (raw and gzip) of the lesson page's JavaScript before the lab starts, and of the whole lab
  * - esptool-js writing the 640 KB firmware image to the board (Node, compressed, MD5-verified), and
  *   the same from the lab's Flash panel in the browser (auto-reset adapter fitted, 460800 baud)
+ * - a durable flash write: one 4 KB sector written and flushed through an OPFS sync access handle
+ *   (bench/opfs.ts), the cost emulator/link/flash-file.ts adds when a firmware call changed a sector
  * - the size of the workshop's offline zip (bundle/esp8266-lab-workshop.zip)
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -18,6 +20,7 @@ import { gzipSync } from 'node:zlib';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import { TestBoard } from '../emulator/node/test-board.ts';
 import { esptoolOn, firmwareFile, writeImage } from '../emulator/node/esptool.ts';
+import { opfsSectorWrite } from './opfs.ts';
 
 const PORT = 4329;
 const ORIGIN = `http://localhost:${PORT}`;
@@ -237,6 +240,9 @@ async function main() {
     row('esptool-js: write 640 KB firmware (Node)', fmt(write), 'target ≤ 2000 ms (compressed, MD5 verified, 460800 baud)');
     const inPage = await browserEsptoolWrite(browser);
     row('esptool-js: write 640 KB firmware (browser)', fmt(inPage), 'Flash panel, same options as the Node figure');
+    const opfs = await opfsSectorWrite(browser, ORIGIN);
+    row('flash file: 4 KB sector write + flush (OPFS)', fmt(opfs.sector), 'added when a firmware call changed a sector');
+    row('flash file: 8 sectors in one write + flush', fmt(opfs.run8), 'one write per run of dirty sectors');
     const zip = workshopZipBytes();
     row('workshop zip (npm run bundle)', `${zip} B / ${(zip / 1024 / 1024).toFixed(2)} MB`, 'target ≤ 8 MB');
     console.log(`\nfiles before the lab: ${scriptsBeforeLab.join(' ')}`);

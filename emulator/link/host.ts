@@ -501,6 +501,7 @@ export class BoardHost {
    * carried forward at the clock rate (an estimate between the board's reports).
    */
   uptimeMs(): number {
+    if (this.stopped) return 0;
     return this.uptimeBase + Math.max(0, performance.now() - this.viewAt) * this.clockScale;
   }
 

@@ -136,6 +136,7 @@ async function lostBoard(size: FlashSize): Promise<void> {
   const save = b.durable === true ? null : b.flashSnapshot();
   b.stop();
   setOwnership('lost');
+  b.announce('this board is now open in another tab: it was stopped here');
   if (save) {
     try {
       await saveFlash(size, save);
@@ -280,6 +281,7 @@ export function getBoard(): BoardHost {
         // another tab has this board: leave its flash alone (BoardTabNotice.tsx says so)
         setOwnership('elsewhere');
         b.stop();
+        b.announce('this board is open in another tab: this tab leaves it alone');
         waitForLock(size);
         return;
       }

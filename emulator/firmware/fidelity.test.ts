@@ -137,6 +137,8 @@ transcript('sys', [
   ['import sys', '', SYS],
   ['sys.x = 1', E('AttributeError', "'module' object has no attribute 'x'"), 'MP@v1.27.0:py/objmodule.c module_attr (a built-in module\'s dict is fixed); py/runtime.c mp_store_attr'],
   ['del sys.platform', E('AttributeError', "'module' object has no attribute 'platform'"), 'MP@v1.27.0:py/objmodule.c module_attr'],
+  ["exec('try:\\n raise ValueError(1)\\nexcept ValueError as e:\\n sys.print_exception(e)')", 'Traceback (most recent call last):\n  File "<string>", line 2, in <module>\nValueError: 1', 'MP@v1.27.0:py/modsys.c mp_sys_print_exception → py/obj.c mp_obj_print_exception (the traceback, then the exception)'],
+  ['sys.print_exception(OSError(2))', 'OSError: [Errno 2] ENOENT', 'MP@v1.27.0:py/obj.c mp_obj_print_exception (never raised: no traceback); py/moderrno.c'],
   ['sys.tracebacklimit', MOD_ATTR('tracebacklimit'), 'v1.27-surface §4.3 (MICROPY_PY_SYS_TRACEBACKLIMIT not enabled on the port)'],
   ['sys.version', "'3.4.0; MicroPython v1.27.0 on 2025-12-09'", SYS],
   ['sys.version_info', '(3, 4, 0)', SYS],
@@ -732,6 +734,9 @@ transcript('features the esp8266 build leaves out', [
     'MP@v1.27.0:py/modmath.c mp_module_math_globals_table with the esp8266 settings, in qstr order (v1.27-surface §4.5; pow is a static qstr)'],
   ['import binascii; binascii.crc32', MOD_ATTR('crc32'), CFG + ' MICROPY_PY_BINASCII_CRC32 0; MP@v1.27.0:extmod/modbinascii.c'],
   ['object.__setattr__', E('AttributeError', "type object 'object' has no attribute '__setattr__'"), CFG + ' MICROPY_PY_DELATTR_SETATTR 0; MP@v1.27.0:py/objobject.c'],
+  ["exec('class A:\\n def __setattr__(s, k, v):\\n  print(1)\\na = A()\\na.x = 2\\nprint(a.x)')", '2', CFG + ' MICROPY_PY_DELATTR_SETATTR 0; MP@v1.27.0:py/objtype.c mp_obj_instance_store_attr (the hook is not called)'],
+  ["exec('class B:\\n def __delattr__(s, k):\\n  print(1)\\nb = B()\\nb.x = 2\\ndel b.x\\nprint(b.__dict__)')", '{}', CFG + ' MICROPY_PY_DELATTR_SETATTR 0'],
+  ["exec('class C:\\n @property\\n def p(s):\\n  return 5\\n @p.setter\\n def p(s, v):\\n  print(v)\\n def __getattr__(s, k):\\n  return k\\nc = C()\\nc.p = 3\\nc.q = 4\\nprint(c.p, c.q, c.r)')", '3\n5 4 r', 'MP@v1.27.0:py/objtype.c (properties and __getattr__ stay)'],
   ["'<module>' in dir(__import__('builtins'))", 'False', 'wasm-surface-patch.ts keeps compile for the firmware under this name; dir() does not show it'],
 ]);
 

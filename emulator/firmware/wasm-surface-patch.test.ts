@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { DataImage, findRomDicts, patchSurface, planSurfacePatch, readQstrs } from './wasm-surface-patch.ts';
+import { DataImage, findRomDicts, findSetattrHooks, patchSurface, planSurfacePatch, readQstrs } from './wasm-surface-patch.ts';
 
 const require = createRequire(import.meta.url);
 const wasm = new Uint8Array(readFileSync(require.resolve('@micropython/micropython-webassembly-pyscript/micropython.wasm')));
@@ -55,6 +55,16 @@ describe('surface patch', () => {
     expect(builtins).toContain('<module>'); // compile, kept for the firmware under a name no program can write
     for (const n of ['complex', 'compile', 'execfile', 'NotImplemented']) expect(builtins).not.toContain(n);
     expect(builtins).toContain('NotImplementedError');
+  });
+
+  it('finds the one function that looks up __setattr__ and __delattr__ (py/objtype.c mp_obj_instance_store_attr), and points it at __delete__', () => {
+    const q = readQstrs(new DataImage(wasm));
+    const at = findSetattrHooks(wasm, q);
+    expect(at.length).toBe(2);
+    const patched = patchSurface(wasm);
+    const d = q.byName.get('__delete__') as number;
+    for (const a of at) expect([patched[a], patched[a + 1]]).toEqual([(d & 0x7f) | 0x80, d >> 7]);
+    expect(() => findSetattrHooks(patched, q)).toThrow(/not identified/);
   });
 
   it('refuses a module without the tables', () => {

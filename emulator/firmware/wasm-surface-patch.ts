@@ -20,6 +20,10 @@
  * pool after it, then the frozen modules' pool), each found by its header and checked string by
  * string against its length table.
  *
+ * The class hooks (`__setattr__`/`__delattr__` defined by a class, MICROPY_PY_DELATTR_SETATTR) are
+ * code, not a table: `mp_obj_instance_store_attr` looks them up by qstr number, and the patch makes
+ * it look up `__delete__` instead (see {@link findSetattrHooks}).
+ *
  * One removed builtin the firmware itself needs, `compile` (boot.py and main.py run with their
  * file name in tracebacks), is not dropped but renamed to the qstr `<module>`, which no program
  * can write as a name; `_fw_init.py` takes it from there and `dir()` does not show it.
@@ -314,6 +318,43 @@ export function planSurfacePatch(img: DataImage, removals: SurfaceRemoval[] = SU
   return plan;
 }
 
+/** Signed LEB128 of a non-negative value below 2^13, in exactly two bytes (padded if needed). */
+function leb2(v: number): [number, number] {
+  if (v < 0 || v >= 1 << 13) throw new Error('wasm: qstr out of range for a two-byte immediate');
+  return [(v & 0x7f) | 0x80, v >> 7];
+}
+
+/**
+ * Where `mp_obj_instance_store_attr`'s `__setattr__`/`__delattr__` lookups are (py/objtype.c,
+ * MICROPY_PY_DELATTR_SETATTR): the one function that loads both qstr numbers as `i32.const`.
+ * Returns the file offsets of the two-byte immediates.
+ * @throws Error when there is not exactly one such function with one of each
+ */
+export function findSetattrHooks(bytes: Uint8Array, qstrs: QstrTable): number[] {
+  const code = sectionList(bytes).find((s) => s.id === 10);
+  if (!code) throw new Error('wasm: no code section');
+  const wanted = ['__setattr__', '__delattr__'].map((n) => {
+    const q = qstrs.byName.get(n);
+    if (q === undefined || q < 128 || q >= 1 << 13) throw new Error(`wasm: qstr ${n} not a two-byte immediate`);
+    return [0x41, ...leb2(q)];
+  });
+  const r = new Reader(bytes, code.payload);
+  const found: number[][] = [];
+  for (let n = r.u32(); n > 0; n--) {
+    const size = r.u32();
+    const start = r.pos;
+    const hits = wanted.map((pat) => {
+      const at: number[] = [];
+      for (let i = start; i + 3 <= start + size; i++) if (bytes[i] === pat[0] && bytes[i + 1] === pat[1] && bytes[i + 2] === pat[2]) at.push(i + 1);
+      return at;
+    });
+    if (hits.every((h) => h.length > 0)) found.push(hits.flat());
+    r.pos = start + size;
+  }
+  if (found.length !== 1 || (found[0] as number[]).length !== 2) throw new Error(`wasm: __setattr__ hooks not identified (${found.length} candidates)`);
+  return found[0] as number[];
+}
+
 /**
  * Returns a copy of the module whose data section no longer has the names the ESP8266 build
  * leaves out (see {@link SURFACE_REMOVALS}); sizes and the other sections are unchanged.
@@ -323,6 +364,19 @@ export function patchSurface(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   const out = Uint8Array.from(bytes);
   const img = new DataImage(out);
   const plan = planSurfacePatch(new DataImage(bytes));
+  // the class hooks: look up `__delete__` instead, a name the instance lookup never hands to
+  // __getattr__ (py/objtype.c mp_obj_instance_load_attr). The lookup only happens for classes
+  // flagged MP_TYPE_FLAG_HAS_SPECIAL_ACCESSORS (a property or descriptor among their attributes,
+  // or their own __setattr__/__delattr__), so only such a class that also defines __delete__
+  // would see it called (differences page)
+  const qstrs = readQstrs(img);
+  const standIn = qstrs.byName.get('__delete__');
+  if (standIn === undefined) throw new Error('wasm: no qstr __delete__');
+  const hidden = leb2(standIn);
+  for (const at of findSetattrHooks(bytes, qstrs)) {
+    out[at] = hidden[0];
+    out[at + 1] = hidden[1];
+  }
   for (const [addr, value] of plan.writes) {
     const o = img.offset(addr);
     if (o < 0 || img.offset(addr + 3) !== o + 3) throw new Error(`wasm: address 0x${addr.toString(16)} not in the data section`);

@@ -152,6 +152,23 @@ describe('boot ROM at 74880 baud (reference §6)', () => {
     await board.waitFor(BANNER);
   });
 
+  it('a firmware cut short after the ROM\'s part crashes at the missing code and restarts, again and again', async () => {
+    board = await TestBoard.boot();
+    // erase the irom0 sector at 0x1E000: the ROM's V1 part (before 0x9000) is still whole
+    board.type('import esp, machine; esp.flash_erase(0x1e); machine.reset()\r');
+    await board.waitUntil(() => board!.textAt(74880).split('Fatal exception').length >= 3, 5000);
+    const rom = board.textAt(74880);
+    // the SDK's form (micropython/micropython#1957), then the ROM's restart line
+    expect(rom).toContain('csum 0x');
+    expect(rom).toMatch(/Fatal exception 0\(IllegalInstructionCause\):\r\nepc1=0x4021e000, epc2=0x00000000, epc3=0x00000000, excvaddr=0x00000000, depc=0x00000000\r\n\r\n ets Jan {2}8 2013,rst cause:2, boot mode:\(3,6\)/);
+    board.since();
+    await new Promise((r) => setTimeout(r, 400));
+    expect(board.recent).not.toContain('MicroPython v');
+    // a whole firmware again (a factory reset writes it) boots
+    board.host.replaceFlash(null);
+    await board.waitFor(BANNER, 5000);
+  });
+
   it('erased flash: the ROM prints ets_main.c and stops; MicroPython does not start (reference §6.4)', async () => {
     board = await TestBoard.boot();
     board.type('import esp, machine; esp.flash_erase(0); machine.reset()\r');

@@ -8,7 +8,7 @@
  */
 import { ROM_BAUD, bootAction, bootMode, romBanner } from '../rom/boot-rom.ts';
 import { parseImage, romLoadLog } from '../rom/esp-image.ts';
-import { ESP8266_GENERIC, readIdentity, runningBuild } from './builds.ts';
+import { ESP8266_GENERIC, missingFirmwareCode, readIdentity, runningBuild } from './builds.ts';
 import { HardResetRequest, type DeviceCore } from './core.ts';
 import type { DeepSleep } from './deep-sleep.ts';
 import type { DeviceEvents } from './events.ts';
@@ -32,6 +32,8 @@ const INIT_DATA_FROM_END = 0x4000;
 const INIT_DATA_BYTES = 128;
 /** Our stand-in for the init data: not erased (so the next boot finds it), not Espressif's values. */
 const INIT_DATA = Uint8Array.from({ length: INIT_DATA_BYTES }, (_, i) => (i * 37 + 5) & 0x7f);
+/** How long a crashed firmware takes to restart, in ms (host time; about what real boards show). */
+const CRASH_RESTART_MS = 300;
 /** The Unix time of 2000-01-01, the firmware's epoch, in ms. */
 const UNIX_2000_MS = 946_684_800_000;
 
@@ -79,6 +81,8 @@ export class Boot {
   private async bootNow(hard: boolean, fromLoader: boolean): Promise<void> {
     const { core, out, speed, heap, events, deepSleep } = this.p;
     const board = core.board;
+    if (this.crashRestart) clearTimeout(this.crashRestart);
+    this.crashRestart = null;
     this.p.net.boot(hard || fromLoader);
     if (deepSleep.pendingUs !== null) return deepSleep.enter(deepSleep.pendingUs);
     const wasRaw = core.rawMode;
@@ -90,7 +94,7 @@ export class Boot {
       // the ROM loader was told to run the firmware: it starts from flash without a new reset
       // (and sets UART0 back to 115200, as MicroPython's startup does)
       if (!this.romLoad().boots) return core.stopInRom();
-      this.firmwareStart();
+      if (!this.firmwareStart()) return this.crash();
       board.uart0.baud = 115200;
     } else if (hard) {
       // the old firmware is gone with the reset: input from now on is the ROM's
@@ -113,7 +117,7 @@ export class Boot {
         const log = this.romLoad();
         uart.transmit(new TextEncoder().encode(log.text));
         halt = !log.boots;
-        if (!halt) this.firmwareStart();
+        if (!halt && !this.firmwareStart()) return this.crash();
       }
       uart.baud = 115200;
       if (halt) {
@@ -182,13 +186,43 @@ export class Boot {
    * The chip's size is the board's flash (as `esp.flash_size()` reports it here). The bytes are
    * our placeholder, not Espressif's calibration values (nothing here reads them).
    */
-  private firmwareStart(): void {
+  private firmwareStart(): boolean {
     const board = this.p.core.board;
     const flash = board.flash;
     const at = flash.size - INIT_DATA_FROM_END;
-    if (at < 0 || flash.read(at, INIT_DATA_BYTES).some((b) => b !== 0xff)) return;
-    board.uart0.transmit(new TextEncoder().encode('Writing init data\r\n'));
-    flash.program(at, INIT_DATA);
+    if (at >= 0 && flash.read(at, INIT_DATA_BYTES).every((b) => b === 0xff)) {
+      board.uart0.transmit(new TextEncoder().encode('Writing init data\r\n'));
+      flash.program(at, INIT_DATA);
+    }
+    // then call_user_start: the SDK and MicroPython run from irom0, which must be all there
+    this.missingAt = missingFirmwareCode((a, n) => flash.read(a, n));
+    return this.missingAt === null;
+  }
+
+  /** Flash offset of the first missing firmware code, when the last start found some. */
+  private missingAt: number | null = null;
+  /** The restart after a crash, while one is due. */
+  private crashRestart: ReturnType<typeof setTimeout> | null = null;
+
+  /**
+   * The firmware jumped into code that is not in flash: the SDK's exception handler prints a
+   * fatal exception (the form real boards print, e.g. micropython/micropython#1957) at the ROM's
+   * baud, and the chip restarts, again and again, until it gets a whole firmware (hold Flash and
+   * press Reset to reach the ROM loader). The faulting address is where the missing code is
+   * mapped (flash at 0x40200000).
+   */
+  private crash(): void {
+    const core = this.p.core;
+    const epc = 0x40200000 + (this.missingAt ?? 0x9000);
+    const hex = (n: number) => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
+    core.uartText(`Fatal exception 0(IllegalInstructionCause):\r\nepc1=${hex(epc)}, epc2=0x00000000, epc3=0x00000000, excvaddr=0x00000000, depc=0x00000000\r\n`);
+    core.board.uart0.baud = 115200;
+    core.stopInRom();
+    this.p.out.flushAll();
+    this.crashRestart = setTimeout(() => {
+      this.crashRestart = null;
+      core.restart(2, 2); // REASON_EXCEPTION_RST; the ROM sees a restart (rst cause:2)
+    }, CRASH_RESTART_MS);
   }
 
   /** Download mode: the ROM loader, loaded on first use (it and its inflater are not needed to run MicroPython). */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parseImage, romLoadLog } from '../rom/esp-image.ts';
-import { buildFirmware, GENERIC_4M, IROM_OFFSET, LENGTH_WORD, readIdentity, sealFirmware } from './builds.ts';
+import { buildFirmware, GENERIC_4M, IROM_OFFSET, LENGTH_WORD, missingFirmwareCode, readIdentity, sealFirmware } from './builds.ts';
 
 const reader = (bytes: Uint8Array) => (addr: number, length: number) => {
   const out = new Uint8Array(length).fill(0xff);
@@ -48,5 +48,25 @@ describe('firmware.bin as makeimg.py lays it out', () => {
     expect(readIdentity(reader(fw))).toEqual({ board: 'ESP8266_GENERIC', banner: 'MicroPython v1.27.0 on 2025-12-09; ESP module with ESP8266' });
     expect(readIdentity(reader(new Uint8Array(0)))).toBeNull();
     expect(createHash('sha256').update(buildFirmware(GENERIC_4M).bytes.subarray(0, length)).digest('hex')).toBe(createHash('sha256').update(fw.subarray(0, length)).digest('hex'));
+  });
+});
+
+// what firmware_start runs into: the irom0 part up to makeimg.py's length (ports/esp8266/makeimg.py)
+describe('a firmware cut short', () => {
+  const built = buildFirmware(GENERIC_4M);
+
+  it('is whole as built, and misses code from the first erased sector when cut at 100 000 bytes', () => {
+    expect(missingFirmwareCode(reader(built.bytes))).toBeNull();
+    const cut = built.bytes.slice(0, 100_000);
+    expect(missingFirmwareCode(reader(cut))).toBe(Math.ceil(100_000 / 4096) * 4096);
+  });
+
+  it('one erased sector in the middle is missing code; an image without the length word is left alone', () => {
+    const holed = built.bytes.slice();
+    holed.fill(0xff, 0x20000, 0x21000);
+    expect(missingFirmwareCode(reader(holed))).toBe(0x20000);
+    const other = built.bytes.slice();
+    other.fill(0xff, LENGTH_WORD, LENGTH_WORD + 4);
+    expect(missingFirmwareCode(reader(other))).toBeNull();
   });
 });

@@ -183,3 +183,27 @@ export function readIdentity(read: (addr: number, length: number) => Uint8Array)
   const m = /^MicroPython ([^\0]+)\0([A-Z0-9_-]+)\0/.exec(text);
   return m ? { banner: `MicroPython ${m[1]}`, board: m[2]! } : null;
 }
+
+/** The largest firmware `esp.check_fw()` accepts, in bytes (modesp.c: "Invalid size" above 1 MB). */
+const MAX_FIRMWARE_BYTES = 1024 * 1024;
+
+/**
+ * Where the firmware in flash lacks code: the first erased 4 KB sector of its irom0 part
+ * [0x9000, length), the length being makeimg.py's word at 0x8FFC. The ROM checks only the V1
+ * part before 0x9000; a firmware cut short (written over an erased flash) starts, then runs
+ * into code that is not there. `esp.check_fw()` (ports/esp8266/modesp.c) would also catch a
+ * firmware whose bytes changed; that is not looked for here (the factory image's MD5 trailer is
+ * written after the first boot, and changed code need not crash).
+ * @param read returns `length` bytes at flash offset `addr` (past the end: 0xFF)
+ * @returns the flash offset of the missing code, or null when none is missing or the length
+ *   word is not a makeimg.py one (another image: started as our firmware, as before)
+ */
+export function missingFirmwareCode(read: (addr: number, length: number) => Uint8Array): number | null {
+  const word = read(LENGTH_WORD, 4);
+  const length = new DataView(word.buffer, word.byteOffset, 4).getUint32(0, true);
+  if (length <= IROM_OFFSET || length > MAX_FIRMWARE_BYTES) return null;
+  for (let at = IROM_OFFSET; at < length; at += 4096) {
+    if (read(at, Math.min(4096, length - at)).every((b) => b === 0xff)) return at;
+  }
+  return null;
+}

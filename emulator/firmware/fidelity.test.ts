@@ -737,6 +737,8 @@ transcript('features the esp8266 build leaves out', [
   ["exec('class A:\\n def __setattr__(s, k, v):\\n  print(1)\\na = A()\\na.x = 2\\nprint(a.x)')", '2', CFG + ' MICROPY_PY_DELATTR_SETATTR 0; MP@v1.27.0:py/objtype.c mp_obj_instance_store_attr (the hook is not called)'],
   ["exec('class B:\\n def __delattr__(s, k):\\n  print(1)\\nb = B()\\nb.x = 2\\ndel b.x\\nprint(b.__dict__)')", '{}', CFG + ' MICROPY_PY_DELATTR_SETATTR 0'],
   ["exec('class C:\\n @property\\n def p(s):\\n  return 5\\n @p.setter\\n def p(s, v):\\n  print(v)\\n def __getattr__(s, k):\\n  return k\\nc = C()\\nc.p = 3\\nc.q = 4\\nprint(c.p, c.q, c.r)')", '3\n5 4 r', 'MP@v1.27.0:py/objtype.c (properties and __getattr__ stay)'],
+  ["sl = type('S', (), {'__getitem__': lambda s, k: k})()[1:5:2]; sl.start, sl.stop, sl.step", '(1, 5, 2)', 'MP@v1.27.0:py/objslice.c slice_attr (slice has no constructor; start, stop, step stay)'],
+  ['sl.indices(10)', E('AttributeError', "'slice' object has no attribute 'indices'"), CFG + ' MICROPY_PY_BUILTINS_SLICE_INDICES 0; MP@v1.27.0:py/objslice.c slice_attr'],
   ["'<module>' in dir(__import__('builtins'))", 'False', 'wasm-surface-patch.ts keeps compile for the firmware under this name; dir() does not show it'],
 ]);
 

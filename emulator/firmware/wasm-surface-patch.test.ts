@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { DataImage, findRomDicts, findSetattrHooks, patchSurface, planSurfacePatch, readQstrs } from './wasm-surface-patch.ts';
+import { DataImage, findRomDicts, findSetattrHooks, findSliceIndices, patchSurface, planSurfacePatch, readQstrs } from './wasm-surface-patch.ts';
 
 const require = createRequire(import.meta.url);
 const wasm = new Uint8Array(readFileSync(require.resolve('@micropython/micropython-webassembly-pyscript/micropython.wasm')));
@@ -65,6 +65,14 @@ describe('surface patch', () => {
     const d = q.byName.get('__delete__') as number;
     for (const a of at) expect([patched[a], patched[a + 1]]).toEqual([(d & 0x7f) | 0x80, d >> 7]);
     expect(() => findSetattrHooks(patched, q)).toThrow(/not identified/);
+  });
+
+  it('finds slice_attr\'s one load of the qstr indices (py/objslice.c) and points it at <module>', () => {
+    const q = readQstrs(new DataImage(wasm));
+    const at = findSliceIndices(wasm, q);
+    const patched = patchSurface(wasm);
+    expect([patched[at], patched[at + 1]]).toEqual([0x80 | (q.byName.get('<module>') as number), 0]);
+    expect(() => findSliceIndices(patched, q)).toThrow(/not identified/);
   });
 
   it('refuses a module without the tables', () => {

@@ -356,6 +356,29 @@ export function findSetattrHooks(bytes: Uint8Array, qstrs: QstrTable): number[] 
 }
 
 /**
+ * Where `slice_attr` offers `indices` (py/objslice.c, MICROPY_PY_BUILTINS_SLICE_INDICES): the one
+ * place in the code that loads the qstr number of `indices` as an `i32.const`. Returns the file
+ * offset of the two-byte immediate.
+ * @throws Error when the constant is not found exactly once
+ */
+export function findSliceIndices(bytes: Uint8Array, qstrs: QstrTable): number {
+  const code = sectionList(bytes).find((s) => s.id === 10);
+  if (!code) throw new Error('wasm: no code section');
+  const q = qstrs.byName.get('indices');
+  if (q === undefined || q < 128 || q >= 1 << 13) throw new Error('wasm: qstr indices not a two-byte immediate');
+  const [b1, b2] = leb2(q);
+  const hits: number[] = [];
+  const r = new Reader(bytes, code.payload);
+  for (let n = r.u32(); n > 0; n--) {
+    const size = r.u32();
+    for (let i = r.pos; i + 3 <= r.pos + size; i++) if (bytes[i] === 0x41 && bytes[i + 1] === b1 && bytes[i + 2] === b2) hits.push(i + 1);
+    r.pos += size;
+  }
+  if (hits.length !== 1) throw new Error(`wasm: slice.indices not identified (${hits.length} candidates)`);
+  return hits[0] as number;
+}
+
+/**
  * Returns a copy of the module whose data section no longer has the names the ESP8266 build
  * leaves out (see {@link SURFACE_REMOVALS}); sizes and the other sections are unchanged.
  * @throws Error if the module does not have the expected tables (an unknown build)
@@ -377,6 +400,9 @@ export function patchSurface(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
     out[at] = hidden[0];
     out[at + 1] = hidden[1];
   }
+  // slice.indices: compare the attribute with '<module>', a qstr no attribute access asks for
+  const at = findSliceIndices(bytes, qstrs);
+  [out[at], out[at + 1]] = leb2(qstrs.byName.get('<module>') as number);
   for (const [addr, value] of plan.writes) {
     const o = img.offset(addr);
     if (o < 0 || img.offset(addr + 3) !== o + 3) throw new Error(`wasm: address 0x${addr.toString(16)} not in the data section`);

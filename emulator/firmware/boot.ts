@@ -30,8 +30,13 @@ const EFUSE_WORDS = [0x42000000, 0x0000c1dd, 0x00000000, 0x005ccf7f] as const;
 const INIT_DATA_FROM_END = 0x4000;
 /** How much of it firmware_start checks and writes, in bytes. */
 const INIT_DATA_BYTES = 128;
-/** Our stand-in for the init data: not erased (so the next boot finds it), not Espressif's values. */
-const INIT_DATA = Uint8Array.from({ length: INIT_DATA_BYTES }, (_, i) => (i * 37 + 5) & 0x7f);
+/** Byte 107 of the init data, `vdd33_const`: 255 makes ADC(1) read the supply voltage. */
+const VDD33_CONST = 107;
+/**
+ * Our stand-in for the init data: not erased (so the next boot finds it), not Espressif's
+ * values; only `vdd33_const` is as in MicroPython's default init data (0: ADC(1) reads 65535).
+ */
+const INIT_DATA = Uint8Array.from({ length: INIT_DATA_BYTES }, (_, i) => (i === VDD33_CONST ? 0 : (i * 37 + 5) & 0x7f));
 /** How long a crashed firmware takes to restart, in ms (host time; about what real boards show). */
 const CRASH_RESTART_MS = 300;
 /** The Unix time of 2000-01-01, the firmware's epoch, in ms. */
@@ -194,6 +199,8 @@ export class Boot {
       board.uart0.transmit(new TextEncoder().encode('Writing init data\r\n'));
       flash.program(at, INIT_DATA);
     }
+    // the SDK takes the init data in at start-up: byte 107 chooses what ADC(1) measures
+    this.p.core.adcReadsVdd = at >= 0 && flash.read(at + VDD33_CONST, 1)[0] === 0xff;
     // then call_user_start: the SDK and MicroPython run from irom0, which must be all there
     this.missingAt = missingFirmwareCode((a, n) => flash.read(a, n));
     return this.missingAt === null;

@@ -90,6 +90,12 @@ export class DeviceCore {
   resetCause = 0;
   /** Why the chip last reset, in the boot ROM's numbering (its first line). */
   romCause: RomResetCause = 1;
+  /**
+   * The SDK read byte 107 of the init data (`vdd33_const`) as 255 at start-up: ADC(1) measures
+   * the supply (`system_get_vdd33()`); otherwise it reads 65535 (ESP8266 Non-OS SDK API
+   * reference, system_get_vdd33 and the init data's byte 107).
+   */
+  adcReadsVdd = false;
   /** The Flash button as last seen (it is outside the chip: kept across resets). */
   flashHeldNow = false;
   /** The boot ROM's UART loader while in download mode, else null. */

@@ -97,6 +97,20 @@ describe('PWM and ADC on the board', () => {
     await wait(50);
     expect(await board.line('a.read(), a.read_u16()')).toContain('(700, 44799)');
   });
+
+  it('ADC(1) reads 65535 with the default init data, and the supply once its byte 107 is 255 and the chip restarted', async () => {
+    // machine_adc.c: isvdd → system_get_vdd33(), which reads 65535 unless init data byte 107
+    // (vdd33_const) is 255; the SDK takes the init data in at start-up (4 sectors before the end)
+    board = await TestBoard.boot();
+    expect(await board.line('from machine import ADC; ADC(1).read()')).toContain('\r\n65535\r\n');
+    await board.line('import esp; at = esp.flash_size() - 0x4000; d = bytearray(esp.flash_read(at, 128)); d[107] = 255');
+    await board.line('esp.flash_erase(at // 4096); esp.flash_write(at, d)');
+    expect(await board.line('ADC(1).read()')).toContain('\r\n65535\r\n');
+    board.since();
+    board.host.reset();
+    await board.waitFor('for more information.\r\n>>> ');
+    expect(await board.line('from machine import ADC; ADC(1).read(), ADC(1).read_u16()')).toContain('(3379, 216252)');
+  });
 });
 
 describe('UART0 pads', () => {

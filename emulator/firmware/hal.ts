@@ -184,6 +184,8 @@ export function firmwareCalls(p: HalParts): object {
       }
       return board.pwm.duty(pin) ?? 0;
     },
+    // ADC(1): system_get_vdd33(), in 1/1024 V, when the init data says so (core.adcReadsVdd)
+    adc_vdd: () => (core.adcReadsVdd ? Math.round(board.adc.vdd * 1024) : 65535),
     adc_read: () => {
       input.syncButtons();
       return board.adc.read();

@@ -252,7 +252,7 @@ class ADC:
 
     def read(self):
         if self._id == 1:
-            return _VDD33
+            return _hal.adc_vdd()  # system_get_vdd33(): 65535 unless the init data enables it
         return _hal.adc_read()
 
     def read_u16(self):
@@ -262,7 +262,6 @@ class ADC:
         return 'ADC(%d)' % self._id
 
 
-_VDD33 = 3379  # system_get_vdd33(): 1/1024 V units at 3.3 V
 _PWM_PINS = (0, 2, 4, 5, 12, 13, 14, 15)
 _pwm_inited = [False]
 

@@ -149,7 +149,7 @@ describe('sys.stdin blocks until bytes arrive', () => {
     await board.waitFor('>>> ');
     expect(board.recent).toBe('>>> ');
     expect(await board.line('s')).toContain("'ab\\n'");
-    expect(await board.line('sys.stdin')).toContain('<io.FileIO 0>');
+    expect(await board.line('sys.stdin, sys.stdin.buffer')).toContain('(<io.TextIOWrapper 0>, <io.FileIO 0>)');
   });
 
   it('buffer.read(n) and buffer.readinto(buf, n) give the raw bytes', async () => {
@@ -184,6 +184,6 @@ describe('sys.stdin blocks until bytes arrive', () => {
     await pause(150);
     board.type('k');
     await board.waitFor('>>> ');
-    expect(await board.line('r, c, r2')).toContain("([(<io.FileIO 0>, 1)], 'k', [])");
+    expect(await board.line('r, c, r2')).toContain("([(<io.TextIOWrapper 0>, 1)], 'k', [])");
   });
 });

@@ -21,7 +21,8 @@ class _Stdio(_io.IOBase):
         self._text = text
 
     def __repr__(self):
-        return '<io.FileIO 0>'
+        # the C types are TextIOWrapper (sys.stdin) and FileIO (sys.stdin.buffer)
+        return '<io.%s 0>' % ('TextIOWrapper' if self._text else 'FileIO')
 
     def _get(self):
         c = _byte()

@@ -13,6 +13,25 @@ afterEach(() => {
   board = null;
 });
 
+/** A board in the raw REPL with `keep = 7` defined, output taken since then. */
+async function rawReplWithVariable(): Promise<TestBoard> {
+  const b = await TestBoard.boot();
+  b.type('\x01');
+  await b.waitFor('CTRL-B to exit\r\n>');
+  b.type('keep = 7\x04');
+  await b.waitFor('\x04>');
+  b.since();
+  return b;
+}
+
+/** The raw REPL still answers and `keep` is still 7 (no soft reset happened). */
+async function expectVariableKept(b: TestBoard): Promise<void> {
+  b.since();
+  b.type('print(keep)\x04');
+  await b.waitFor('\x04>');
+  expect(b.recent).toBe('OK7\r\n\x04\x04>');
+}
+
 describe('paste mode and raw REPL (shared/runtime/pyexec.c)', () => {
   it('paste mode echoes === lines and runs the block', async () => {
     board = await TestBoard.boot();
@@ -73,38 +92,22 @@ describe('paste mode and raw REPL (shared/runtime/pyexec.c)', () => {
   });
 
   it('raw-paste of empty code runs the empty program: no soft reset (mpremote exec "")', async () => {
-    board = await TestBoard.boot();
-    board.type('\x01');
-    await board.waitFor('CTRL-B to exit\r\n>');
-    board.type('keep = 7\x04');
-    await board.waitFor('\x04>');
-    board.since();
+    board = await rawReplWithVariable();
     // pyexec.c: parse_compile_execute of the empty source prints the two EOF markers and a prompt
     board.type('\x05A\x01\x04');
     await board.waitFor('\x04\x04>');
     expect(board.recentBytes).toBe('R\x01\x80\x00\x01\x04\x04\x04>');
-    board.since();
-    board.type('print(keep)\x04');
-    await board.waitFor('\x04>');
-    expect(board.recent).toBe('OK7\r\n\x04\x04>');
+    await expectVariableKept(board);
     expect(board.all).not.toContain('soft reboot');
   });
 
   it('raw REPL keys inside raw-paste source are source bytes: a nested \\x01\\x05A\\x01 is a SyntaxError, variables kept', async () => {
-    board = await TestBoard.boot();
-    board.type('\x01');
-    await board.waitFor('CTRL-B to exit\r\n>');
-    board.type('keep = 7\x04');
-    await board.waitFor('\x04>');
-    board.since();
+    board = await rawReplWithVariable();
     board.type('\x05A\x01x = 1\n\x01\x05A\x01\nprint(x)\n\x04');
     await board.waitFor('\x04>');
     // py/lexer.c: an unknown character is MP_TOKEN_INVALID, which the parser reports on its line
     expect(board.recentBytes).toBe('R\x01\x80\x00\x01\x04\x04Traceback (most recent call last):\r\n  File "<stdin>", line 2\r\nSyntaxError: invalid syntax\r\n\x04>');
-    board.since();
-    board.type('print(keep)\x04');
-    await board.waitFor('\x04>');
-    expect(board.recent).toBe('OK7\r\n\x04\x04>');
+    await expectVariableKept(board);
   });
 
   it('a soft reset in the raw REPL comes back in the raw REPL', async () => {

@@ -85,7 +85,7 @@ export class ReplPump {
   }
 
   private async sharedLoop(channel: ChannelDevice): Promise<void> {
-    const { core, input, out } = this.p;
+    const { core, input } = this.p;
     const uart = core.board.uart0;
     for (;;) {
       const seen = channel.wakeValue();
@@ -94,9 +94,7 @@ export class ReplPump {
         await this.pump();
         continue;
       }
-      this.serviceAtIdle();
-      this.runWebReplFiles();
-      out.publishView();
+      this.idle();
       if (uart.available() > 0) continue;
       await Promise.race([channel.waitAsync(seen), this.untilNextTimer(), new Promise<void>((resolve) => { this.idleWake = resolve; })]);
     }
@@ -111,13 +109,18 @@ export class ReplPump {
         await this.pump();
         continue;
       }
-      this.serviceAtIdle();
-      this.runWebReplFiles();
-      out.publishView();
+      this.idle();
       out.flushMessages(true);
       await Promise.race([new Promise<void>((resolve) => { core.wakeMessageLoop = resolve; }), this.untilNextTimer()]);
       core.wakeMessageLoop = null;
     }
+  }
+
+  /** Nothing to read at the prompt: due callbacks, WebREPL file transfers, the view to the host. */
+  private idle(): void {
+    this.serviceAtIdle();
+    this.runWebReplFiles();
+    this.p.out.publishView();
   }
 
   /** Resolves when the earliest armed timer (or the deep-sleep wake) is due (host time), or never. */

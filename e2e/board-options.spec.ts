@@ -66,9 +66,19 @@ test('a damaged saved board is reported and replaced by a new one', async ({ pag
   await page.goto('/');
   await page.evaluate(async () => {
     const dir = await navigator.storage.getDirectory();
-    const w = await (await dir.getFileHandle('esp8266-lab-flash-4M.bin')).createWritable();
-    await w.write('not a flash image');
-    await w.close();
+    const file = await dir.getFileHandle('esp8266-lab-flash-4M.bin');
+    // the lesson page's emulator thread may take a moment to let go of the file
+    for (let i = 0; ; i++) {
+      try {
+        const w = await file.createWritable();
+        await w.write('not a flash image');
+        await w.close();
+        return;
+      } catch (e) {
+        if (i > 100) throw e;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
   });
   await page.evaluate(
     () =>

@@ -29,6 +29,9 @@ test('a reload right after f.close() returns keeps the file', async ({ page }) =
   expect(flat(boot)).toContain('kept-at-once');
   await typeLine(page, 'import os; print(os.listdir()); print(open("main.py").read())');
   await waitForTerminal(page, (t) => t.includes("['boot.py', 'main.py']\nprint(\"kept-at-once\")\n>>>"), 'the file and its content');
+  // the firmware's MD5 trailer, written by the page after the first boot, reached the file too
+  await typeLine(page, 'import esp; esp.check_fw()');
+  await waitForTerminal(page, (t) => /md5: [0-9a-f]{32}\nTrue\n>>>$/.test(t), 'check_fw() passes after the reload');
 });
 
 test('closing the page in the middle of a loop of writes: the filesystem mounts and holds every file closed', async ({ context }) => {
@@ -48,7 +51,7 @@ test('closing the page in the middle of a loop of writes: the filesystem mounts 
   // every file closed is whole; the one being written when the tab closed may exist, empty
   // (open() commits its entry, the data comes at close), as after a power cut on a board
   await typeLine(again, "import os; n=[x for x in os.listdir() if x.startswith('n')]; print('files', len(n), [x for x in n if open(x).read()!='x'*300], all(('n%d.txt' % i) in n for i in range(len(n))))");
-  const t = await waitForTerminal(again, (x) => /files \d+ \[[^\]]*\] (True|False)\n>>>/.test(x), 'the count');
+  const t = await waitForTerminal(again, (x) => /files \d+ \[[^\]]*\] (True|False)\n>>>/.test(x), 'the count', 30_000);
   const [, count, bad, prefix] = /files (\d+) \[([^\]]*)\] (True|False)/.exec(t) ?? [];
   expect(Number(count)).toBeGreaterThanOrEqual(seen + 1);
   expect(Number(count)).toBeLessThan(400);
@@ -109,6 +112,16 @@ test('two tabs: the second says the board is open elsewhere, cannot change it, t
   await first.waitForTimeout(500);
   await typeLine(second, 'print(os.listdir())');
   await waitForTerminal(second, (t) => t.endsWith("['boot.py', 'tabs.txt']\n>>>"), 'no file from the stopped tab');
+  await typeLine(second, "open('second.txt','w').close()");
+  await waitForTerminal(second, (t) => t.endsWith("open('second.txt','w').close()\n>>>"), 'a file from the second tab');
+
+  // the tab that lost the board gets it back by itself when the other one closes
+  const banners = (await terminalText(first)).split(BANNER).length;
+  await second.close();
+  await expect(lost).toHaveCount(0, { timeout: 15_000 });
+  await waitForTerminal(first, (t) => t.split(BANNER).length > banners && lastLine(t) === '>>>', 'the first tab boots again', 15_000);
+  await typeLine(first, 'import os; print(sorted(os.listdir()))');
+  await waitForTerminal(first, (t) => t.endsWith("['boot.py', 'second.txt', 'tabs.txt']\n>>>"), 'with what the second tab wrote');
 });
 
 test('a board saved in IndexedDB before flash files moves into the file on first use; a damaged record is reported', async ({ page }) => {
@@ -122,6 +135,16 @@ test('a board saved in IndexedDB before flash files moves into the file on first
     page.evaluate(async (what) => {
       const dir = await navigator.storage.getDirectory();
       const name = 'esp8266-lab-flash-4M.bin';
+      // the lesson page's emulator thread may take a moment to let go of the file
+      for (let i = 0; ; i++) {
+        try {
+          await (await dir.getFileHandle(name)).createWritable().then((w) => w.abort());
+          break;
+        } catch (e) {
+          if (i > 100) throw e;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
       const value = what === 'damage' ? 'not a flash image' : await (await (await dir.getFileHandle(name)).getFile()).arrayBuffer();
       await dir.removeEntry(name);
       await new Promise<void>((resolve, reject) => {

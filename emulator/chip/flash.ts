@@ -28,8 +28,8 @@ export class SpiFlash {
   readonly size: number;
   /** Counts erases and programs: a change tells that the contents changed (for saving them). */
   writes = 0;
-  /** Told of each change: the sectors [first, first + count) were erased or programmed. */
-  private readonly writeListeners = new Set<(first: number, count: number) => void>();
+  /** Told of each change: bytes [addr, addr + length) were erased or programmed. */
+  private readonly writeListeners = new Set<(addr: number, length: number) => void>();
   /** Told when the code that wrote the flash returned (see {@link settle}). */
   private readonly settleListeners = new Set<() => void>();
   /** Writes happened since the last {@link settle}. */
@@ -54,10 +54,11 @@ export class SpiFlash {
   }
 
   /**
-   * Subscribes to changes: `fn(first, count)` after each erase or program, with the 4 KB sectors
-   * it touched (the host's storage keeps them, link/flash-file.ts). @returns unsubscribe
+   * Subscribes to changes: `fn(addr, length)` after each erase or program, with the bytes it may
+   * have changed, in the order they happen (the host's storage keeps them, link/flash-file.ts).
+   * @returns unsubscribe
    */
-  onWrite(fn: (first: number, count: number) => void): () => void {
+  onWrite(fn: (addr: number, length: number) => void): () => void {
     this.writeListeners.add(fn);
     return () => this.writeListeners.delete(fn);
   }
@@ -97,29 +98,27 @@ export class SpiFlash {
   eraseSector(sector: number): void {
     this.check(sector * SECTOR_BYTES, SECTOR_BYTES);
     this.bytes.fill(0xff, sector * SECTOR_BYTES, (sector + 1) * SECTOR_BYTES);
-    this.changed(sector, 1);
+    this.changed(sector * SECTOR_BYTES, SECTOR_BYTES);
   }
 
   /** Programs `data` at `addr`: bits can only go from 1 to 0. @throws RangeError outside the flash */
   program(addr: number, data: Uint8Array): void {
     this.check(addr, data.length);
     for (let i = 0; i < data.length; i++) this.bytes[addr + i] = (this.bytes[addr + i] as number) & (data[i] as number);
-    if (data.length > 0) {
-      const first = Math.floor(addr / SECTOR_BYTES);
-      this.changed(first, Math.floor((addr + data.length - 1) / SECTOR_BYTES) - first + 1);
-    } else this.writes++;
+    if (data.length > 0) this.changed(addr, data.length);
+    else this.writes++;
   }
 
   /** Erases the whole chip. */
   eraseAll(): void {
     this.bytes.fill(0xff);
-    this.changed(0, this.size / SECTOR_BYTES);
+    this.changed(0, this.size);
   }
 
-  private changed(first: number, count: number): void {
+  private changed(addr: number, length: number): void {
     this.writes++;
     this.unsettled = true;
-    for (const fn of this.writeListeners) fn(first, count);
+    for (const fn of this.writeListeners) fn(addr, length);
   }
 
   private check(addr: number, length: number): void {

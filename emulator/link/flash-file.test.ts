@@ -1,7 +1,8 @@
 /**
- * The flash file (flash-file.ts) over a fake sync access handle: which sectors reach the file,
- * when (at the firmware call's return: SpiFlash.settle, as firmware/hal.ts calls it), in how
- * many writes, and what opening reports for a new, a saved and a damaged file.
+ * The flash file (flash-file.ts) over a fake sync access handle: which changes reach the file,
+ * when (at the firmware call's return: SpiFlash.settle, as firmware/hal.ts calls it), in which
+ * order and how many writes, what a cut in the middle of a commit leaves, and what opening
+ * reports for a new, a saved and a damaged file.
  */
 import { describe, expect, it } from 'vitest';
 import { SECTOR_BYTES, SpiFlash } from '../chip/flash.ts';
@@ -11,9 +12,11 @@ import { FlashFile, type SyncFile } from './flash-file.ts';
 function fakeFile(initial = new Uint8Array(0)) {
   let data = initial.slice();
   const log: string[] = [];
-  const file: SyncFile & { data: () => Uint8Array; log: string[]; failWrites: boolean } = {
+  const file: SyncFile & { data: () => Uint8Array; log: string[]; failWrites: boolean; cutAfter: number } = {
     log,
     failWrites: false,
+    /** Writes left before the "tab closes" (every later write throws); -1: never. */
+    cutAfter: -1,
     data: () => data,
     read(buf, { at }) {
       const n = Math.max(0, Math.min(buf.length, data.length - at));
@@ -22,13 +25,15 @@ function fakeFile(initial = new Uint8Array(0)) {
     },
     write(buf, { at }) {
       if (file.failWrites) throw new Error('QuotaExceededError');
+      if (file.cutAfter === 0) throw new Error('terminated');
+      if (file.cutAfter > 0) file.cutAfter--;
       if (at + buf.length > data.length) {
         const grown = new Uint8Array(at + buf.length);
         grown.set(data);
         data = grown;
       }
       data.set(buf, at);
-      log.push(`write ${at / SECTOR_BYTES}+${buf.length / SECTOR_BYTES}`);
+      log.push(`write ${at}+${buf.length}`);
       return buf.length;
     },
     getSize: () => data.length,
@@ -55,20 +60,21 @@ describe('FlashFile', () => {
     expect(new FlashFile(fakeFile(new Uint8Array(100)), SIZE).readContents()).toEqual({ kind: 'damaged', why: `100 bytes instead of ${SIZE}` });
   });
 
-  it('a write is in the file when the call settles, not before; contiguous sectors go in one write, then one flush', () => {
+  it('a write is in the file when the call settles, not before; in the order made, then one flush', () => {
+    const S = SECTOR_BYTES;
     const flash = new SpiFlash(SpiFlash.createStorage(SIZE, false));
     const file = fakeFile();
     const store = new FlashFile(file, SIZE);
     store.sync(flash.bytes);
     file.log.length = 0;
     store.follow(flash);
+    flash.program(9 * S - 2, new Uint8Array([0, 0, 0, 0])); // across sectors 8 and 9
     flash.eraseSector(3);
-    flash.program(4 * SECTOR_BYTES + 10, new Uint8Array([1, 2, 3]));
-    flash.program(9 * SECTOR_BYTES - 2, new Uint8Array([0, 0, 0, 0])); // sectors 8 and 9
+    flash.program(4 * S + 10, new Uint8Array([1, 2, 3]));
     expect(file.log).toEqual([]);
-    expect(store.pending).toBe(4);
+    expect(store.pending).toBe(3);
     flash.settle();
-    expect(file.log).toEqual(['write 3+2', 'write 8+2', 'flush']);
+    expect(file.log).toEqual([`write ${9 * S - 2}+4`, `write ${3 * S}+${S}`, `write ${4 * S + 10}+3`, 'flush']);
     expect(Array.from(file.data().subarray(4 * SECTOR_BYTES + 10, 4 * SECTOR_BYTES + 13))).toEqual([1, 2, 3]);
     expect(file.data()[9 * SECTOR_BYTES + 1]).toBe(0);
     // nothing new: settling writes nothing
@@ -91,6 +97,42 @@ describe('FlashFile', () => {
     expect(file.data()[0]).toBe(0x12);
   });
 
+  it('consecutive changes to the same bytes or the next ones merge into one write; others keep their order', () => {
+    const S = SECTOR_BYTES;
+    const flash = new SpiFlash(SpiFlash.createStorage(SIZE, false));
+    const file = fakeFile();
+    const store = new FlashFile(file, SIZE);
+    store.sync(flash.bytes);
+    file.log.length = 0;
+    store.follow(flash);
+    // littlefs programs a block 128 bytes at a time after erasing it
+    flash.eraseSector(20);
+    for (let i = 0; i < 8; i++) flash.program(20 * S + i * 128, new Uint8Array(128).fill(i));
+    // then commits its directory in another block
+    flash.program(2 * S, new Uint8Array(16).fill(0x42));
+    expect(store.pending).toBe(2);
+    flash.settle();
+    expect(file.log).toEqual([`write ${20 * S}+${S}`, `write ${2 * S}+16`, 'flush']);
+  });
+
+  it('a cut in the middle of a commit leaves the file as the chip was after one of its operations', () => {
+    const S = SECTOR_BYTES;
+    const flash = new SpiFlash(SpiFlash.createStorage(SIZE, false));
+    const file = fakeFile();
+    const store = new FlashFile(file, SIZE);
+    store.sync(flash.bytes);
+    store.follow(flash);
+    flash.program(30 * S, new Uint8Array([0x11])); // A: data
+    flash.program(5 * S, new Uint8Array([0x22])); // B: the directory commit that points to it
+    flash.program(30 * S, new Uint8Array([0x01])); // C: a later change to A's bytes
+    file.cutAfter = 1; // the tab closes after the first write
+    store.commit();
+    expect(store.failed).toBe('terminated');
+    // A is there as it was before C, B is not: a state the chip was in, after A
+    expect(file.data()[30 * S]).toBe(0x11);
+    expect(file.data()[5 * S]).toBe(0xff);
+  });
+
   it('sync writes everything to a new or damaged file, and only the differing sectors to a kept one', () => {
     const flash = new SpiFlash(SpiFlash.createStorage(SIZE, false));
     const file = fakeFile(new Uint8Array(123));
@@ -101,7 +143,7 @@ describe('FlashFile', () => {
     flash.bytes[60 * SECTOR_BYTES + 7] = 0;
     file.log.length = 0;
     expect(store.sync(flash.bytes)).toBe(2);
-    expect(file.log).toEqual(['write 5+1', 'write 60+1', 'flush']);
+    expect(file.log).toEqual([`write ${5 * SECTOR_BYTES}+${SECTOR_BYTES}`, `write ${60 * SECTOR_BYTES}+${SECTOR_BYTES}`, 'flush']);
     expect(() => store.sync(new Uint8Array(10))).toThrow(RangeError);
   });
 
@@ -127,10 +169,11 @@ describe('FlashFile', () => {
     flash.eraseSector(7);
     ok.log.length = 0;
     other.close();
-    expect(ok.log).toEqual(['write 7+1', 'flush', 'close']);
+    const closed = [`write ${7 * SECTOR_BYTES}+${SECTOR_BYTES}`, 'flush', 'close'];
+    expect(ok.log).toEqual(closed);
     // no longer following
     flash.eraseSector(8);
     flash.settle();
-    expect(ok.log).toEqual(['write 7+1', 'flush', 'close']);
+    expect(ok.log).toEqual(closed);
   });
 });

@@ -5,10 +5,14 @@
  * `createSyncAccessHandle()` (dedicated workers only: src/lib/board.worker.ts); the logic here
  * sees only the handle's synchronous shape ({@link SyncFile}), so Node tests give it a fake.
  *
- * The chip (chip/flash.ts) tells which sectors changed (`onWrite`) and when the code that wrote
- * returned (`onSettle`, after each firmware call: firmware/hal.ts); the ROM loader's writes
- * (esptool through the Flash panel) have no call boundary and are written on the next turn of
- * the event loop. Contiguous dirty sectors go out in one write, then one `flush()`.
+ * The chip (chip/flash.ts) tells which bytes each erase or program changed (`onWrite`) and when
+ * the code that wrote returned (`onSettle`, after each firmware call: firmware/hal.ts); the ROM
+ * loader's writes (esptool through the Flash panel) have no call boundary and are written on the
+ * next turn of the event loop. The changes reach the file in the order the chip made them, so
+ * that a tab closed in the middle of a commit leaves the file as the chip was after one of its
+ * operations — what littlefs is built to survive (a power cut) — and not, say, a directory
+ * commit without the data block it points to. Consecutive changes to overlapping or adjacent
+ * bytes are merged into one write (up to {@link MERGE_MAX} bytes); then one `flush()`.
  */
 import { SECTOR_BYTES } from '../chip/flash.ts';
 
@@ -29,6 +33,20 @@ export interface SyncFile {
   /** Persists the writes made so far. */
   flush(): void;
   close(): void;
+}
+
+/** Consecutive changes are merged into one write up to this many bytes (a 16 KB block of the ROM loader's writes fits). */
+export const MERGE_MAX = 64 * 1024;
+
+/**
+ * A change to write: bytes [at, end) of the flash. `bytes` is their copy as of the last change
+ * the entry holds, taken when a later change started a new entry; the last entry has none (the
+ * flash itself holds its bytes).
+ */
+interface Change {
+  at: number;
+  end: number;
+  bytes: Uint8Array | null;
 }
 
 /** What opening found in the file. */
@@ -57,8 +75,8 @@ export class FlashFile {
   /** The flash size in bytes. */
   readonly size: number;
   private flash: Uint8Array | null = null;
-  private readonly dirty: Uint8Array;
-  private dirtyCount = 0;
+  /** Changes not yet written, oldest first. */
+  private journal: Change[] = [];
   private timer: ReturnType<typeof setTimeout> | null = null;
   private unsubscribe: (() => void)[] = [];
   /** The last error writing the file (null: none); writing stops after one. */
@@ -76,7 +94,6 @@ export class FlashFile {
     if (!(size > 0) || size % SECTOR_BYTES !== 0) throw new RangeError(`flash size ${size} is not a whole number of 4 KB sectors`);
     this.file = file;
     this.size = size;
-    this.dirty = new Uint8Array(size / SECTOR_BYTES);
   }
 
   /** Reads what the file holds. Never throws: a read error is reported as damage. */
@@ -131,58 +148,63 @@ export class FlashFile {
   }
 
   /**
-   * Follows a flash from now on: its changed sectors are written when it settles (the firmware
-   * call returned), or on the next turn of the event loop for writes outside a call.
+   * Follows a flash from now on: its changes are written when it settles (the firmware call
+   * returned), or on the next turn of the event loop for writes outside a call.
    * @param flash the chip (what chip/flash.ts `SpiFlash` offers)
    */
   follow(flash: FollowedFlash): void {
     this.unfollow();
     this.flash = flash.bytes;
     this.unsubscribe = [
-      flash.onWrite((first, count) => this.mark(first, count)),
+      flash.onWrite((addr, length) => this.mark(addr, length)),
       flash.onSettle(() => this.commit()),
     ];
   }
 
-  /** Marks sectors [first, first + count) as changed, to be written at the next {@link commit}. */
-  mark(first: number, count: number): void {
-    const end = Math.min(this.dirty.length, first + count);
-    for (let s = Math.max(0, first); s < end; s++) {
-      if (this.dirty[s] === 0) {
-        this.dirty[s] = 1;
-        this.dirtyCount++;
-      }
+  /**
+   * Notes that bytes [addr, addr + length) of the followed flash changed, to be written at the
+   * next {@link commit}, after the changes noted before.
+   */
+  mark(addr: number, length: number): void {
+    const at = Math.max(0, addr);
+    const end = Math.min(this.size, addr + length);
+    if (end <= at || !this.flash) return;
+    const last = this.journal[this.journal.length - 1];
+    if (last && at <= last.end && end >= last.at && Math.max(end, last.end) - Math.min(at, last.at) <= MERGE_MAX) {
+      last.at = Math.min(at, last.at);
+      last.end = Math.max(end, last.end);
+    } else {
+      // the entry before is final: keep its bytes as they are now, before this change
+      if (last) last.bytes = this.flash.slice(last.at, last.end);
+      this.journal.push({ at, end, bytes: null });
     }
-    if (this.dirtyCount > 0 && !this.timer) this.timer = setTimeout(() => this.commit(), 0);
+    if (!this.timer) this.timer = setTimeout(() => this.commit(), 0);
   }
 
-  /** Sectors marked and not yet written. */
+  /** Changes noted and not yet written (each one write). */
   get pending(): number {
-    return this.dirtyCount;
+    return this.journal.length;
   }
 
   /**
-   * Writes the changed sectors (one write per run of contiguous sectors) and flushes. A failure
-   * (quota, a closed handle) is kept in {@link failed} and stops further writes.
-   * @returns how many sectors were written
+   * Writes the changes in order (one write each) and flushes. A failure (quota, a closed
+   * handle) is kept in {@link failed} and stops further writes.
+   * @returns how many writes were made
    */
   commit(): number {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     const flash = this.flash;
-    if (this.dirtyCount === 0 || !flash || this.failed) return 0;
+    if (this.journal.length === 0 || !flash || this.failed) return 0;
     const t = performance.now();
     let written = 0;
     try {
-      for (let s = 0; s < this.dirty.length; s++) {
-        if (this.dirty[s] === 0) continue;
-        let e = s;
-        while (e < this.dirty.length && this.dirty[e] === 1) this.dirty[e++] = 0;
-        this.put(flash.subarray(s * SECTOR_BYTES, e * SECTOR_BYTES), s * SECTOR_BYTES);
-        written += e - s;
-        s = e;
+      const journal = this.journal;
+      this.journal = [];
+      for (const c of journal) {
+        this.put(c.bytes ?? flash.subarray(c.at, c.end), c.at);
+        written++;
       }
-      this.dirtyCount = 0;
       this.file.flush();
       this.stats.flushes++;
     } catch (e) {
@@ -222,7 +244,7 @@ export class FlashFile {
 /** What {@link FlashFile.follow} needs of the chip (chip/flash.ts `SpiFlash`). */
 export interface FollowedFlash {
   readonly bytes: Uint8Array;
-  onWrite(fn: (first: number, count: number) => void): () => void;
+  onWrite(fn: (addr: number, length: number) => void): () => void;
   onSettle(fn: () => void): () => void;
 }
 

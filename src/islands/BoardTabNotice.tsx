@@ -5,6 +5,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { boardOwnership, onBoardOwnership, takeOverBoard, type BoardOwnership } from '../lib/board';
+import { FOCUS_TERMINAL } from './Terminal';
 
 /** Set through the DOM's style properties (allowed by a CSP without inline styles). */
 const BOX = { background: '#fff7ed', border: '2px solid #c2410c', borderRadius: '8px', padding: '0.6rem 0.75rem', fontSize: '0.9rem', color: '#1f2937' };
@@ -32,7 +33,8 @@ export function BoardTabNotice() {
           disabled={busy}
           onClick={() => {
             setBusy(true);
-            void takeOverBoard();
+            // the button goes away: the keyboard goes to the terminal of the board now here
+            void takeOverBoard().then(() => window.dispatchEvent(new Event(FOCUS_TERMINAL)));
           }}
         >
           Use the board in this tab

@@ -75,6 +75,23 @@ describe('machine.Timer (virtual clock)', () => {
     await wait(400);
     expect(board.recent.match(/\r\nding\r\n|^ding\r\n|>>> ding\r\n/g) ?? []).toHaveLength(1);
   });
+
+  it('a hard callback runs with the heap locked: allocating raises a bare MemoryError, printed after its own line (v1.27-surface §11)', async () => {
+    board = await TestBoard.boot({ sleepMode: 'instant' });
+    await board.line('import time; from machine import Timer; n = [0]');
+    // no allocation: counting in a preallocated list works
+    await board.line('exec("def ok(t):\\n n[0] += 1")');
+    await board.line('t = Timer(-1); t.init(period=100, mode=Timer.PERIODIC, callback=ok, hard=True)');
+    expect(await board.line('time.sleep(1); t.deinit(); n[0] >= 9')).toContain('\r\nTrue\r\n');
+    await board.line('exec("def grow(t):\\n n.append([1, 2, 3])")');
+    board.since();
+    await board.line('t.init(period=100, mode=Timer.ONE_SHOT, callback=grow, hard=True); time.sleep_ms(300)');
+    // with the heap locked the MemoryError gets neither its message nor a traceback: the
+    // emergency exception buffer is 0 bytes until alloc_emergency_exception_buf() (py/objexcept.c)
+    expect(board.recent).toContain('uncaught exception in timer callback\r\nMemoryError: \r\n');
+    // the heap is unlocked again after the callback
+    expect(await board.line('len([0] * 100)')).toContain('\r\n100\r\n');
+  });
 });
 
 describe('PWM and ADC on the board', () => {

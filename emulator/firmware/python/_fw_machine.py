@@ -42,6 +42,22 @@ def _call_protected(fn, arg):
         sys.print_exception(e)
 
 
+def _call_hard(fn, arg):
+    # machine_timer.c, hard=True: the callback runs in the SDK timer with the GC locked, so
+    # allocating raises MemoryError (heap is locked); an exception is printed with its own line
+    import micropython
+    micropython.heap_lock()
+    try:
+        fn(arg)
+    except BaseException as e:
+        micropython.heap_unlock()  # printing needs the heap
+        print('uncaught exception in timer callback')
+        import sys
+        sys.print_exception(e)
+        return
+    micropython.heap_unlock()
+
+
 def _net_wait(us):
     # a network call blocks in virtual time: Ctrl-C interrupts it, callbacks run meanwhile
     r = _hal.net_wait(us)
@@ -63,7 +79,10 @@ def _service():
             if t is not None:
                 if not t._periodic:
                     _timers.pop(e - 1000, None)
-                _call_protected(t._callback, t)
+                if t._hard:
+                    _call_hard(t._callback, t)
+                else:
+                    _call_protected(t._callback, t)
         else:
             h = _handlers.get(e)
             if h is not None:
@@ -387,6 +406,7 @@ class Timer:
             period_us = _int(period) * 1000000 // _int(tick_hz)
         self._callback = callback
         self._periodic = _int(mode) == 1
+        self._hard = bool(hard)
         _timers[self._tid] = self
         _hal.timer_arm(self._tid, max(period_us, 100), 1 if self._periodic else 0)
 

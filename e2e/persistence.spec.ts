@@ -100,6 +100,8 @@ test('two tabs: the second says the board is open elsewhere, cannot change it, t
   await second.keyboard.press('Enter');
   await waitForTerminal(second, (t) => t.includes(BANNER) && lastLine(t) === '>>>', 'the board boots in the second tab', 15_000);
   await expect(notice).toHaveCount(0);
+  // the keyboard went on to the terminal of the board now here
+  await expect(second.locator('.xterm-helper-textarea')).toBeFocused();
   await typeLine(second, "print(open('tabs.txt').read()); import os; print(os.listdir())");
   await waitForTerminal(second, (t) => t.includes("from-the-first-tab+more\n['boot.py', 'tabs.txt']\n>>>"), 'what the first tab wrote');
 
@@ -122,6 +124,13 @@ test('two tabs: the second says the board is open elsewhere, cannot change it, t
   await waitForTerminal(first, (t) => t.split(BANNER).length > banners && lastLine(t) === '>>>', 'the first tab boots again', 15_000);
   await typeLine(first, 'import os; print(sorted(os.listdir()))');
   await waitForTerminal(first, (t) => t.endsWith("['boot.py', 'second.txt', 'tabs.txt']\n>>>"), 'with what the second tab wrote');
+
+  // a board got back that way can be taken over again
+  const third = await context.newPage();
+  await third.goto(LESSON);
+  await third.getByTestId('board-elsewhere').getByRole('button', { name: 'Use the board in this tab' }).click();
+  await waitForTerminal(third, (t) => t.includes(BANNER) && lastLine(t) === '>>>', 'the board boots in the third tab', 15_000);
+  await expect(first.getByTestId('board-elsewhere')).toHaveAttribute('data-state', 'lost');
 });
 
 test('a board saved in IndexedDB before flash files moves into the file on first use; a damaged record is reported', async ({ page }) => {

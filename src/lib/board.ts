@@ -106,6 +106,36 @@ function holdLock(size: FlashSize, mode: 'try' | 'steal'): Promise<boolean> {
   });
 }
 
+/**
+ * Waits up to `ms` for the board's lock (the page this tab came from may still be letting go
+ * of it while this one starts). Resolves whether it is held.
+ */
+function holdLockWithin(size: FlashSize, ms: number): Promise<boolean> {
+  const locks = lockManager();
+  if (!locks) return Promise.resolve(true);
+  const ctl = new AbortController();
+  const timer = setTimeout(() => ctl.abort(), ms);
+  let mine: (() => void) | null = null;
+  return new Promise((resolve) => {
+    locks
+      .request(lockName(size), { signal: ctl.signal }, () => {
+        clearTimeout(timer);
+        return new Promise<void>((release) => {
+          mine = release;
+          releaseLock = release;
+          resolve(true);
+        });
+      })
+      .catch(() => {
+        resolve(false);
+        if (mine && releaseLock === mine) void lostBoard(size);
+      });
+  });
+}
+
+/** How long a starting tab waits for the board's lock before saying another tab has it, in ms. */
+const START_WAIT_MS = 700;
+
 /** Queues a request for the board's lock: the board powers on here when the tab that has it closes. */
 function waitForLock(size: FlashSize): void {
   const locks = lockManager();
@@ -113,17 +143,22 @@ function waitForLock(size: FlashSize): void {
   if (!locks) return;
   const ctl = new AbortController();
   waiter = ctl;
+  let mine: (() => void) | null = null;
   locks
     .request(lockName(size), { signal: ctl.signal }, () => {
       if (waiter !== ctl) return undefined;
       waiter = null;
       return new Promise<void>((release) => {
+        mine = release;
         releaseLock = release;
         if (board && board.flashSize === size && ownership !== 'here') powerOnHere(board);
         else release();
       });
     })
-    .catch(() => undefined);
+    .catch(() => {
+      // stolen after it was granted (aborting a queued request lands here too, not granted)
+      if (mine && releaseLock === mine) void lostBoard(size);
+    });
 }
 
 /** Another tab took the board: stop it here, after saving it if IndexedDB keeps it. */
@@ -276,7 +311,8 @@ export function getBoard(): BoardHost {
       markStarted = resolve;
     });
     // the emulator thread starts (and compiles the interpreter) while the saved flash is read
-    void Promise.all([holdLock(size, 'try'), relay]).then(([mine]) => {
+    void Promise.all([holdLock(size, 'try'), relay]).then(async ([mine]) => {
+      if (!mine) mine = await holdLockWithin(size, START_WAIT_MS);
       if (!mine) {
         // another tab has this board: leave its flash alone (BoardTabNotice.tsx says so)
         setOwnership('elsewhere');

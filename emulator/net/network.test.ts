@@ -306,3 +306,25 @@ describe('blocking calls and Ctrl-C', () => {
     expect(b.recent).toBe('s.accept()\r\nTraceback (most recent call last):\r\n  File "<stdin>", line 1, in <module>\r\nKeyboardInterrupt: \r\n>>> ');
   });
 });
+
+// extmod/modselect.c asks each object through its stream ioctl (MP_STREAM_POLL); modlwip.c
+// lwip_socket_ioctl answers RD when data waits, WR while the send buffer has room
+describe('select.poll on sockets', () => {
+  it('a connected TCP socket is writable, and readable only once the echo comes back', async () => {
+    const b = await boot();
+    const r = await out(b, `${CONNECT}
+import select
+s = socket.socket()
+s.connect(('203.0.113.7', 7))
+p = select.poll()
+p.register(s, select.POLLIN | select.POLLOUT)
+print(p.poll(0) == [(s, select.POLLOUT)])
+s.write(b'hi')
+time.sleep_ms(200)
+print(p.poll(0) == [(s, select.POLLIN | select.POLLOUT)], s.read(2))
+p.modify(s, select.POLLIN)
+print(p.poll(0))
+s.close()`);
+    expect(r).toBe("True\nTrue b'hi'\n[]\n");
+  });
+});

@@ -2,6 +2,7 @@
 # prints), over the emulator's virtual network (emulator/net/stack.ts). Behaviour and messages:
 # MP@v1.27.0 extmod/modlwip.c (states, errors, timeouts, getaddrinfo); reference §5.3.
 # Blocking calls wait in virtual time and stop on Ctrl-C. Loaded on first import.
+import io as _io
 import _esp_hal as _hal
 import _fw_machine as _m
 from json import loads as _loads
@@ -66,7 +67,8 @@ def _buf(b):
     return memoryview(b)
 
 
-class socket:
+class socket(_io.IOBase):
+    # a stream object, so select.poll() can ask it (modlwip.c lwip_socket_ioctl MP_STREAM_POLL)
     def __init__(self, af=AF_INET, type=SOCK_STREAM, proto=0, fileno=None):
         self._id = 0
         r = _hal.net_socket(_m._int(af), _m._int(type))
@@ -81,6 +83,11 @@ class socket:
         if self._udp:
             return '<socket state=%d timeout=%d incoming=%d>' % (st, self._t & 0xffffffff, inc)
         return '<socket state=%d timeout=%d incoming=%x off=%d>' % (st, self._t & 0xffffffff, inc, off)
+
+    def ioctl(self, req, arg):
+        if req == 3:  # MP_STREAM_POLL: the asked-for flags that hold, and always ERR and HUP
+            return _hal.net_poll(self._id) & (arg | 0x18)
+        return 0
 
     def __enter__(self):
         return self

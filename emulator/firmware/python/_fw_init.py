@@ -75,14 +75,17 @@ _LAZY = {'_fw_esp': 'esp', '_fw_buses': None, '_fw_inisetup': 'inisetup'}
 # the virtual network's modules (emulator/net/): socket is lwip (modlwip.c registers both names)
 _LAZY.update({'_fw_network': 'network', '_fw_socket': 'lwip', '_fw_ntptime': 'ntptime', '_fw_requests': 'requests',
               '_fw_urequests': 'urequests', '_fw_tls': 'tls', '_fw_ssl': 'ssl', '_fw_umqtt': 'umqtt.simple',
-              '_fw_webrepl': 'webrepl', '_fw_webrepl_setup': 'webrepl_setup'})
+              '_fw_webrepl': 'webrepl', '_fw_webrepl_setup': 'webrepl_setup',
+              '_fw_upysh': 'upysh', '_fw_umqtt_robust': 'umqtt.robust'})
 _NET = {'network': '_fw_network', 'socket': '_fw_socket', 'usocket': '_fw_socket', 'lwip': '_fw_socket',
         'ntptime': '_fw_ntptime', 'requests': '_fw_requests', 'urequests': '_fw_urequests',
         'tls': '_fw_tls', 'ssl': '_fw_ssl', 'umqtt.simple': '_fw_umqtt', 'umqtt': '_fw_umqtt',
         'webrepl': '_fw_webrepl', 'webrepl_setup': '_fw_webrepl_setup'}
-_NET_FROZEN = ('ntptime', 'requests', 'urequests', 'ssl', 'webrepl')  # frozen Python modules: they go in sys.modules
+_NET_FROZEN = ('ntptime', 'requests', 'urequests', 'ssl', 'webrepl', 'upysh')  # frozen Python modules: they go in sys.modules
+if '(1M)' not in _esp_hal.identity('machine'):  # frozen by manifest_2MiB.py only (the FLASH_1M build has neither)
+    _NET.update({'upysh': '_fw_upysh', 'umqtt.robust': '_fw_umqtt_robust'})
 _HIDDEN += ('_fw_network', '_fw_socket', '_fw_ntptime', '_fw_requests', '_fw_urequests', '_fw_tls', '_fw_ssl',
-            '_fw_umqtt', '_fw_webrepl', '_fw_webrepl_setup')
+            '_fw_umqtt', '_fw_webrepl', '_fw_webrepl_setup', '_fw_upysh', '_fw_umqtt_robust')
 _posix = _fw_vfs._c
 _loading = [0]
 for _name in _HIDDEN:
@@ -179,6 +182,11 @@ def __import__(name, globals=None, locals=None, fromlist=(), level=0):
                 m.main()
             if m is _PRIVATE.get('_fw_umqtt'):
                 m.simple = m  # `import umqtt.simple` gives the package, which has `simple`
+            if name == 'umqtt.robust':  # `import umqtt.robust` gives the package, which then has `robust`
+                pkg = _lazy('_fw_umqtt')
+                pkg.simple = pkg
+                pkg.robust = m
+                return m if fromlist else pkg
             return m
         if name == 'esp':
             return _lazy('_fw_esp')

@@ -6,6 +6,7 @@
  * names, through {@link guardedModule}.
  */
 import { md5 } from '../rom/md5.ts';
+import { aes } from './aes.ts';
 import { HardResetRequest, type DeviceCore } from './core.ts';
 import type { DeepSleep } from './deep-sleep.ts';
 import type { DeviceEvents } from './events.ts';
@@ -215,6 +216,10 @@ export function firmwareCalls(p: HalParts): object {
     flash_read: (addr: number, length: number) => toHex(board.flash.read(addr, length)),
     // esp.check_fw()'s MD5 (the firmware uses the SDK's MD5 in C; a Python one takes seconds here)
     flash_md5: (addr: number, length: number) => toHex(md5(board.flash.read(addr, length))),
+    // cryptolib.aes (extmod/modcryptolib.c: axTLS's AES in C on the chip); the module checks key,
+    // IV and block size first. CBC's chaining value is the caller's (it keeps the last block).
+    aes: (keyHex: string, mode: number, ivHex: string, hex: string, encrypt: number) =>
+      toHex(aes(fromHex(keyHex), mode === 2 ? 2 : 1, ivHex ? fromHex(ivHex) : null, fromHex(hex), Boolean(encrypt))),
     flash_write: (addr: number, hex: string) => {
       board.flash.program(addr, fromHex(hex));
     },

@@ -76,7 +76,7 @@ _LAZY = {'_fw_esp': 'esp', '_fw_buses': None, '_fw_inisetup': 'inisetup'}
 _LAZY.update({'_fw_network': 'network', '_fw_socket': 'lwip', '_fw_ntptime': 'ntptime', '_fw_requests': 'requests',
               '_fw_urequests': 'urequests', '_fw_tls': 'tls', '_fw_ssl': 'ssl', '_fw_umqtt': 'umqtt.simple',
               '_fw_webrepl': 'webrepl', '_fw_webrepl_setup': 'webrepl_setup',
-              '_fw_upysh': 'upysh', '_fw_umqtt_robust': 'umqtt.robust'})
+              '_fw_upysh': 'upysh', '_fw_umqtt_robust': 'umqtt.robust', '_fw_cryptolib': 'cryptolib'})
 _NET = {'network': '_fw_network', 'socket': '_fw_socket', 'usocket': '_fw_socket', 'lwip': '_fw_socket',
         'ntptime': '_fw_ntptime', 'requests': '_fw_requests', 'urequests': '_fw_urequests',
         'tls': '_fw_tls', 'ssl': '_fw_ssl', 'umqtt.simple': '_fw_umqtt', 'umqtt': '_fw_umqtt',
@@ -84,8 +84,11 @@ _NET = {'network': '_fw_network', 'socket': '_fw_socket', 'usocket': '_fw_socket
 _NET_FROZEN = ('ntptime', 'requests', 'urequests', 'ssl', 'webrepl', 'upysh')  # frozen Python modules: they go in sys.modules
 if '(1M)' not in _esp_hal.identity('machine'):  # frozen by manifest_2MiB.py only (the FLASH_1M build has neither)
     _NET.update({'upysh': '_fw_upysh', 'umqtt.robust': '_fw_umqtt_robust'})
+if '(512K)' not in _esp_hal.identity('machine'):  # mpconfigboard.h: MICROPY_PY_CRYPTOLIB 0 for 512K
+    _NET.update({'cryptolib': '_fw_cryptolib', 'ucryptolib': '_fw_cryptolib'})
 _HIDDEN += ('_fw_network', '_fw_socket', '_fw_ntptime', '_fw_requests', '_fw_urequests', '_fw_tls', '_fw_ssl',
-            '_fw_umqtt', '_fw_webrepl', '_fw_webrepl_setup', '_fw_upysh', '_fw_umqtt_robust')
+            '_fw_umqtt', '_fw_webrepl', '_fw_webrepl_setup', '_fw_upysh', '_fw_umqtt_robust',
+            '_fw_cryptolib')
 _posix = _fw_vfs._c
 _loading = [0]
 for _name in _HIDDEN:
@@ -172,6 +175,8 @@ def __import__(name, globals=None, locals=None, fromlist=(), level=0):
                     _load_buses()
             return m
         if name in _NET:
+            if name == 'cryptolib' and _on_fs(name):  # an extensible built-in: a file of its name comes first
+                return _fs_import(name, globals, locals, fromlist)
             if name == 'webrepl_setup' and 'webrepl_setup' in sys.modules:
                 return sys.modules[name]
             m = _lazy(_NET[name])
@@ -180,6 +185,8 @@ def __import__(name, globals=None, locals=None, fromlist=(), level=0):
             if name == 'webrepl_setup':  # runs on import, once, as the frozen one does
                 sys.modules[name] = m
                 m.main()
+            if name in ('cryptolib', 'ucryptolib') and not _fw_help.dir_of(m):  # a C module's globals only
+                _fw_help.register(m, ('__name__', 'aes'), ('__class__', '__name__', '__dict__', 'aes'))
             if m is _PRIVATE.get('_fw_umqtt'):
                 m.simple = m  # `import umqtt.simple` gives the package, which has `simple`
             if name == 'umqtt.robust':  # `import umqtt.robust` gives the package, which then has `robust`

@@ -84,7 +84,9 @@ c.connect()
 c.subscribe('lab/quiet')
 c.sock.close()
 c.publish('lab/quiet', 'one')
-print(got)`);
-    expect(o).toBe('[]\n');
+print(got)
+from umqtt import robust, simple
+print(robust.MQTTClient is MQTTClient, simple.MQTTClient in MQTTClient.__bases__)`);
+    expect(o).toBe('[]\nTrue True\n');
   });
 });

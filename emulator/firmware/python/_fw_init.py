@@ -189,6 +189,8 @@ def __import__(name, globals=None, locals=None, fromlist=(), level=0):
                 _fw_help.register(m, ('__name__', 'aes'), ('__class__', '__name__', '__dict__', 'aes'))
             if m is _PRIVATE.get('_fw_umqtt'):
                 m.simple = m  # `import umqtt.simple` gives the package, which has `simple`
+                if fromlist and 'robust' in fromlist and 'umqtt.robust' in _NET:  # from umqtt import robust
+                    m.robust = _lazy('_fw_umqtt_robust')
             if name == 'umqtt.robust':  # `import umqtt.robust` gives the package, which then has `robust`
                 pkg = _lazy('_fw_umqtt')
                 pkg.simple = pkg

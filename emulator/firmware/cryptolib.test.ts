@@ -18,21 +18,10 @@ afterEach(() => {
 const E = (type: string, msg: string): string =>
   `Traceback (most recent call last):\n  File "<stdin>", line 1, in <module>\n${type}: ${msg}\n`;
 
-/** Types each line and returns what it printed (no echo, no prompt, `\n` line ends). */
-async function session(b: TestBoard, lines: string[]): Promise<string[]> {
-  const outs: string[] = [];
-  for (const l of lines) {
-    const got = await b.line(l, '>>> ', 8000);
-    expect(got.startsWith(`${l}\r\n`) && got.endsWith('>>> '), JSON.stringify(got)).toBe(true);
-    outs.push(got.slice(l.length + 2, -4).replace(/\r\n/g, '\n'));
-  }
-  return outs;
-}
-
 describe('cryptolib', () => {
   it('encrypts and decrypts the FIPS-197 and SP 800-38A vectors; CBC chains across calls', async () => {
     board = await TestBoard.boot({ sleepMode: 'instant' });
-    const o = await session(board, [
+    const o = await board.session([
       'import cryptolib, ucryptolib; from binascii import hexlify as h, unhexlify as u',
       'cryptolib, ucryptolib is cryptolib, cryptolib.aes, dir(cryptolib)',
       "a = cryptolib.aes(u('000102030405060708090a0b0c0d0e0f'), 1); a",
@@ -59,7 +48,7 @@ describe('cryptolib', () => {
 
   it("raises modcryptolib.c's errors", async () => {
     board = await TestBoard.boot({ sleepMode: 'instant' });
-    const o = await session(board, [
+    const o = await board.session([
       'import cryptolib',
       "cryptolib.aes(b'k' * 16, 6)",
       "cryptolib.aes(b'k' * 16, 3)",
@@ -90,7 +79,7 @@ describe('cryptolib', () => {
 
   it('a /cryptolib.py comes first (an extensible built-in); ucryptolib stays the built-in', async () => {
     board = await TestBoard.boot({ sleepMode: 'instant' });
-    const o = await session(board, [
+    const o = await board.session([
       "f = open('cryptolib.py', 'w'); f.write('mine = 1\\n'); f.close()",
       'import cryptolib, ucryptolib',
       'cryptolib.mine, ucryptolib',
@@ -100,7 +89,7 @@ describe('cryptolib', () => {
 
   it('is not in the 512K build (MICROPY_PY_CRYPTOLIB 0)', async () => {
     board = await TestBoard.boot({ sleepMode: 'instant', flashSize: '512K' });
-    const o = await session(board, ['import cryptolib']);
+    const o = await board.session(['import cryptolib']);
     expect(o[0]).toBe(E('ImportError', "no module named 'cryptolib'"));
   });
 });

@@ -26,22 +26,11 @@ afterEach(() => {
   board = null;
 });
 
-/** Types each line and returns what it printed (no echo, no prompt, `\n` line ends). */
-async function session(b: TestBoard, lines: string[]): Promise<string[]> {
-  const outs: string[] = [];
-  for (const l of lines) {
-    const got = await b.line(l, '>>> ', 8000);
-    expect(got.startsWith(`${l}\r\n`) && got.endsWith('>>> '), JSON.stringify(got)).toBe(true);
-    outs.push(got.slice(l.length + 2, -4).replace(/\r\n/g, '\n'));
-  }
-  return outs;
-}
-
 describe('upysh', () => {
   it('from upysh import * prints man; ls, mkdir, cd, pwd, head, cat, cp, mv, rm, rmdir, clear work on littlefs', async () => {
     board = await TestBoard.boot({ sleepMode: 'instant' });
     const free = /\n\n[\d,]+k free\n/;
-    const o = await session(board, [
+    const o = await board.session([
       'from upysh import *',
       "mkdir('data')",
       "f = open('data/log.txt', 'w'); f.write(''.join('line %d\\n' % i for i in range(12))); f.close()",
@@ -86,7 +75,7 @@ describe('upysh', () => {
 
   it("cp into a directory keeps the file's name; rm of a tree with a subdirectory fails as the module does", async () => {
     board = await TestBoard.boot({ sleepMode: 'instant' });
-    const o = await session(board, [
+    const o = await board.session([
       'from upysh import *',
       "mkdir('a'); mkdir('a/sub'); f = open('x.txt', 'w'); f.write('hi\\n'); f.close()",
       "f = open('a/sub/y.txt', 'w'); f.close()",
@@ -103,18 +92,18 @@ describe('upysh', () => {
 
   it('newfile writes the lines typed until Ctrl-D', async () => {
     board = await TestBoard.boot({ sleepMode: 'instant' });
-    await session(board, ['from upysh import *']);
+    await board.session(['from upysh import *']);
     board.type("newfile('notes.txt')\r");
     await board.waitFor('Type file contents line by line, finish with EOF (Ctrl+D).\r\n');
     board.type('first\rsecond\r\x04');
     await board.waitFor(/\r\n>>> $/, 8000);
-    const o = await session(board, ["open('notes.txt').read()"]);
+    const o = await board.session(["open('notes.txt').read()"]);
     expect(o[0]).toBe("'first\\nsecond\\n'\n");
   });
 
   it('is not in the FLASH_1M build (the port manifest alone)', async () => {
     board = await TestBoard.boot({ sleepMode: 'instant', flashSize: '1M' });
-    const o = await session(board, ['import upysh', 'import umqtt.robust']);
+    const o = await board.session(['import upysh', 'import umqtt.robust']);
     expect(o[0]).toContain("ImportError: no module named 'upysh'");
     expect(o[1]).toContain("ImportError: no module named 'umqtt'");
   });

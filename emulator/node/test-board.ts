@@ -131,6 +131,21 @@ export class TestBoard {
     return this.recent;
   }
 
+  /**
+   * Types each line at the friendly prompt and returns what each printed, without its echo and
+   * the next prompt, with `\n` line ends.
+   * @throws Error when a line's output does not start with its echo or end with a prompt
+   */
+  async session(lines: string[], timeoutMs = 8000): Promise<string[]> {
+    const outs: string[] = [];
+    for (const l of lines) {
+      const got = await this.line(l, '>>> ', timeoutMs);
+      if (!got.startsWith(`${l}\r\n`) || !got.endsWith('>>> ')) throw new Error(`unexpected output for ${JSON.stringify(l)}: ${JSON.stringify(got)}`);
+      outs.push(got.slice(l.length + 2, -4).replace(/\r\n/g, '\n'));
+    }
+    return outs;
+  }
+
   /** Waits until the recent output contains `what` (or matches it). */
   async waitFor(what: string | RegExp, timeoutMs = 5000): Promise<string> {
     return this.waitUntil(() => (typeof what === 'string' ? this.recent.includes(what) : what.test(this.recent)), timeoutMs, () => `waiting for ${String(what)}; got ${JSON.stringify(this.recent)}`);

@@ -23,7 +23,7 @@ describe('pin IRQs', () => {
     await board.line('b.irq(trigger=Pin.IRQ_FALLING, handler=h)');
     board.since();
     board.host.setFlash(true);
-    await board.waitFor('pressed Pin(0)\r\n');
+    await board.waitFor('pressed Pin(0)\r\n', 10_000); // the fresh-clone CI once needed more than 5 s
     board.host.setFlash(false); // rising edge: not a trigger
     await wait(150);
     expect(await board.line('n[0]')).toContain('\r\n1\r\n');

@@ -12,6 +12,7 @@ import { resample } from '../link/serial-line.ts';
 import { SlipDecoder, slipEncode } from '../rom/slip.ts';
 import { ESPLoader, Transport } from 'esptool-js';
 import { firmwareFile, writeImage } from './esptool.ts';
+import { StreamSerialPort } from './stream-serial-port.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const NODE = join(ROOT, 'node_modules/.bin/node');
@@ -102,30 +103,15 @@ const text = (b: Buffer) => b.toString('latin1');
  * A Web Serial-shaped port on a CLI's stdin/stdout, for esptool-js: what a serial device made by
  * socat from the CLI looks like. Its baud changes and modem lines reach nothing (as on a pty).
  */
-class StdioPort {
-  readable: ReadableStream<Uint8Array> | null = null;
-  writable: WritableStream<Uint8Array> | null = null;
+class StdioPort extends StreamSerialPort {
   private readonly cli: ReturnType<typeof openCli>;
-  private off: (() => void) | null = null;
   constructor(cli: ReturnType<typeof openCli>) {
+    super();
     this.cli = cli;
   }
-  getInfo() {
-    return {};
-  }
   async open(_options: { baudRate: number }): Promise<void> {
-    let controller!: ReadableStreamDefaultController<Uint8Array>;
-    this.readable = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) });
-    this.off = this.cli.onData((b) => controller.enqueue(new Uint8Array(b)));
     const cli = this.cli;
-    this.writable = new WritableStream<Uint8Array>({ write: (chunk) => void cli.write(chunk.slice()) });
-  }
-  async close(): Promise<void> {
-    this.off?.();
-    const r = this.readable;
-    this.readable = null;
-    this.writable = null;
-    await r?.cancel().catch(() => {});
+    this.attach((push) => cli.onData((b) => push(new Uint8Array(b))), (bytes) => void cli.write(bytes));
   }
   async setSignals(): Promise<void> {}
   async setBaudRate(): Promise<void> {}

@@ -10,6 +10,7 @@ import { SlipDecoder, slipEncode } from '../rom/slip.ts';
 import { MAX_SUBNEGOTIATION, Rfc2217Server, type Rfc2217Handler } from './rfc2217.ts';
 import { connectClient, startRfcBoard, type RfcBoard } from './cli-spawn.ts';
 import { AutoResetLines } from './rfc2217-port.ts';
+import { StreamSerialPort } from './stream-serial-port.ts';
 
 const IAC = 255;
 
@@ -295,42 +296,29 @@ describe('esp8266-lab board --rfc2217: the board behind an auto-reset adapter', 
  * is to esptool.py. Modem lines become SET-CONTROL, baud changes SET-BAUDRATE; closing keeps the
  * TCP connection (esptool-js closes and reopens the port to change the baud).
  */
-class Rfc2217WebSerialPort {
-  readable: ReadableStream<Uint8Array> | null = null;
-  writable: WritableStream<Uint8Array> | null = null;
+class Rfc2217WebSerialPort extends StreamSerialPort {
   private readonly socket: Socket;
   private readonly client: Rfc2217Client;
-  private off: (() => void) | null = null;
   constructor(socket: Socket, client: Rfc2217Client) {
+    super();
     this.socket = socket;
     this.client = client;
   }
-  getInfo() {
-    return {};
-  }
   async open(options: { baudRate: number }): Promise<void> {
     await this.client.setBaud(options.baudRate);
-    let controller!: ReadableStreamDefaultController<Uint8Array>;
-    this.readable = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) });
-    // the client's data buffer is drained into the stream as it fills
-    const h = () => {
-      const d = this.client.data;
-      if (d.length) {
-        this.client.clear();
-        controller.enqueue(d);
-      }
-    };
-    this.socket.on('data', h);
-    this.off = () => this.socket.off('data', h);
     const client = this.client;
-    this.writable = new WritableStream<Uint8Array>({ write: (chunk) => client.write(chunk.slice()) });
-  }
-  async close(): Promise<void> {
-    this.off?.();
-    const r = this.readable;
-    this.readable = null;
-    this.writable = null;
-    await r?.cancel().catch(() => {});
+    // the client's data buffer is drained into the stream as it fills
+    this.attach((push) => {
+      const h = () => {
+        const d = client.data;
+        if (d.length) {
+          client.clear();
+          push(d);
+        }
+      };
+      this.socket.on('data', h);
+      return () => this.socket.off('data', h);
+    }, (bytes) => client.write(bytes));
   }
   async setSignals(s: { dataTerminalReady?: boolean; requestToSend?: boolean }): Promise<void> {
     if (s.dataTerminalReady !== undefined) await this.client.setDTR(s.dataTerminalReady);

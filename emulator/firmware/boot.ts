@@ -99,7 +99,8 @@ export class Boot {
       // the ROM loader was told to run the firmware: it starts from flash without a new reset
       // (and sets UART0 back to 115200, as MicroPython's startup does)
       if (!this.romLoad().boots) return core.stopInRom();
-      if (!this.firmwareStart()) return this.crash();
+      const missing = this.firmwareStart();
+      if (missing !== null) return this.crash(missing);
       board.uart0.baud = 115200;
     } else if (hard) {
       // the old firmware is gone with the reset: input from now on is the ROM's
@@ -122,7 +123,8 @@ export class Boot {
         const log = this.romLoad();
         uart.transmit(new TextEncoder().encode(log.text));
         halt = !log.boots;
-        if (!halt && !this.firmwareStart()) return this.crash();
+        const missing = halt ? null : this.firmwareStart();
+        if (missing !== null) return this.crash(missing);
       }
       uart.baud = 115200;
       if (halt) {
@@ -190,8 +192,9 @@ export class Boot {
    * `ets_printf` (still at the ROM's baud rate; its putc turns `\n` into `\r\n`) and writes the SDK's default PHY init data there.
    * The chip's size is the board's flash (as `esp.flash_size()` reports it here). The bytes are
    * our placeholder, not Espressif's calibration values (nothing here reads them).
+   * @returns null when the firmware's code is all there, else the flash offset where it is missing
    */
-  private firmwareStart(): boolean {
+  private firmwareStart(): number | null {
     const board = this.p.core.board;
     const flash = board.flash;
     const at = flash.size - INIT_DATA_FROM_END;
@@ -202,12 +205,9 @@ export class Boot {
     // the SDK takes the init data in at start-up: byte 107 chooses what ADC(1) measures
     this.p.core.adcReadsVdd = at >= 0 && flash.read(at + VDD33_CONST, 1)[0] === 0xff;
     // then call_user_start: the SDK and MicroPython run from irom0, which must be all there
-    this.missingAt = missingFirmwareCode((a, n) => flash.read(a, n));
-    return this.missingAt === null;
+    return missingFirmwareCode((a, n) => flash.read(a, n));
   }
 
-  /** Flash offset of the first missing firmware code, when the last start found some. */
-  private missingAt: number | null = null;
   /** The restart after a crash, while one is due. */
   private crashRestart: ReturnType<typeof setTimeout> | null = null;
 
@@ -218,9 +218,9 @@ export class Boot {
    * press Reset to reach the ROM loader). The faulting address is where the missing code is
    * mapped (flash at 0x40200000).
    */
-  private crash(): void {
+  private crash(missingAt: number): void {
     const core = this.p.core;
-    const epc = 0x40200000 + (this.missingAt ?? 0x9000);
+    const epc = 0x40200000 + missingAt;
     const hex = (n: number) => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
     core.uartText(`Fatal exception 0(IllegalInstructionCause):\r\nepc1=${hex(epc)}, epc2=0x00000000, epc3=0x00000000, excvaddr=0x00000000, depc=0x00000000\r\n`);
     core.board.uart0.baud = 115200;

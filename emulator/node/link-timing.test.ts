@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { SlipDecoder, slipEncode } from '../rom/slip.ts';
-import { BLOCK64_ERASE_S, chipEraseSeconds, eraseSeconds, EraseTimer, PacedLine, SECTOR_ERASE_S } from './link-timing.ts';
+import { BLOCK64_ERASE_S, chipEraseSeconds, eraseSeconds, EraseTimer, PacedLine, SECTOR_ERASE_S } from '../link/link-timing.ts';
 import { startStdioBoard, type StdioBoard } from './cli-spawn.ts';
 
 const EXPECTED_4K_S = (4096 * 10) / 115200; // 0.3556 s
@@ -38,6 +38,48 @@ describe('erase times (W25Q32JV typical: tSE 45 ms, tBE2 150 ms, tCE 10 s)', () 
     expect(t.push(frame(0x08, [0x20120707]))).toBe(0); // SYNC
     expect(t.push(frame(0x02, [0x40000, 64, 0x1000, 0x3f0000]))).toBe(0); // past the end: refused, no erase
     expect(t.push(new TextEncoder().encode('print(1)\r'))).toBe(0);
+  });
+});
+
+describe('erase timing with esptool\'s flasher stub', () => {
+  const frame = (op: number, words: number[]) => {
+    const p = new Uint8Array(8 + 4 * words.length);
+    const dv = new DataView(p.buffer);
+    p[1] = op;
+    dv.setUint16(2, 4 * words.length, true);
+    words.forEach((w, i) => dv.setUint32(8 + 4 * i, w, true));
+    return slipEncode(p);
+  };
+  let now = 0;
+  const clock = { now: () => now, setTimeout: () => 0, clearTimeout: () => undefined };
+  const REGION = 4 * BLOCK64_ERASE_S; // 256 KB at 0: four 64 KB blocks
+
+  it('answers begin at once and spreads the erase over the data blocks, overlapping the transfer', () => {
+    now = 0;
+    const t = new EraseTimer(4 * 1024 * 1024, clock);
+    expect(t.push(frame(0x08, [0x20120707]))).toBe(0); // SYNC: the ROM
+    expect(t.push(frame(0x06, [0, 0x4010e004]))).toBe(0); // MEM_END with an entry: the stub runs
+    expect(t.stubRunning).toBe(true);
+    // FLASH_DEFL_BEGIN: 256 KB uncompressed in 4 blocks of 16 KB at 0
+    expect(t.push(frame(0x10, [0x40000, 4, 0x4000, 0]))).toBe(0);
+    const share = REGION / 4;
+    expect(t.push(frame(0x11, [16, 0, 0, 0]))).toBe(0); // the first block: the chip was idle
+    expect(t.push(frame(0x11, [16, 1, 0, 0]))).toBeCloseTo(share, 9); // at once after: waits for the first's erase
+    now = 10_000; // a slow line: the chip finished long ago
+    expect(t.push(frame(0x11, [16, 2, 0, 0]))).toBe(0);
+    expect(t.push(frame(0x12, [1]))).toBeCloseTo(share, 9); // FLASH_DEFL_END waits for the last block's erase
+  });
+
+  it('without a stub (a MEM_END that does not run code, or a new SYNC) the begin holds the whole erase', () => {
+    now = 0;
+    const t = new EraseTimer(4 * 1024 * 1024, clock);
+    t.push(frame(0x06, [1, 0])); // MEM_END without running anything
+    expect(t.push(frame(0x10, [0x40000, 4, 0x4000, 0]))).toBeCloseTo(REGION, 9);
+    expect(t.push(frame(0x11, [16, 0, 0, 0]))).toBe(0);
+    t.push(frame(0x06, [0, 0x4010e004]));
+    t.push(frame(0x08, [0x20120707])); // reconnected: the ROM again
+    expect(t.stubRunning).toBe(false);
+    expect(t.push(frame(0x02, [0x40000, 64, 0x1000, 0]))).toBeCloseTo(REGION, 9);
   });
 });
 

@@ -6,7 +6,7 @@
  */
 import { ROM_BAUD } from '../rom/boot-rom.ts';
 import { resample } from '../link/serial-line.ts';
-import { EraseTimer, PacedLine, realClock, type Clock } from './link-timing.ts';
+import { EraseTimer, PacedLine, realClock, type Clock } from '../link/link-timing.ts';
 
 /** The rate MicroPython and the ROM loader use (the board's other fixed rate is the ROM's 74880). */
 export const REPL_BAUD = 115200;
@@ -51,7 +51,7 @@ export class SerialBridge {
     this.o = opts;
     this.termBaud = opts.termBaud;
     this.clock = opts.clock ?? realClock;
-    this.erase = new EraseTimer(opts.flashBytes);
+    this.erase = new EraseTimer(opts.flashBytes, this.clock);
     this.out = opts.realistic ? new PacedLine((b) => this.emit(b), this.clock) : null;
     this.inbound = opts.realistic
       ? new PacedLine((b) => {

@@ -12,13 +12,24 @@
  *   constants. A region is erased as the ESP8266 ROM's `SPIEraseArea` and the flasher stub do it:
  *   4 KB sectors up to a 64 KB boundary, whole 64 KB blocks, then sectors ({@link eraseSeconds}).
  * - {@link EraseTimer} watches the SLIP frames the computer sends (esptool's serial protocol,
- *   reference serial-protocols.md §2): after FLASH_BEGIN / FLASH_DEFL_BEGIN (the ROM and the stub
- *   erase the region first), ERASE_REGION and ERASE_FLASH, the board's answer is held until the
- *   erase time has passed, as the chip answers only when its flash is no longer busy. Erases
- *   MicroPython does itself (`esp.flash_erase`, littlefs) are not slowed: the firmware's own
- *   timing is the firmware's.
+ *   reference serial-protocols.md §2) and tells how long the board's answer must wait, as the chip
+ *   answers only when its flash is no longer busy:
+ *   - the ROM loader erases the whole region at FLASH_BEGIN / FLASH_DEFL_BEGIN before answering;
+ *   - esptool's flasher stub (running once a MEM_END with an entry point has started it; a SYNC
+ *     means a new connection to the ROM) answers FLASH_(DEFL_)BEGIN at once and erases as the
+ *     data blocks arrive, while receiving the next block (esptool `flasher_stub`
+ *     stub_write_flash.c): each data block brings its share of the region's erase time, and a
+ *     block's answer waits only while the chip is still busy with the blocks before it — so at
+ *     a slow baud rate the erase hides behind the line, as on a bench (esptool gives the stub's
+ *     begin only its 3 s default timeout, which a whole-region erase of a large image would pass);
+ *   - ERASE_REGION and ERASE_FLASH (stub commands) wait for their whole erase.
+ *   Erases MicroPython does itself (`esp.flash_erase`, littlefs) are not slowed: the firmware's
+ *   own timing is the firmware's. Page programming (W25Q32JV tPP, 0.4 ms a 256-byte page) is not
+ *   counted.
  *
- * Framework-free, with the clock injectable for tests.
+ * Framework-free (no Node or DOM APIs beyond `performance` and timers), so the command-line board
+ * (node/serial-bridge.ts) and the page's Flash panel (link/serial-port.ts with `realistic`) share
+ * it; the clock is injectable for tests.
  */
 import { SlipDecoder } from '../rom/slip.ts';
 
@@ -33,9 +44,15 @@ export const CHIP_ERASE_4M_S = 10;
 const SECTOR = 4096;
 const BLOCK = 65536;
 
-/** esptool command codes whose answer waits for an erase (rom-loader.ts `OP`). */
+/** esptool command codes that take part in erase timing (rom-loader.ts `OP`). */
 const FLASH_BEGIN = 0x02;
+const FLASH_DATA = 0x03;
+const FLASH_END = 0x04;
+const MEM_END = 0x06;
+const SYNC = 0x08;
 const FLASH_DEFL_BEGIN = 0x10;
+const FLASH_DEFL_DATA = 0x11;
+const FLASH_DEFL_END = 0x12;
 const ERASE_FLASH = 0xd0;
 const ERASE_REGION = 0xd1;
 
@@ -169,15 +186,32 @@ export class PacedLine {
 export class EraseTimer {
   private readonly slip = new SlipDecoder();
   private readonly flashBytes: number;
+  private readonly clock: Clock;
+  /** Whether esptool's flasher stub runs (it answers begin at once and erases as data comes). */
+  private stub = false;
+  /** The stub's write: erase seconds each data block brings, and how many blocks are left. */
+  private share = 0;
+  private blocksLeft = 0;
+  /** Clock time (ms) until which the stub's chip is busy erasing for the blocks received. */
+  private busyUntil = 0;
 
-  /** @param flashBytes the flash size (for a chip erase) */
-  constructor(flashBytes: number) {
+  /**
+   * @param flashBytes the flash size (for a chip erase)
+   * @param clock the time the stub's erases are counted on
+   */
+  constructor(flashBytes: number, clock: Clock = realClock) {
     this.flashBytes = flashBytes;
+    this.clock = clock;
+  }
+
+  /** Whether the flasher stub is taken to run (a MEM_END with an entry point was seen since the last SYNC). */
+  get stubRunning(): boolean {
+    return this.stub;
   }
 
   /**
-   * Reads bytes on their way to the board.
-   * @returns the seconds the erases they ask for take (0 if none)
+   * Reads bytes on their way to the board (when they have reached it: the line is paced first).
+   * @returns the seconds from now the board's answers must wait (0 if none)
    */
   push(bytes: Uint8Array): number {
     let s = 0;
@@ -191,13 +225,38 @@ export class EraseTimer {
     const dv = new DataView(f.buffer, f.byteOffset, f.byteLength);
     const word = (i: number) => (f.length >= 8 + 4 * (i + 1) ? dv.getUint32(8 + 4 * i, true) : 0);
     switch (op) {
+      case SYNC:
+        this.stub = false; // esptool syncs with the ROM loader, before it uploads a stub
+        this.blocksLeft = 0;
+        return 0;
+      case MEM_END:
+        // esptool's mem_finish(entry): word 0 is 0 to run the code at word 1
+        if (word(0) === 0 && word(1) !== 0) this.stub = true;
+        return 0;
       case FLASH_BEGIN:
       case FLASH_DEFL_BEGIN: {
         const size = word(0);
         const offset = word(3);
         if (offset + size > this.flashBytes) return 0; // refused
-        return eraseSeconds(offset, size);
+        const erase = eraseSeconds(offset, size);
+        if (!this.stub || size === 0) return erase;
+        this.blocksLeft = Math.max(1, word(1));
+        this.share = erase / this.blocksLeft;
+        return 0;
       }
+      case FLASH_DATA:
+      case FLASH_DEFL_DATA: {
+        if (!this.stub || this.blocksLeft === 0) return 0;
+        this.blocksLeft--;
+        const now = this.clock.now();
+        // answered once the chip is done with the blocks before this one; then it erases for this one
+        const wait = Math.max(0, this.busyUntil - now);
+        this.busyUntil = Math.max(this.busyUntil, now) + this.share * 1000;
+        return wait / 1000;
+      }
+      case FLASH_END:
+      case FLASH_DEFL_END:
+        return this.stub ? Math.max(0, this.busyUntil - this.clock.now()) / 1000 : 0;
       case ERASE_REGION: {
         const [addr, size] = [word(0), word(1)];
         if (addr % SECTOR || size % SECTOR || addr + size > this.flashBytes) return 0;

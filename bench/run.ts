@@ -2,8 +2,11 @@
  * `npm run bench`: speed and size figures of the built site, measured in headless Chromium
  * (Debian's, as in the tests). Prints figures and targets; it does not pass or fail on them.
  *
- * - lab activation → first `>>> ` shown, median of 5 cold loads (fresh browser context each)
- * - hard reset (Reset button) → `>>> `
+ * - lab activation → first `>>> ` shown, median of 5 cold loads (fresh browser context each), with
+ *   the emulator thread's phases (bench/startup.ts), and the bare MicroPython interpreter's own
+ *   start in the same browser; navigation → prompt cold and on a second lesson (warm cache)
+ * - hard reset (Reset button) and soft reset (Ctrl-D) → `>>> `, with the phases of a hard reset
+ * - memory of the page and of the emulator thread after the first boot and after 300 hard resets
  * - keystroke → echo shown in the terminal
  * - Ctrl-C → `>>> ` for a sleeping loop and for a tight loop
  * - bytes (raw and gzip) of the lesson page's JavaScript before the lab starts, and of the whole lab
@@ -15,30 +18,38 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, existsSync, statSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import { TestBoard } from '../emulator/node/test-board.ts';
 import { esptoolOn, firmwareFile, writeImage } from '../emulator/node/esptool.ts';
 import { opfsSectorWrite } from './opfs.ts';
+import { bareInterpreterStart, bootPhases, labMemory, median, phaseTable, promptMark, type PhaseTimes } from './startup.ts';
 
-const PORT = 4329;
+/** Port and built site: 4329 and dist/ unless BENCH_PORT / BENCH_DIST say otherwise (parallel work). */
+const PORT = Number(process.env.BENCH_PORT ?? 4329);
 const ORIGIN = `http://localhost:${PORT}`;
 const LESSON = '/en/lessons/first-steps/';
+/** The lesson opened second in the same browser context (warm HTTP and code caches). */
+const LESSON2 = '/en/lessons/repl-keys/';
+/** BENCH_ONLY=startup prints only the start-up, reset and memory figures. */
+const ONLY_STARTUP = process.env.BENCH_ONLY === 'startup';
+/** Hard resets before the memory figure is taken again (the issue's target: within 10 % after 300). */
+const MEMORY_RESETS = Number(process.env.BENCH_RESETS ?? 300);
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const DIST = new URL('../dist/', import.meta.url);
+const DIST = process.env.BENCH_DIST ? pathToFileURL(`${resolve(process.env.BENCH_DIST)}/`) : new URL('../dist/', import.meta.url);
 
 if (!existsSync(CHROMIUM)) {
   console.error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium, or set CHROMIUM_PATH.`);
   process.exit(1);
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
 const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
 
 async function startPreview(): Promise<() => void> {
-  const child = spawn(process.execPath, ['node_modules/astro/bin/astro.mjs', 'preview', '--port', String(PORT)], {
+  const child = spawn(process.execPath, ['node_modules/astro/bin/astro.mjs', 'preview', '--port', String(PORT), '--outDir', fileURLToPath(DIST), '--ignore-lock'], {
     cwd: new URL('..', import.meta.url),
     env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1' },
     stdio: 'ignore',
@@ -53,12 +64,6 @@ async function startPreview(): Promise<() => void> {
   }
   child.kill();
   throw new Error('astro preview did not start');
-}
-
-/** Waits in the page for the n-th `lab:prompt` mark; returns its time. */
-async function promptMark(page: Page, n: number, timeout = 15_000): Promise<number> {
-  await page.waitForFunction((k) => performance.getEntriesByName('lab:prompt').length >= k, n, { timeout, polling: 5 });
-  return page.evaluate((k) => performance.getEntriesByName('lab:prompt')[k - 1]!.startTime, n);
 }
 
 const promptCount = (page: Page) => page.evaluate(() => performance.getEntriesByName('lab:prompt').length);
@@ -79,12 +84,17 @@ async function main() {
   const stop = await startPreview();
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      // performance.measureUserAgentSpecificMemory() answers at once (the memory figures)
+      '--enable-blink-features=ForceEagerMeasureMemory'],
   });
   try {
     // 1. cold loads
     const toPrompt: number[] = [];
     const navToPrompt: number[] = [];
+    const coldPhases: { phases: PhaseTimes; origin: number }[] = [];
+    const warmNav: number[] = [];
+    const warmToPrompt: number[] = [];
     let scriptsBeforeLab: string[] = [];
     let labAssets: string[] = [];
     for (let i = 0; i < 5; i++) {
@@ -97,6 +107,7 @@ async function main() {
       const activate = await page.evaluate(() => performance.getEntriesByName('lab:activate')[0]!.startTime);
       toPrompt.push(prompt - activate);
       navToPrompt.push(prompt);
+      coldPhases.push({ phases: await bootPhases(page, 0), origin: activate });
       if (i === 0) {
         await page.waitForTimeout(300);
         const res = await page.evaluate(() =>
@@ -113,8 +124,16 @@ async function main() {
         // the worker's own script and wasm requests appear in the context's request events
         labAssets = [...new Set([...requested, ...own.map((r) => r.name)].filter((u) => u.startsWith(ORIGIN)).map((u) => new URL(u).pathname).filter((p) => /\.(js|wasm|css)$/.test(p)))];
       }
+      // a second lesson in the same context: HTTP cache, code cache and service worker warm
+      await page.waitForTimeout(500);
+      await page.goto(ORIGIN + LESSON2);
+      const prompt2 = await promptMark(page, 1);
+      warmNav.push(prompt2);
+      warmToPrompt.push(prompt2 - (await page.evaluate(() => performance.getEntriesByName('lab:activate')[0]!.startTime)));
       await context.close();
     }
+    const bare: number[] = [];
+    for (let i = 0; i < 5; i++) bare.push(await bareInterpreterStart(browser, ORIGIN));
 
     // 2-4. warm page: reset, echo, Ctrl-C
     const context = await browser.newContext();
@@ -123,19 +142,66 @@ async function main() {
     await promptMark(page, 1);
     await page.waitForTimeout(300);
 
+    const memoryFirst = await labMemory(page);
     const resets: number[] = [];
-    for (let i = 0; i < 5; i++) {
+    const resetPhases: { phases: PhaseTimes; origin: number }[] = [];
+    const hardReset = async () => {
       const before = await promptCount(page);
       const t0 = await page.evaluate(() => {
         const t = performance.now();
         (document.querySelector('.board-controls button') as HTMLButtonElement).click();
         return t;
       });
-      resets.push((await promptMark(page, before + 1)) - t0);
+      const at = await promptMark(page, before + 1);
+      return { t0, ms: at - t0 };
+    };
+    for (let i = 0; i < 5; i++) {
+      const { t0, ms } = await hardReset();
+      resets.push(ms);
+      resetPhases.push({ phases: await bootPhases(page, t0), origin: t0 });
       await page.waitForTimeout(100);
     }
-
+    const softResets: number[] = [];
+    const softPhases: { phases: PhaseTimes; origin: number }[] = [];
     await page.locator('.xterm').click();
+    for (let i = 0; i < 5; i++) {
+      const t0 = await page.evaluate(() => performance.now());
+      softResets.push(await keyToPrompt(page, 'Control+D'));
+      softPhases.push({ phases: await bootPhases(page, t0), origin: t0 });
+      await page.waitForTimeout(100);
+    }
+    for (let i = 5; i < MEMORY_RESETS; i++) await hardReset();
+    await page.waitForTimeout(300);
+    const memoryAfter = await labMemory(page);
+    const wasmBytes = await page.evaluate(() => (performance.getEntriesByName('lab:boot:repl').at(-1) as PerformanceMeasure | undefined)?.detail?.memoryBytes ?? NaN);
+
+    const row = (name: string, value: string, target: string) => console.log(`${name.padEnd(46)} ${value.padStart(22)}   ${target}`);
+    const startupFigures = () => {
+      console.log('\nESP8266 Lab start-up (headless Chromium, astro preview on localhost)\n');
+      row('lab activation → first >>> (median of 5 cold)', fmt(median(toPrompt)), `target ≤ 300 ms and ≤ 1.2 × bare (now ×${(median(toPrompt) / median(bare)).toFixed(2)})`);
+      console.log(`${''.padEnd(46)} samples: ${toPrompt.map((x) => x.toFixed(0)).join(', ')} ms`);
+      row('bare MicroPython wasm: worker → >>> (median)', fmt(median(bare)), `samples: ${bare.map((x) => x.toFixed(0)).join(', ')} ms (unpatched package, no firmware)`);
+      row('navigation → first >>>, cold (median of 5)', fmt(median(navToPrompt)), 'target ≤ 800 ms');
+      row('navigation → first >>>, second lesson (warm)', fmt(median(warmNav)), `target ≤ 400 ms (activation → >>> ${fmt(median(warmToPrompt))})`);
+      console.log('phases of the first boot (emulator thread; median duration, median end after activation; samples):');
+      for (const l of phaseTable(coldPhases)) console.log(l);
+      row('hard reset (Reset button) → >>> (median of 5)', fmt(median(resets)), 'target ≤ 50 ms');
+      console.log('phases of a hard reset (ends after the click):');
+      for (const l of phaseTable(resetPhases)) console.log(l);
+      row('soft reset (Ctrl-D) → >>> (median of 5)', fmt(median(softResets)), 'target ≤ 50 ms');
+      console.log('phases of a soft reset (after the key press):');
+      for (const l of phaseTable(softPhases)) console.log(l);
+      const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+      const pct = (a: number, b: number) => `${(((b - a) / a) * 100).toFixed(0)} %`;
+      row(`memory: page JS, first boot → ${MEMORY_RESETS} resets`, `${mb(memoryFirst.page)} → ${mb(memoryAfter.page)}`, `${pct(memoryFirst.page, memoryAfter.page)}; target within 10 %`);
+      row(`memory: emulator thread, first boot → ${MEMORY_RESETS}`, `${mb(memoryFirst.worker)} → ${mb(memoryAfter.worker)}`, `${pct(memoryFirst.worker, memoryAfter.worker)}; target within 10 % (interpreter memory now ${mb(wasmBytes)})`);
+    };
+    if (ONLY_STARTUP) {
+      await context.close();
+      startupFigures();
+      return;
+    }
+
     const echoes: number[] = [];
     const term = page.getByTestId('terminal');
     for (let i = 0; i < 10; i++) {
@@ -220,11 +286,8 @@ async function main() {
     const before = size(scriptsBeforeLab);
     const lab = size(labAssets);
 
-    console.log('\nESP8266 Lab benchmark (headless Chromium, astro preview on localhost)\n');
-    const row = (name: string, value: string, target: string) => console.log(`${name.padEnd(46)} ${value.padStart(22)}   ${target}`);
-    row('lab activation → first >>> (median of 5 cold)', fmt(median(toPrompt)), 'target ≤ 300 ms');
-    console.log(`${''.padEnd(46)} samples: ${toPrompt.map((x) => x.toFixed(0)).join(', ')} ms; navigation → prompt median ${fmt(median(navToPrompt))}`);
-    row('hard reset (Reset button) → >>> (median of 5)', fmt(median(resets)), 'target ≤ 50 ms');
+    startupFigures();
+    console.log('\nESP8266 Lab benchmark, the rest\n');
     row('keystroke → echo in terminal (median of 10)', fmt(median(echoes)), 'target ≤ 16 ms');
     row('Ctrl-C → >>>, sleeping loop (median of 5)', fmt(median(sleeping)), '');
     row('Ctrl-C → >>>, tight loop (median of 5)', fmt(median(tight)), '');

@@ -19,6 +19,7 @@ import { Interpreter, isShared } from './interpreter.ts';
 import type { FirmwareModules } from './modules.ts';
 import type { DeviceOutput } from './output.ts';
 import type { RealisticSpeed } from './speed.ts';
+import { phaseClock, recordPhase, takePhases } from './startup-phases.ts';
 
 /**
  * The eFuse words esptool reads for the board's MAC 5c:cf:7f:c1:dd:42 (0x3FF00050/54/58/5C;
@@ -61,6 +62,8 @@ export interface BootParts {
 export class Boot {
   private readonly p: BootParts;
   private booting: Promise<void> = Promise.resolve();
+  /** Whether this thread has booted the firmware before (startup-phases.ts `BootKind`). */
+  private booted = false;
 
   constructor(parts: BootParts) {
     this.p = parts;
@@ -84,6 +87,7 @@ export class Boot {
   }
 
   private async bootNow(hard: boolean, fromLoader: boolean): Promise<void> {
+    const bootAt = phaseClock();
     const { core, out, speed, heap, events, deepSleep } = this.p;
     const board = core.board;
     if (this.crashRestart) clearTimeout(this.crashRestart);
@@ -146,6 +150,9 @@ export class Boot {
     heap.reset();
     core.rtc.init(); // mp_hal_init → mp_hal_rtc_init, at every boot
     const wasm = core.opts.wasm;
+    const kind = !this.booted ? 'first' : hard || fromLoader ? 'hard' : 'soft';
+    this.booted = true;
+    let t = recordPhase('rom', bootAt);
     const interp = await Interpreter.create(wasm, {
       stdout: (b) => out.onStdout(b),
       ticksMs: () => board.clock.nowMs(),
@@ -157,7 +164,9 @@ export class Boot {
       },
     });
     neutraliseJsBridge();
+    t = recordPhase('create', t);
     this.p.modules.install(interp, this.p.hal);
+    t = recordPhase('install', t);
     core.interp = interp;
     speed.boot(core.opts.realisticSpeed === true, hard);
     // The host learns the interpreter's memory now, so Ctrl-C reaches a boot that never ends.
@@ -167,8 +176,10 @@ export class Boot {
     // friendly REPL). The firmware's own heap use, _boot.py's objects included (they are in the
     // board's figure for a fresh boot, reference §1.5), is measured before the scripts run.
     if (!this.runBoot(interp, 'frozen()')) return;
+    t = recordPhase('frozen', t);
     heap.start(interp, core.build);
     if (!this.runBoot(interp, `scripts(${!(wasRaw && !hard) ? 'True' : 'False'}, globals())`)) return;
+    t = recordPhase('scripts', t);
     if (hard) core.uartText('\r\n');
     out.muted = wasRaw && !hard;
     // the event-driven REPL's start prints `\r\n` before the banner; the port's REPL does not
@@ -182,6 +193,8 @@ export class Boot {
       core.uartText('raw REPL; CTRL-B to exit\r\n>');
     }
     out.flushAll();
+    recordPhase('repl', t);
+    core.opts.post({ t: 'timing', kind, phases: takePhases(), memoryBytes: interp.memory.buffer.byteLength });
     // the pin-call prefix of the realistic-speed clock, once per thread
     if (speed.uncalibrated) speed.countPinCallPrefix(interp);
   }

@@ -15,6 +15,7 @@ import { findInterruptLayout, widenReadlinePrintable, type InterruptLayout } fro
 import { patchMemory } from './wasm-patch.ts';
 import { HEAP_GLOBALS, patchHeapBudget } from './wasm-heap-patch.ts';
 import { patchSurface } from './wasm-surface-patch.ts';
+import { phaseClock, recordPhase } from './startup-phases.ts';
 
 /** The compiled interpreter, ready to instantiate many times. */
 export interface PreparedWasm {
@@ -44,6 +45,7 @@ export const MAX_MEMORY_PAGES = 4096;
  * @throws Error if the bytes are not the MicroPython module (no memory section)
  */
 export async function prepareWasm(original: Uint8Array, url: string, shared: boolean): Promise<PreparedWasm> {
+  const started = phaseClock();
   let bytes = original;
   let surface = false;
   try {
@@ -60,7 +62,9 @@ export async function prepareWasm(original: Uint8Array, url: string, shared: boo
     budgeted = null; // unknown build: no heap budget (documented difference)
   }
   const patched = patchMemory(budgeted ?? widened ?? bytes, { shared, maxPages: MAX_MEMORY_PAGES });
+  const patchedAt = recordPhase('patch', started);
   const module = await WebAssembly.compile(patched);
+  recordPhase('compile', patchedAt);
   let layout: InterruptLayout | null = null;
   if (shared) {
     try {

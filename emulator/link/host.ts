@@ -23,6 +23,7 @@ import { flashFileName } from './flash-file.ts';
 import { createMailbox, Mailbox } from '../net/mailbox.ts';
 import type { LaptopReply } from '../net/context.ts';
 import type { InterruptLayout } from '../firmware/wasm-inspect.ts';
+import type { BootKind, Phase } from '../firmware/startup-phases.ts';
 import type { RelayLink, RelaySender } from './relay.ts';
 import { lastRomBoot } from '../rom/boot-rom.ts';
 
@@ -76,6 +77,14 @@ export type SavedFlash = Promise<Uint8Array | null> | (() => Promise<Uint8Array 
 /** Flash sizes a board can have. */
 export type FlashSize = keyof typeof FLASH_SIZES;
 
+/** One boot's start-up phases, as the emulator thread measured them (firmware/startup-phases.ts). */
+export interface BootTiming {
+  kind: BootKind;
+  phases: Phase[];
+  /** The interpreter's memory (`WebAssembly.Memory`) after the boot, bytes. */
+  memoryBytes: number;
+}
+
 export interface BoardHostEvents {
   /**
    * Bytes from UART0 TX, with the baud rate they were sent at; `echo` is true when they are the
@@ -88,6 +97,11 @@ export interface BoardHostEvents {
   notice: (text: string) => void;
   /** An interpreter finished booting. */
   ready: () => void;
+  /**
+   * A boot reached the prompt: its phases (firmware/startup-phases.ts; `start`/`end` absolute,
+   * `performance.timeOrigin`-based ms) and the interpreter's memory in bytes.
+   */
+  timing: (t: BootTiming) => void;
   /**
    * The flash was written (erase or program, by the firmware or the ROM loader); reported at
    * most every ~200 ms, when the emulator is between tasks. Read it with {@link BoardHost.flashSnapshot}.
@@ -121,7 +135,7 @@ export class BoardHost {
   private flashHeld = false;
   private watchdog: ReturnType<typeof setTimeout> | null = null;
   private acked = false;
-  private readonly listeners: Listeners = { serial: new Set(), view: new Set(), notice: new Set(), ready: new Set(), flash: new Set(), circuit: new Set(), store: new Set() };
+  private readonly listeners: Listeners = { serial: new Set(), view: new Set(), notice: new Set(), ready: new Set(), timing: new Set(), flash: new Set(), circuit: new Set(), store: new Set() };
   private lastViewKey = '';
   /** The last board view the emulator reported. */
   view: BoardView = EMPTY_VIEW;
@@ -795,6 +809,9 @@ export class BoardHost {
           setTimeout(() => void fn(), 0);
         }
         for (const fn of this.listeners.ready) fn();
+        break;
+      case 'timing':
+        for (const fn of this.listeners.timing) fn({ kind: msg.kind, phases: msg.phases, memoryBytes: msg.memoryBytes });
         break;
       case 'out':
         this.emitSerial(msg.data, msg.baud, msg.echo);

@@ -24,6 +24,19 @@ describe('parseDeviceMessage (emulator messages are untrusted)', () => {
     expect(parseDeviceMessage({ t: 'ready', wasm: {}, memory: null, layout: null })).toBeNull();
   });
 
+  it('accepts a boot timing and rejects a malformed one', () => {
+    const phases = [{ name: 'create', start: 1000.5, end: 1020.25 }, { name: 'install', start: 1020.25, end: 1100 }];
+    expect(parseDeviceMessage({ t: 'timing', kind: 'hard', phases, memoryBytes: 65536 })).toEqual({ t: 'timing', kind: 'hard', phases, memoryBytes: 65536 });
+    const extra = parseDeviceMessage({ t: 'timing', kind: 'first', phases: [{ ...phases[0], html: '<b>' }], memoryBytes: 0 });
+    expect(extra && extra.t === 'timing' && Object.keys(extra.phases[0]!)).toEqual(['name', 'start', 'end']);
+    expect(parseDeviceMessage({ t: 'timing', kind: 'warm', phases, memoryBytes: 0 })).toBeNull();
+    expect(parseDeviceMessage({ t: 'timing', kind: 'soft', phases: [{ name: '<img>', start: 0, end: 1 }], memoryBytes: 0 })).toBeNull();
+    expect(parseDeviceMessage({ t: 'timing', kind: 'soft', phases: [{ name: 'repl', start: 2, end: 1 }], memoryBytes: 0 })).toBeNull();
+    expect(parseDeviceMessage({ t: 'timing', kind: 'soft', phases: [{ name: 'repl', start: 0, end: NaN }], memoryBytes: 0 })).toBeNull();
+    expect(parseDeviceMessage({ t: 'timing', kind: 'soft', phases: Array(33).fill(phases[0]), memoryBytes: 0 })).toBeNull();
+    expect(parseDeviceMessage({ t: 'timing', kind: 'soft', phases, memoryBytes: -1 })).toBeNull();
+  });
+
   it('truncates fault text', () => {
     const m = parseDeviceMessage({ t: 'fault', message: 'x'.repeat(2000) });
     expect(m && m.t === 'fault' && m.message.length).toBe(500);

@@ -11,6 +11,7 @@ import type { SleepMode } from '../board/clock.ts';
 import type { InterruptLayout } from '../firmware/wasm-inspect.ts';
 import type { RelayEndpoint } from './relay.ts';
 import type { LaptopReply } from '../net/context.ts';
+import type { BootKind, Phase, PhaseName } from '../firmware/startup-phases.ts';
 
 /** Why the emulator (re)starts: power-on, or the Reset button / `machine.reset()`. */
 export type StartCause = 'power' | 'reset';
@@ -73,6 +74,11 @@ export type DeviceMessage =
   | { t: 'net'; reply: LaptopReply }
   /** An interpreter started; carries what the host needs for fast Ctrl-C. */
   | { t: 'ready'; wasm: WebAssembly.Module; memory: SharedArrayBuffer | null; layout: InterruptLayout | null; utf8Prompt: boolean; heapBudget: boolean }
+  /**
+   * A boot reached the prompt: how long each of its phases took (firmware/startup-phases.ts;
+   * absolute times, ms) and the size of the interpreter's memory, bytes.
+   */
+  | { t: 'timing'; kind: BootKind; phases: Phase[]; memoryBytes: number }
   /** Serial output, in message mode only (`echo`: the REPL's echo of input, `SerialChunk.echo`). */
   | { t: 'out'; data: Uint8Array; baud: number; echo: boolean }
   /** Board view, in message mode only. */
@@ -95,6 +101,14 @@ export type StoreState =
   | { kind: 'failed'; why: string };
 
 const PAD = new Set(['high', 'low', 'input']);
+const PHASES = new Set<string>(['worker', 'wasm-fetch', 'patch', 'compile', 'rom', 'create', 'restore', 'install', 'frozen', 'scripts', 'repl'] satisfies PhaseName[]);
+const BOOT_KINDS = new Set<string>(['first', 'hard', 'soft'] satisfies BootKind[]);
+
+function isPhase(v: unknown): v is Phase {
+  if (!v || typeof v !== 'object') return false;
+  const o = v as Record<string, unknown>;
+  return PHASES.has(o.name as string) && Number.isFinite(o.start) && Number.isFinite(o.end) && (o.end as number) >= (o.start as number);
+}
 
 function isView(v: unknown): v is BoardView {
   if (!v || typeof v !== 'object') return false;
@@ -128,6 +142,10 @@ export function parseDeviceMessage(data: unknown): DeviceMessage | null {
       if (m.memory !== null && (typeof SharedArrayBuffer === 'undefined' || !(m.memory instanceof SharedArrayBuffer))) return null;
       if (m.layout !== null && !isLayout(m.layout)) return null;
       return { t: 'ready', wasm: m.wasm, memory: m.memory as SharedArrayBuffer | null, layout: m.layout as InterruptLayout | null, utf8Prompt: m.utf8Prompt === true, heapBudget: m.heapBudget === true };
+    case 'timing':
+      if (!BOOT_KINDS.has(m.kind as string) || !Array.isArray(m.phases) || m.phases.length > 32 || !m.phases.every(isPhase)) return null;
+      if (!Number.isSafeInteger(m.memoryBytes) || (m.memoryBytes as number) < 0) return null;
+      return { t: 'timing', kind: m.kind as BootKind, phases: (m.phases as Phase[]).map((p) => ({ name: p.name, start: p.start, end: p.end })), memoryBytes: m.memoryBytes as number };
     case 'out':
       if (!(m.data instanceof Uint8Array) || typeof m.baud !== 'number' || !(m.baud > 0)) return null;
       return { t: 'out', data: m.data, baud: m.baud, echo: m.echo === true };

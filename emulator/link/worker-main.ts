@@ -10,6 +10,7 @@ import { prepareWasm, type PreparedWasm } from '../firmware/interpreter.ts';
 import type { DeviceMessage, HostMessage } from './protocol.ts';
 import type { RelayEndpoint, SyncRelay } from './relay.ts';
 import { FlashFile, type SyncFile } from './flash-file.ts';
+import { phaseClock, recordPhase } from '../firmware/startup-phases.ts';
 
 export interface DevicePort {
   post(msg: DeviceMessage, transfer?: Transferable[]): void;
@@ -36,6 +37,15 @@ export interface DeviceEnvironment {
 }
 
 export function serveDevice(port: DevicePort, env: DeviceEnvironment): void {
+  // this thread's modules are evaluated (the entry calls this last)
+  recordPhase('worker', performance.timeOrigin);
+  /** The wasm's bytes, read once (startup-phases.ts `wasm-fetch`). */
+  const loadWasm = async (): Promise<Uint8Array> => {
+    const t = phaseClock();
+    const bytes = await env.loadWasm();
+    recordPhase('wasm-fetch', t);
+    return bytes;
+  };
   let device: Device | null = null;
   /** The laptop panel's mailbox (net/mailbox.ts), once the host sent it. */
   let netMailbox: SharedArrayBuffer | null = null;
@@ -53,7 +63,7 @@ export function serveDevice(port: DevicePort, env: DeviceEnvironment): void {
         if (store && device) syncStore(store, device.board.flash.bytes);
         break;
       case 'warm':
-        if (!early) early = { shared: msg.shared, wasm: env.loadWasm().then((b) => prepareWasm(b, env.wasmUrl, msg.shared)) };
+        if (!early) early = { shared: msg.shared, wasm: loadWasm().then((b) => prepareWasm(b, env.wasmUrl, msg.shared)) };
         break;
       case 'init':
         void start(msg);
@@ -122,7 +132,7 @@ export function serveDevice(port: DevicePort, env: DeviceEnvironment): void {
       const ahead = early && early.shared === shared ? await early.wasm.catch(() => null) : null;
       const wasm = msg.compiled
         ? { ...msg.compiled, url: env.wasmUrl }
-        : ahead ?? await prepareWasm(await env.loadWasm(), env.wasmUrl, shared);
+        : ahead ?? await prepareWasm(await loadWasm(), env.wasmUrl, shared);
       env.lockDown?.();
       device = new Device({
         wasm,

@@ -3,7 +3,7 @@
  * would show, so a test can type at the REPL and wait for exact text.
  */
 import type { SleepMode } from '../board/clock.ts';
-import { BoardHost, type FlashSize } from '../link/host.ts';
+import { BoardHost, type BootTiming, type FlashSize } from '../link/host.ts';
 import { spawnNodeDevice } from './spawn.ts';
 import type { RelayLink } from '../link/relay.ts';
 
@@ -30,6 +30,8 @@ export class TestBoard {
   private printedBytes: number[] = [];
   private mark = 0;
   readonly notices: string[] = [];
+  /** The start-up phases of every boot so far (the host's `timing` events), in order. */
+  readonly timings: BootTiming[] = [];
   private waiters = new Set<() => void>();
 
   private constructor(opts: TestBoardOptions) {
@@ -45,6 +47,10 @@ export class TestBoard {
       this.poke();
     });
     this.host.on('view', () => this.poke());
+    this.host.on('timing', (t) => {
+      this.timings.push(t);
+      this.poke();
+    });
   }
 
   /** Powers a board on and waits for the first prompt. */

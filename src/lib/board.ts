@@ -242,6 +242,7 @@ function powerOnHere(b: BoardHost): void {
 }
 
 function spawnBrowserWorker(): WorkerLike {
+  performance.mark('lab:spawn');
   const worker = new Worker(new URL('./board.worker.ts', import.meta.url), { type: 'module', name: 'esp-07' });
   return {
     postMessage: (msg, transfer) => worker.postMessage(msg, transfer ?? []),
@@ -288,6 +289,14 @@ export function getBoard(): BoardHost {
       backlog.push({ data: data.slice(), baud, echo });
       backlogBytes += data.length;
       while (backlogBytes > BACKLOG_LIMIT && backlog.length > 1) backlogBytes -= backlog.shift()?.data.length ?? 0;
+    });
+    // each boot's phases on the page's timeline, as measures `lab:boot:<phase>` (npm run bench)
+    b.on('timing', (t) => {
+      for (const p of t.phases) {
+        const name = `lab:boot:${p.name}`;
+        performance.clearMeasures(name);
+        performance.measure(name, { start: p.start - performance.timeOrigin, end: p.end - performance.timeOrigin, detail: { kind: t.kind, memoryBytes: t.memoryBytes } });
+      }
     });
     b.on('flash', () => {
       // the flash file has every write already; IndexedDB is saved shortly after the last one

@@ -10,9 +10,24 @@
  * DTR/RTS drive the board only when the circuit panel fits a USB-serial adapter with the
  * two-transistor auto-reset circuit (`Circuit.autoReset`; see {@link autoResetPulls}). The default
  * board has none, as in the blog's build: hold Flash and press Reset to enter download mode.
+ *
+ * With `realistic` (the Flash panel's "Real flashing speed"), the line takes the time a real one
+ * does (link-timing.ts, as the CLI's `--realistic-link`): bytes written reach the board at the
+ * port's baud rate, the board's bytes arrive at the rate it sent them, and the answers to
+ * esptool's erases wait for the flash chip's erase times.
  */
+import { FLASH_SIZES } from '../chip/flash.ts';
 import type { BoardHost } from './host.ts';
+import { EraseTimer, PacedLine, realClock, type Clock } from './link-timing.ts';
 import { resample } from './serial-line.ts';
+
+/** Options of a {@link BoardSerialPort}. */
+export interface BoardSerialPortOptions {
+  /** Pace the line at its baud rate both ways and hold answers for the flash's erase times. */
+  realistic?: boolean;
+  /** The clock the pacing runs on (tests). */
+  clock?: Clock;
+}
 
 /** The subset of `SerialPortOpenOptions` this port honours. */
 export interface PortOpenOptions {
@@ -49,9 +64,19 @@ export class BoardSerialPort {
   private rts = false;
   private off: (() => void) | null = null;
   private readonly host: BoardHost;
+  private readonly realistic: boolean;
+  private readonly clock: Clock;
+  /** The paced lines while open with `realistic`: board → computer, computer → board. */
+  private lines: { rx: PacedLine; tx: PacedLine } | null = null;
 
-  constructor(host: BoardHost) {
+  /**
+   * @param host the board
+   * @param opts `realistic`: real line and erase timing (see the module comment)
+   */
+  constructor(host: BoardHost, opts: BoardSerialPortOptions = {}) {
     this.host = host;
+    this.realistic = opts.realistic === true;
+    this.clock = opts.clock ?? realClock;
   }
 
   /** No USB ids: esptool-js then uses its classic (UART) reset sequences. */
@@ -72,14 +97,30 @@ export class BoardSerialPort {
         controller = c;
       },
     });
+    const host = this.host;
+    let toBoard = (bytes: Uint8Array) => host.write(bytes);
+    let fromBoard = (bytes: Uint8Array, _baud: number, _wire: number) => controller.enqueue(bytes);
+    if (this.realistic) {
+      const clock = this.clock;
+      const erase = new EraseTimer(FLASH_SIZES[host.flashSize], clock);
+      const rx = new PacedLine((b) => controller.enqueue(b), clock);
+      const tx = new PacedLine((b) => {
+        const s = erase.push(b);
+        // the chip answers once its flash is no longer busy: what the board sends from now on waits
+        if (s > 0) rx.holdUntil(clock.now() + s * 1000);
+        host.write(b);
+      }, clock);
+      this.lines = { rx, tx };
+      toBoard = (bytes) => tx.push(bytes, this.baud);
+      fromBoard = (bytes, baud, wire) => rx.push(bytes, baud, wire);
+    }
     this.off = this.host.on('serial', (data, baud) => {
       const bytes = baud === this.baud ? data.slice() : resample(data, baud, this.baud);
-      if (bytes.length) controller.enqueue(bytes);
+      if (bytes.length || this.lines) fromBoard(bytes, baud, data.length);
     });
-    const host = this.host;
     this.writable = new WritableStream<Uint8Array>({
       write(chunk) {
-        host.write(chunk.slice());
+        toBoard(chunk.slice());
       },
     });
   }
@@ -94,6 +135,9 @@ export class BoardSerialPort {
     }
     this.off?.();
     this.off = null;
+    this.lines?.rx.clear();
+    this.lines?.tx.clear();
+    this.lines = null;
     const readable = this.readable;
     this.readable = null;
     this.writable = null;

@@ -14,6 +14,22 @@ import type { FlashResult, FlashStage } from '../lib/flasher';
 const LOCAL = 'local';
 const BAUDS = [115200, 460800];
 const BOOT_LESSON = '/en/lessons/wiring-and-boot-modes/';
+/** localStorage key of the "Real flashing speed" option ('1' on; off when absent). */
+const REALISTIC_KEY = 'esp8266-lab:flash-realistic';
+
+function storedRealistic(): boolean {
+  try {
+    return localStorage.getItem(REALISTIC_KEY) === '1';
+  } catch {
+    return false; // storage disabled
+  }
+}
+
+/** Seconds left as the panel shows them: "about 12 s left", "about 1 min 5 s left". */
+export function timeLeftText(s: number): string {
+  const n = Math.max(1, Math.round(s));
+  return n < 60 ? `about ${n} s left` : `about ${Math.floor(n / 60)} min ${n % 60} s left`;
+}
 
 /** Site builds fetched once per page. */
 const fetched = new Map<string, Promise<Uint8Array>>();
@@ -63,6 +79,8 @@ export function FlashPanel({ board }: { board: BoardHost }) {
   const [file, setFile] = useState<File | null>(null);
   const [erase, setErase] = useState(false);
   const [baud, setBaud] = useState(115200);
+  const [realistic, setRealistic] = useState(storedRealistic);
+  const [secondsLeft, setSecondsLeft] = useState<number | null>(null);
   const [autoReset, setAutoReset] = useState(board.circuitParts.autoReset === true);
   const [busy, setBusy] = useState(false);
   const [stage, setStage] = useState<FlashStage | null>(null);
@@ -89,6 +107,7 @@ export function FlashPanel({ board }: { board: BoardHost }) {
     setResult(null);
     setStage(null);
     setFraction(null);
+    setSecondsLeft(null);
     logText.current = '';
     setLog('');
     const what = !write ? 'the flash' : source === LOCAL ? (file?.name ?? 'no file') : source;
@@ -107,6 +126,7 @@ export function FlashPanel({ board }: { board: BoardHost }) {
         image,
         erase: erase || !write,
         baud,
+        realistic,
         terminal: {
           clean: () => {
             logText.current = '';
@@ -115,9 +135,10 @@ export function FlashPanel({ board }: { board: BoardHost }) {
           writeLine: (s) => append(`${s}\n`),
           write: (s) => append(s),
         },
-        progress: (s, f) => {
+        progress: (s, f, left) => {
           setStage(s);
           setFraction(f);
+          setSecondsLeft(left ?? null);
         },
         port: (open) => setPortHolder(open ? 'the Flash panel (esptool)' : null),
       });
@@ -194,7 +215,32 @@ export function FlashPanel({ board }: { board: BoardHost }) {
             {BAUDS.map((b) => <option value={String(b)}>{b}</option>)}
           </select>
         </label>
+        <label>
+          <input
+            type="checkbox"
+            checked={realistic}
+            disabled={busy}
+            aria-describedby="flash-realistic-note"
+            data-testid="flash-realistic"
+            onChange={(e) => {
+              const on = (e.currentTarget as HTMLInputElement).checked;
+              setRealistic(on);
+              try {
+                if (on) localStorage.setItem(REALISTIC_KEY, '1');
+                else localStorage.removeItem(REALISTIC_KEY);
+              } catch {
+                // storage disabled: the choice lasts for this page
+              }
+            }}
+          />
+          <span>Real flashing speed</span>
+        </label>
       </div>
+      <p class="flash-note" id="flash-realistic-note">
+        {realistic
+          ? 'Real flashing speed: bytes cross the serial line at the baud rate (10 bits each) and the flash chip erases at its datasheet speed (10 s for all 4 MB), as on a real board.'
+          : 'Flashing runs as fast as the emulator can; tick Real flashing speed to wait as long as on a real board.'}
+      </p>
       <div class="flash-actions">
         <button type="button" class="hw-button flash-write" disabled={busy} onClick={() => void start(true)}>
           Write firmware
@@ -206,7 +252,11 @@ export function FlashPanel({ board }: { board: BoardHost }) {
       {(busy || stage) && (
         <div class="flash-progress">
           <label>
-            <span>{stage ? STAGE_TEXT[stage] : 'Loading esptool…'}{stage === 'writing' && percent !== null ? ` ${percent} %` : ''}</span>
+            <span>
+              {stage ? STAGE_TEXT[stage] : 'Loading esptool…'}
+              {stage === 'writing' && percent !== null ? ` ${percent} %` : ''}
+              {secondsLeft !== null && (stage === 'writing' || stage === 'erasing') ? `, ${timeLeftText(secondsLeft)}` : ''}
+            </span>
             {fraction === null ? <progress aria-label="Flash progress" /> : <progress aria-label="Flash progress" max={100} value={percent ?? 0} />}
           </label>
         </div>

@@ -5,6 +5,11 @@
  * connect (esptool's classic DTR/RTS reset, then SYNC), detect the chip, upload the stub,
  * optionally erase, write compressed with MD5 verification, hard reset.
  *
+ * With `realistic` the serial line and the flash chip take a real board's time (the CLI's
+ * `--realistic-link`: emulator/link/link-timing.ts through BoardSerialPort): bytes at the baud
+ * rate, 10 bits a byte, and erases at the W25Q32JV's typical times (a 4 MB chip erase 10 s). The
+ * progress then carries an estimate of the time left from the same model.
+ *
  * Loaded on demand by the panel (it brings esptool-js and its stubs), never at page start.
  * Nothing here throws: every outcome comes back as a {@link FlashResult}.
  */
@@ -13,6 +18,8 @@ import type { BoardHost } from '../../emulator/link/host.ts';
 import { BoardSerialPort } from '../../emulator/link/serial-port.ts';
 import { hardReset } from '../../emulator/clients/esptool-reset.ts';
 import { md5 } from '../../emulator/rom/md5.ts';
+import { BITS_PER_BYTE, chipEraseSeconds } from '../../emulator/link/link-timing.ts';
+import { FLASH_SIZES } from '../../emulator/chip/flash.ts';
 
 /** What the panel is waiting for. */
 export type FlashStage = 'connecting' | 'erasing' | 'writing' | 'resetting' | 'done';
@@ -24,10 +31,18 @@ export interface FlashJob {
   erase: boolean;
   /** The rate esptool switches to once its stub runs (the ROM is reached at 115200). */
   baud: number;
+  /**
+   * Real line and flash timing (link-timing.ts): bytes at the baud rate, erases at the chip's
+   * speed, so the job lasts as long as on a bench. Default false: as fast as the emulator.
+   */
+  realistic?: boolean;
   /** esptool-js's own log: it calls these as its command line prints. */
   terminal: IEspLoaderTerminal;
-  /** Progress of the current stage, 0–1, or null while it cannot be measured. */
-  progress(stage: FlashStage, fraction: number | null): void;
+  /**
+   * Progress of the current stage, 0–1, or null while it cannot be measured; `secondsLeft` is
+   * the model's estimate of the stage's remaining time (with `realistic` only, else null).
+   */
+  progress(stage: FlashStage, fraction: number | null, secondsLeft?: number | null): void;
   /** Called with true when the port is opened and false once it is closed again. */
   port?(open: boolean): void;
 }
@@ -54,7 +69,8 @@ const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padSt
  */
 export async function runFlash(board: BoardHost, job: FlashJob): Promise<FlashResult> {
   const autoReset = board.circuitParts.autoReset === true;
-  const port = new BoardSerialPort(board);
+  const realistic = job.realistic === true;
+  const port = new BoardSerialPort(board, { realistic });
   const transport = new Transport(port as unknown as ConstructorParameters<typeof Transport>[0], false);
   const result: FlashResult = { ok: false, autoReset };
   let stage: 'connect' | 'operation' = 'connect';
@@ -66,24 +82,53 @@ export async function runFlash(board: BoardHost, job: FlashJob): Promise<FlashRe
     stage = 'operation';
     result.flashSize = await loader.detectFlashSize();
     if (job.erase) {
-      job.progress('erasing', null);
-      await loader.eraseFlash();
+      if (realistic) {
+        // ERASE_FLASH is answered when the chip is done: show the datasheet time passing
+        const total = chipEraseSeconds(FLASH_SIZES[board.flashSize]);
+        const stop = ticker((elapsed) => job.progress('erasing', Math.min(0.99, elapsed / total), Math.max(0, total - elapsed)));
+        try {
+          await loader.eraseFlash();
+        } finally {
+          stop();
+        }
+      } else {
+        job.progress('erasing', null);
+        await loader.eraseFlash();
+      }
     }
     if (job.image) {
       if (job.image.length === 0) throw new Error('The image file is empty.');
-      job.progress('writing', 0);
+      job.progress('writing', 0, null);
       performance.mark('flash:write-start');
-      await loader.writeFlash({
-        fileArray: [{ data: job.image, address: 0 }],
-        // as --flash_size=detect: checks that the image fits and sets the header's size byte
-        flashSize: (result.flashSize as FlashSizeValues | undefined) ?? 'detect',
-        flashMode: 'keep',
-        flashFreq: 'keep',
-        eraseAll: false,
-        compress: true,
-        reportProgress: (_file, written, total) => job.progress('writing', total ? written / total : null),
-        calculateMD5Hash: (data) => hex(md5(data)),
-      });
+      // with real timing, between esptool's reports (one per 16 KB block) the bytes on the line
+      // move the bar on: at most to the next block, at the line's rate
+      let last = { written: 0, total: 0, at: performance.now() };
+      const lineBytesPerS = job.baud / BITS_PER_BYTE;
+      const report = (written: number, total: number, elapsedInBlock: number) => {
+        if (!total) return job.progress('writing', null, null);
+        if (!realistic) return job.progress('writing', written / total, null);
+        const moving = Math.min(written + Math.min(elapsedInBlock * lineBytesPerS, 0x4000), total);
+        job.progress('writing', moving / total, (total - moving) / lineBytesPerS);
+      };
+      const stop = realistic ? ticker(() => report(last.written, last.total, (performance.now() - last.at) / 1000)) : () => {};
+      try {
+        await loader.writeFlash({
+          fileArray: [{ data: job.image, address: 0 }],
+          // as --flash_size=detect: checks that the image fits and sets the header's size byte
+          flashSize: (result.flashSize as FlashSizeValues | undefined) ?? 'detect',
+          flashMode: 'keep',
+          flashFreq: 'keep',
+          eraseAll: false,
+          compress: true,
+          reportProgress: (_file, written, total) => {
+            last = { written, total, at: performance.now() };
+            report(written, total, 0);
+          },
+          calculateMD5Hash: (data) => hex(md5(data)),
+        });
+      } finally {
+        stop();
+      }
       performance.measure('flash:write', 'flash:write-start');
     }
     job.progress('resetting', null);
@@ -105,4 +150,12 @@ export async function runFlash(board: BoardHost, job: FlashJob): Promise<FlashRe
     job.port?.(false);
   }
   return result;
+}
+
+/** Calls `fn` with the seconds since the start, every 250 ms, until the returned function is called. */
+function ticker(fn: (elapsedS: number) => void): () => void {
+  const t0 = performance.now();
+  fn(0);
+  const id = setInterval(() => fn((performance.now() - t0) / 1000), 250);
+  return () => clearInterval(id);
 }

@@ -38,6 +38,18 @@ const VDD33_CONST = 107;
  * values; only `vdd33_const` is as in MicroPython's default init data (0: ADC(1) reads 65535).
  */
 const INIT_DATA = Uint8Array.from({ length: INIT_DATA_BYTES }, (_, i) => (i === VDD33_CONST ? 0 : (i * 37 + 5) & 0x7f));
+/**
+ * What the chip spends between a reset and the firmware's `init_done()`, in ms: the boot ROM
+ * printing its lines at 74880 baud and loading the image, then the SDK's start-up (RF
+ * calibration, system init). About 110 ms on a real ESP8266: 113 ms from reset to the first line
+ * of user code was measured on a deep-sleep wake (pokewithastick.net, "ESP8266 wake from
+ * deep-sleep power profile"), 140–155 ms in iot-bits.com's "Reducing deep sleep wake-up time".
+ * Serial input in this time is lost: the ROM does not read UART0 on a flash boot, and the
+ * firmware's `uart_config()` (ports/esp8266/uart.c) resets the receive FIFO. It is what makes a
+ * `main.py` that calls `machine.reset()` loop at about 7 boots a second, as a board does, with a
+ * window each time in which Ctrl-C lands (see `run_file` in python/_fw_boot.py).
+ */
+export const FIRMWARE_START_MS = 110;
 /** How long a crashed firmware takes to restart, in ms (host time; about what real boards show). */
 const CRASH_RESTART_MS = 300;
 /** The Unix time of 2000-01-01, the firmware's epoch, in ms. */
@@ -106,6 +118,7 @@ export class Boot {
       const missing = this.firmwareStart();
       if (missing !== null) return this.crash(missing);
       board.uart0.baud = 115200;
+      await this.sdkStart();
     } else if (hard) {
       // the old firmware is gone with the reset: input from now on is the ROM's
       core.interp = null;
@@ -138,6 +151,7 @@ export class Boot {
         if (bootAction(mode) === 'download') await this.startLoader();
         return core.stopInRom();
       }
+      await this.sdkStart();
     }
     // A soft reset runs the file objects' finalisers (gc_sweep_all() in ports/esp8266/main.c),
     // which commit what they wrote; a hard reset loses what was not closed or flushed.
@@ -219,6 +233,26 @@ export class Boot {
     this.p.core.adcReadsVdd = at >= 0 && flash.read(at + VDD33_CONST, 1)[0] === 0xff;
     // then call_user_start: the SDK and MicroPython run from irom0, which must be all there
     return missingFirmwareCode((a, n) => flash.read(a, n));
+  }
+
+  /**
+   * The ROM's image load and the SDK's start-up ({@link FIRMWARE_START_MS}): the time passes
+   * (host time; at once, on the virtual clock, in the `instant` sleep mode) and what arrives on
+   * UART0 meanwhile is dropped, Ctrl-C included. The Flash button is still read.
+   */
+  private async sdkStart(): Promise<void> {
+    const { core, input } = this.p;
+    const clock = core.board.clock;
+    if (clock.sleepMode === 'instant') {
+      clock.advance(FIRMWARE_START_MS * 1000);
+    } else {
+      const until = performance.now() + FIRMWARE_START_MS;
+      for (let left = FIRMWARE_START_MS; left > 0; left = until - performance.now()) {
+        input.discard();
+        await new Promise((resolve) => setTimeout(resolve, Math.min(left, 20)));
+      }
+    }
+    input.discard();
   }
 
   /** The restart after a crash, while one is due. */

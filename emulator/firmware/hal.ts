@@ -254,6 +254,8 @@ export function firmwareCalls(p: HalParts): object {
     reset: () => {
       throw new HardResetRequest('machine.reset()');
     },
+    // mp_sched_keyboard_interrupt(): a KeyboardInterrupt for the VM to raise at its next check
+    kbd_schedule: () => core.interp?.scheduleKeyboardInterrupt(),
     identity: (key: string) => (key === 'machine' ? core.build.machine : key === 'version' ? core.build.version : key === 'vfs' && core.build.filesystem ? 'lfs2' : ''),
     user_start: () => core.build.userStart,
     // flashbdev.py: blocks from flash_user_start() (one more sector below 1 MB, kept for native

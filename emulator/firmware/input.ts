@@ -81,6 +81,23 @@ export class DeviceInput {
   }
 
   /**
+   * Drops the input that has arrived, as a chip in reset or still starting loses it (boot.ts
+   * `sdkStart`): the shared ring's bytes (each Ctrl-C among them claimed, so the host does not
+   * wait to deliver it), the message-mode bytes, and UART0's receive buffer. The controls (Flash
+   * button, ADC, clock) are still read.
+   */
+  discard(): void {
+    const channel = this.core.channel;
+    if (channel) {
+      for (const b of channel.drain()) if (b === 0x03) channel.claimCtrlC();
+      this.syncButtons();
+    }
+    this.messageInput.length = 0;
+    const uart = this.core.board.uart0;
+    while (uart.read() !== -1) { /* the receive FIFO is reset */ }
+  }
+
+  /**
    * Looks at the serial line while code runs, as the UART interrupt handler does: Ctrl-C is
    * taken out (interrupting the code), other bytes queue in UART0's receive buffer.
    * @param blocking true inside a blocking call, which then returns early and raises itself

@@ -354,11 +354,12 @@ export class BoardHost {
     if (!this.channel || !this.channel.busy()) {
       const gen = this.generation;
       this.worker.postMessage({ t: 'reset', circuit: this.circuit });
-      // An idle emulator restarts its interpreter in place; one that does not answer is replaced.
+      // An idle emulator restarts its interpreter in place; one that does not answer is replaced
+      // (a restart takes the chip's own start-up, ~110 ms: firmware/boot.ts FIRMWARE_START_MS).
       this.awaitingReset = true;
       setTimeout(() => {
         if (this.generation === gen && this.awaitingReset) this.respawn('reset');
-      }, 500);
+      }, 1000);
       return;
     }
     this.respawn('reset');

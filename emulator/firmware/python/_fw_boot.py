@@ -12,12 +12,79 @@ _INTERNAL = ('  File "_fw_', '  File "<stdin>"', '  File "/_fw')
 
 
 def _print_exception(e):
-    # pyexec's traceback, without the frames of this runner
+    # pyexec's traceback, without the frames of this runner (an exception raised outside any
+    # frame of the script, as pyexec's own mp_handle_pending raises a Ctrl-C, has no Traceback line)
     buf = io.StringIO()
     sys.print_exception(e, buf)
-    for line in buf.getvalue().split('\n')[:-1]:
-        if not line.startswith(_INTERNAL):
-            print(line)
+    lines = [l for l in buf.getvalue().split('\n')[:-1] if not l.startswith(_INTERNAL)]
+    if len(lines) == 2 and lines[0].startswith('Traceback'):
+        lines = lines[1:]
+    for line in lines:
+        print(line)
+
+
+# The board's time for a script's work that the emulator does in no time, in µs: an import of
+# an extensible built-in searches sys.path on the flash first (py/builtinimport.c
+# process_import_at_level: <name>, <name>.py and <name>.mpy in '', '/lib' and '/', nine littlefs
+# stats of about 0.3 ms each), and gc.collect() sweeps the 38 KB heap (about 1 ms). Estimates.
+_SEARCH_US = 3000
+_GC_US = 1000
+_EXTENSIBLE = ('array', 'binascii', 'collections', 'cryptolib', 'errno', 'hashlib', 'heapq', 'io', 'json',
+               'machine', 'os', 'platform', 'random', 're', 'select', 'socket', 'struct', 'time', 'websocket')
+# the non-extensible built-ins (found without a search)
+_BUILTIN = ('builtins', 'esp', 'gc', 'micropython', 'network', 'sys', 'vfs')
+
+
+def _extensible(top):
+    return top in _EXTENSIBLE or (top[:1] == 'u' and top[1:] in _EXTENSIBLE)
+
+
+def _builtin(name):
+    top = name.split('.')[0]
+    return _extensible(top) or top in _BUILTIN
+
+
+def _exec_timed(code, g):
+    # runs the script and returns the board time (µs) of its imports and collections
+    import builtins
+    cost = [0]
+    real_import = importer  # builtins.__import__ reads back the interpreter's own, not _fw_init's
+    fw_gc = __import__('_fw_gc', None, None, (), -7)
+    real_collect = fw_gc.collect
+
+    def counted(name, args):
+        top = name.split('.')[0]
+        if top not in sys.modules and _extensible(top):
+            cost[0] += _SEARCH_US
+        return real_import(name, *args)
+
+    def imp(name, *args):
+        # a built-in's import is C code on the board, where a Ctrl-C stays pending until the
+        # script's next branch: one that lands in our Python import code is put back as pending
+        try:
+            return counted(name, args)
+        except KeyboardInterrupt:
+            if not _builtin(name):
+                raise
+        m = counted(name, args)
+        _hal.kbd_schedule()
+        return m
+
+    def collect():
+        cost[0] += _GC_US
+        real_collect()
+
+    builtins.__import__ = imp
+    fw_gc.collect = collect
+    try:
+        # parse_compile_execute: Ctrl-C interrupts the script once it is compiled (and not this
+        # runner's own code: none of it runs between here and the script)
+        micropython.kbd_intr(3)
+        exec(code, g)
+    finally:
+        builtins.__import__ = real_import
+        fw_gc.collect = real_collect
+    return cost[0]
 
 
 def run_file(name, g):
@@ -28,11 +95,16 @@ def run_file(name, g):
             src = f.read()
     except OSError:
         return 1
-    micropython.kbd_intr(3)  # parse_compile_execute: Ctrl-C interrupts the script
     try:
         code = compile(src, name, 'exec')
         src = None
-        exec(code, g)
+        # what came during the compile waits in the UART's buffer as a plain byte
+        _hal.uart_any()
+        us = _exec_timed(code, g)
+        # the board's time for the script's imports and collections passes while Ctrl-C can still
+        # land: pyexec raises a Ctrl-C that came meanwhile once the script is done (mp_handle_pending)
+        if us:
+            __import__('_fw_time', None, None, (), -7)._wait(us)
     except SystemExit:
         return 2
     except BaseException as e:
@@ -83,6 +155,10 @@ def scripts(friendly, g):
             run_file('main.py', g)
     finally:
         on_done()
+
+
+# set by _fw_init: the import hook it installs as builtins.__import__
+importer = None
 
 
 def on_done():

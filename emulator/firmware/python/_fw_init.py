@@ -314,6 +314,7 @@ def _boot_done():
 
 
 _fw_boot.on_done = _boot_done
+_fw_boot.importer = __import__
 builtins.help = _fw_help.make_help(builtins.help)
 builtins.dir = _fw_help.make_dir(builtins.dir)
 sys.path[:] = ['', '.frozen', '/lib', '/']

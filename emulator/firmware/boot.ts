@@ -8,7 +8,7 @@
  */
 import { ROM_BAUD, bootAction, bootMode, romBanner } from '../rom/boot-rom.ts';
 import { parseImage, romLoadLog } from '../rom/esp-image.ts';
-import { ESP8266_GENERIC, missingFirmwareCode, readIdentity, runningBuild } from './builds.ts';
+import { bootBuild, ESP8266_GENERIC, flashIdentity, missingFirmwareCode, releaseVersion } from './builds.ts';
 import { HardResetRequest, type DeviceCore } from './core.ts';
 import type { DeepSleep } from './deep-sleep.ts';
 import type { DeviceEvents } from './events.ts';
@@ -157,13 +157,18 @@ export class Boot {
     // which commit what they wrote; a hard reset loses what was not closed or flushed.
     if (!hard && !fromLoader) core.fs.closeAll();
     core.fs = new FlashFilesystems(board.flash);
-    // the build in flash decides the banner, flash_user_start() and whether there is a filesystem
-    const id = readIdentity((a, n) => board.flash.read(a, n));
-    core.build = (id && runningBuild(id.board)) || core.opts.build || ESP8266_GENERIC;
+    // the build in flash decides the release (which interpreter runs), the banner,
+    // flash_user_start() and whether there is a filesystem
+    core.build = bootBuild(flashIdentity((a, n) => board.flash.read(a, n)), core.opts.build ?? ESP8266_GENERIC);
     core.interp = null;
     heap.reset();
     core.rtc.init(); // mp_hal_init → mp_hal_rtc_init, at every boot
-    const wasm = core.opts.wasm;
+    const wasm = await core.wasmOf(core.build.release).catch((e: unknown) => {
+      // the release's interpreter could not be loaded: the one there is runs, under its own version
+      core.opts.post({ t: 'fault', message: `the MicroPython ${core.build.release} interpreter could not be loaded (${String(e)}); the board runs ${core.wasm.release}` });
+      core.build = { ...core.build, release: core.wasm.release, version: releaseVersion(core.wasm.release) };
+      return core.wasm;
+    });
     const kind = !this.booted ? 'first' : hard || fromLoader ? 'hard' : 'soft';
     this.booted = true;
     let t = recordPhase('rom', bootAt);
@@ -185,7 +190,7 @@ export class Boot {
     speed.boot(core.opts.realisticSpeed === true, hard);
     // The host learns the interpreter's memory now, so Ctrl-C reaches a boot that never ends.
     const memory = isShared(interp.memory.buffer) ? interp.memory.buffer : null;
-    core.opts.post({ t: 'ready', wasm: wasm.module, memory, layout: memory ? interp.layout : null, utf8Prompt: wasm.utf8Prompt, heapBudget: wasm.heapBudget });
+    core.opts.post({ t: 'ready', release: wasm.release, wasm: wasm.module, memory, layout: memory ? interp.layout : null, utf8Prompt: wasm.utf8Prompt, heapBudget: wasm.heapBudget });
     // mp_reset(): the frozen _boot.py (filesystem), then boot.py and main.py (main.py only in the
     // friendly REPL). The firmware's own heap use, _boot.py's objects included (they are in the
     // board's figure for a fresh boot, reference §1.5), is measured before the scripts run.

@@ -15,14 +15,21 @@ import type { RomLoader } from '../rom/rom-loader.ts';
 import type { ChannelDevice } from '../link/channel.ts';
 import type { ClockSettings, DeviceMessage } from '../link/protocol.ts';
 import type { SyncRelay } from '../link/relay.ts';
-import { ESP8266_GENERIC, type FirmwareBuild } from './builds.ts';
+import { ESP8266_GENERIC, type FirmwareBuild, type ReleaseId } from './builds.ts';
 import { FlashFilesystems } from './flash-fs.ts';
 import type { Interpreter, PreparedWasm } from './interpreter.ts';
 import { RawPaste } from './raw-paste.ts';
 
 /** How the emulator thread starts a {@link Device}. */
 export interface DeviceOptions {
+  /** The interpreter the first boot is expected to run (the release of the firmware in flash). */
   wasm: PreparedWasm;
+  /**
+   * The interpreter of a release, prepared on demand: a boot whose firmware in flash is another
+   * release than the last one runs that release's interpreter (builds.ts `bootBuild`). Absent:
+   * every boot runs `wasm`.
+   */
+  wasmFor?(release: ReleaseId): Promise<PreparedWasm>;
   /** Firmware Python sources by file name (`_fw_init.py`, …). */
   firmware: Record<string, string>;
   /** Shared channel to the host, or null to talk in messages only. */
@@ -71,8 +78,10 @@ export class DeviceCore {
   readonly relay: SyncRelay | null;
   /** The running firmware, or null while the ROM (or deep sleep) has the chip. */
   interp: Interpreter | null = null;
-  /** The build found in flash at the last boot: banner, `flash_user_start()`, filesystem. */
+  /** The build found in flash at the last boot: release, banner, `flash_user_start()`, filesystem. */
   build: FirmwareBuild;
+  /** The interpreter of the last boot's release (`opts.wasm` until a boot finds another release). */
+  wasm: PreparedWasm;
   /** The filesystems mounted by the running firmware (a reset forgets them). */
   fs: FlashFilesystems;
   /** The firmware's RTC (machine_rtc.c) over the host's RTC memory. */
@@ -112,6 +121,7 @@ export class DeviceCore {
   constructor(opts: DeviceOptions) {
     this.opts = opts;
     this.build = opts.build ?? ESP8266_GENERIC;
+    this.wasm = opts.wasm;
     this.channel = opts.channel;
     this.relay = opts.channel ? null : opts.relay ?? null;
     this.board = new Esp07Board({ sleepMode: opts.sleepMode ?? 'realtime', ...(opts.flashStorage ? { flashStorage: opts.flashStorage } : {}) });
@@ -127,7 +137,17 @@ export class DeviceCore {
   /** No firmware runs (the ROM waits or has stopped, or deep sleep): the host gets a ready without an interpreter. */
   stopInRom(): void {
     this.interp = null;
-    this.opts.post({ t: 'ready', wasm: this.opts.wasm.module, memory: null, layout: null, utf8Prompt: this.opts.wasm.utf8Prompt, heapBudget: false });
+    this.opts.post({ t: 'ready', release: this.wasm.release, wasm: this.wasm.module, memory: null, layout: null, utf8Prompt: this.wasm.utf8Prompt, heapBudget: false });
+  }
+
+  /**
+   * The interpreter for a release: the current one, or the release's prepared on demand
+   * ({@link DeviceOptions.wasmFor}); without a loader, the current one.
+   * @throws what the loader throws (the release's wasm could not be read or compiled)
+   */
+  async wasmOf(release: ReleaseId): Promise<PreparedWasm> {
+    if (this.wasm.release !== release && this.opts.wasmFor) this.wasm = await this.opts.wasmFor(release);
+    return this.wasm;
   }
 
   /** Puts text on UART0 TX. */

@@ -1,6 +1,8 @@
 /**
  * Fidelity transcripts: what a real ESP-07 running MicroPython v1.27.0 (ESP8266_GENERIC, default
- * 2 MiB+ build) prints for each line typed at the REPL, checked against the virtual board.
+ * 2 MiB+ build) prints for each line typed at the REPL, checked against the virtual board, which
+ * runs the default release (v1.28.0: version strings come from builds.ts; what v1.28.0 changed is
+ * in fidelity/v1.28-changes.md and its transcripts in release.test.ts).
  *
  * Every case is [input typed at `>>> `, exact output, source]. The expected text is that of the
  * REAL board, taken from the research files:
@@ -21,6 +23,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestBoard } from '../node/test-board.ts';
+import { GENERIC_4M } from './builds.ts';
+
+/** The default build's version text and `sys.implementation.version` (the current release: builds.ts). */
+const VERSION = GENERIC_4M.version;
+const IMPL_VERSION = `(${GENERIC_4M.release.split('.').join(', ')}, '')`;
 
 type Case = [input: string, expected: string | RegExp, source: string];
 
@@ -140,14 +147,14 @@ transcript('sys', [
   ["exec('try:\\n raise ValueError(1)\\nexcept ValueError as e:\\n sys.print_exception(e)')", 'Traceback (most recent call last):\n  File "<string>", line 2, in <module>\nValueError: 1', 'MP@v1.27.0:py/modsys.c mp_sys_print_exception → py/obj.c mp_obj_print_exception (the traceback, then the exception)'],
   ['sys.print_exception(OSError(2))', 'OSError: [Errno 2] ENOENT', 'MP@v1.27.0:py/obj.c mp_obj_print_exception (never raised: no traceback); py/moderrno.c'],
   ['sys.tracebacklimit', MOD_ATTR('tracebacklimit'), 'v1.27-surface §4.3 (MICROPY_PY_SYS_TRACEBACKLIMIT not enabled on the port)'],
-  ['sys.version', "'3.4.0; MicroPython v1.27.0 on 2025-12-09'", SYS],
+  ['sys.version', `'3.4.0; MicroPython ${VERSION}'`, SYS],
   ['sys.version_info', '(3, 4, 0)', SYS],
   [
     'sys.implementation',
-    "(name='micropython', version=(1, 27, 0, ''), _machine='ESP module with ESP8266', _mpy=9990, _build='ESP8266_GENERIC')",
+    `(name='micropython', version=${IMPL_VERSION}, _machine='ESP module with ESP8266', _mpy=9990, _build='ESP8266_GENERIC')`,
     'v1.27-surface §4.1, §4.2; MP@v1.27.0:py/objattrtuple.c',
   ],
-  ['sys.implementation.version', "(1, 27, 0, '')", SYS],
+  ['sys.implementation.version', IMPL_VERSION, SYS],
   ['sys.implementation.name', "'micropython'", SYS],
   ['sys.implementation._mpy', '9990', 'v1.27-surface §4.2; MP@v1.27.0:py/persistentcode.h'],
   ['sys.implementation._build', "'ESP8266_GENERIC'", 'v1.27-surface §4.2; MP@v1.27.0:py/mkrules.mk'],
@@ -184,13 +191,13 @@ transcript('os', [
   ['import os', '', OS],
   [
     'os.uname()',
-    "(sysname='esp8266', nodename='esp8266', release='2.2.0-dev(9422289)', version='v1.27.0 on 2025-12-09', machine='ESP module with ESP8266')",
+    `(sysname='esp8266', nodename='esp8266', release='2.2.0-dev(9422289)', version='${VERSION}', machine='ESP module with ESP8266')`,
     'v1.27-surface §5.2 [OBS]; MP@v1.27.0:extmod/modos.c',
   ],
   ['os.uname().release', "'2.2.0-dev(9422289)'", 'v1.27-surface §5.2; reference §1.3'],
   ['os.uname().machine', "'ESP module with ESP8266'", 'v1.27-surface §5.2'],
   ["'%s %s' % os.uname()[:2], '%s' % (os.uname()[2],)", "('esp8266 esp8266', '2.2.0-dev(9422289)')", 'MP@v1.27.0:py/objattrtuple.c (a tuple: slices, %)'],
-  ["'%s-%s-%s-%s-%s' % os.uname()", "'esp8266-esp8266-2.2.0-dev(9422289)-v1.27.0 on 2025-12-09-ESP module with ESP8266'", 'MP@v1.27.0:py/objstr.c str_modulo (tuple-compatible right side); py/objattrtuple.c'],
+  ["'%s-%s-%s-%s-%s' % os.uname()", `'esp8266-esp8266-2.2.0-dev(9422289)-${VERSION}-ESP module with ESP8266'`, 'MP@v1.27.0:py/objstr.c str_modulo (tuple-compatible right side); py/objattrtuple.c'],
   ['len(os.uname()), os.uname()[0]', "(5, 'esp8266')", 'MP@v1.27.0:py/objattrtuple.c'],
   ['os.sep', "'/'", OS],
   ['type(os.urandom(4)), len(os.urandom(4))', "(<class 'bytes'>, 4)", 'v1.27-surface §5.3; MP@v1.27.0:ports/esp8266/modos.c'],

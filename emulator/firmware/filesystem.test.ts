@@ -8,9 +8,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { TestBoard } from '../node/test-board.ts';
 import { esptoolOn, firmwareFile, writeImage } from '../node/esptool.ts';
-import { GENERIC_1M } from './builds.ts';
+import { bannerLine, GENERIC_1M, GENERIC_4M, GENERIC_512K } from './builds.ts';
 
-const BANNER = 'MicroPython v1.27.0 on 2025-12-09; ESP module with ESP8266\r\nType "help()" for more information.\r\n>>> ';
+/** The default build's banner (builds.ts: the current release, v1.28.0). */
+const BANNER = `${bannerLine(GENERIC_4M)}\r\nType "help()" for more information.\r\n>>> `;
 /** inisetup.py's boot.py (reference §3.3, v1.21+ text). */
 const DEFAULT_BOOT_PY = `# This file is executed on every boot (including wake-boot from deepsleep)
 #import esp
@@ -333,7 +334,7 @@ describe('flashing and the filesystem', () => {
     await loader.after('soft_reset');
     await transport.disconnect();
     await board.waitFor('>>> ', 10_000);
-    expect(board.recent).toContain('MicroPython v1.27.0 on 2025-12-09; ESP module (1M) with ESP8266\r\n');
+    expect(board.recent).toContain(`${bannerLine(GENERIC_1M)}\r\n`);
     expect((await board.exec("import flashbdev, os; print(flashbdev.bdev.start_sec, os.statvfs('/')[2])")).out).toBe('153 866\r\n');
   }, 60_000);
 });
@@ -341,7 +342,7 @@ describe('flashing and the filesystem', () => {
 describe('builds for 1 MB and 512 KB boards', () => {
   it('1 MB: its banner, flash_user_start 0x98000, a 98-block filesystem at sector 153', async () => {
     board = await TestBoard.boot({ flashSize: '1M' });
-    expect(board.all).toContain('MicroPython v1.27.0 on 2025-12-09; ESP module (1M) with ESP8266\r\n');
+    expect(board.all).toContain(`${bannerLine(GENERIC_1M)}\r\n`);
     const r = await board.exec("import esp, flashbdev; print(hex(esp.flash_user_start()), flashbdev.bdev.start_sec, os.statvfs('/')[2], os.listdir())");
     expect(r.out).toBe("0x98000 153 98 ['boot.py']\r\n");
     // the FLASH_1M build freezes the port manifest only: no asyncio, umqtt, ssd1306, upysh
@@ -353,7 +354,7 @@ describe('builds for 1 MB and 512 KB boards', () => {
 
   it('512 KB: its banner, no filesystem and no vfs module', async () => {
     board = await TestBoard.boot({ flashSize: '512K' });
-    expect(board.all).toBe('\r\nMicroPython v1.27.0 on 2025-12-09; ESP module (512K) with ESP8266\r\nType "help()" for more information.\r\n>>> ');
+    expect(board.all).toBe(`\r\n${bannerLine(GENERIC_512K)}\r\nType "help()" for more information.\r\n>>> `);
     expect(await board.line('import vfs')).toContain("ImportError: no module named 'vfs'\r\n");
     expect((await board.exec('import esp; print(hex(esp.flash_user_start()))')).out).toBe('0x7b000\r\n');
   });

@@ -256,7 +256,8 @@ export function firmwareCalls(p: HalParts): object {
     },
     // mp_sched_keyboard_interrupt(): a KeyboardInterrupt for the VM to raise at its next check
     kbd_schedule: () => core.interp?.scheduleKeyboardInterrupt(),
-    identity: (key: string) => (key === 'machine' ? core.build.machine : key === 'version' ? core.build.version : key === 'vfs' && core.build.filesystem ? 'lfs2' : ''),
+    // the running build: banner parts, release number (e.g. '1.28.0', for sys.implementation), filesystem
+    identity: (key: string) => (key === 'machine' ? core.build.machine : key === 'version' ? core.build.version : key === 'release' ? core.build.release : key === 'vfs' && core.build.filesystem ? 'lfs2' : ''),
     user_start: () => core.build.userStart,
     // flashbdev.py: blocks from flash_user_start() (one more sector below 1 MB, kept for native
     // code), up to 20 KB before the end; no block device on a flash under 1 MB

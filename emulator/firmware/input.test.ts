@@ -4,8 +4,10 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { TestBoard } from '../node/test-board.ts';
+import { bannerLine, GENERIC_4M } from './builds.ts';
 
-const BANNER = 'MicroPython v1.27.0 on 2025-12-09; ESP module with ESP8266\r\nType "help()" for more information.\r\n>>> ';
+/** The default build's banner (builds.ts: the current release, v1.28.0). */
+const BANNER = `${bannerLine(GENERIC_4M)}\r\nType "help()" for more information.\r\n>>> `;
 
 let board: TestBoard | null = null;
 afterEach(() => {

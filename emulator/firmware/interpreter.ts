@@ -1,7 +1,7 @@
 /**
- * One instance of the official MicroPython WebAssembly interpreter
- * (`@micropython/micropython-webassembly-pyscript` 1.27.0), prepared to run as the ESP8266's
- * firmware core:
+ * One instance of the official MicroPython WebAssembly interpreter of a release
+ * (`@micropython/micropython-webassembly-pyscript` 1.27.0 for v1.27.0, its 1.28.0-6 build for
+ * v1.28.0: builds.ts `RELEASES`), prepared to run as the ESP8266's firmware core:
  * - its wasm imports for time (`mp_js_ticks_ms`, `mp_js_time_ms`) read the board's virtual clock;
  * - its memory can be shared, so the host thread can raise KeyboardInterrupt while it spins;
  * - the line editor keeps UTF-8 typed at the prompt (see `widenReadlinePrintable`);
@@ -10,7 +10,8 @@
  * A soft or hard reset throws the instance away and creates a new one: that is what a reset
  * does to the interpreter's RAM on the real board.
  */
-import { loadMicroPython } from '@micropython/micropython-webassembly-pyscript';
+import type { loadMicroPython } from '@micropython/micropython-webassembly-pyscript';
+import type { ReleaseId } from './builds.ts';
 import { findInterruptLayout, widenReadlinePrintable, type InterruptLayout } from './wasm-inspect.ts';
 import { patchMemory } from './wasm-patch.ts';
 import { HEAP_GLOBALS, patchHeapBudget } from './wasm-heap-patch.ts';
@@ -19,6 +20,8 @@ import { phaseClock, recordPhase } from './startup-phases.ts';
 
 /** The compiled interpreter, ready to instantiate many times. */
 export interface PreparedWasm {
+  /** The release whose official wasm build this is (its loader, micropython.mjs, must match). */
+  release: ReleaseId;
   module: WebAssembly.Module;
   /** URL or path the loader is pointed at (it is given the compiled module instead). */
   url: string;
@@ -39,12 +42,22 @@ export const INITIAL_HEAP_BYTES = 256 * 1024;
 export const MAX_MEMORY_PAGES = 4096;
 
 /**
+ * The JavaScript loader of each release's wasm build (emscripten glue: it must be the one built
+ * with that wasm). Imported on first use, so a page loads only the release it runs.
+ */
+const LOADERS: Record<ReleaseId, () => Promise<{ loadMicroPython: typeof loadMicroPython }>> = {
+  '1.28.0': () => import('@micropython/micropython-webassembly-pyscript-1.28'),
+  '1.27.0': () => import('@micropython/micropython-webassembly-pyscript'),
+};
+
+/**
  * Patches and compiles the interpreter's wasm.
- * @param bytes the original `micropython.wasm`
+ * @param bytes the original `micropython.wasm` of `release`
  * @param shared make the memory shared (needs SharedArrayBuffer support and, in browsers, cross-origin isolation)
+ * @param release the release the bytes are the official build of
  * @throws Error if the bytes are not the MicroPython module (no memory section)
  */
-export async function prepareWasm(original: Uint8Array, url: string, shared: boolean): Promise<PreparedWasm> {
+export async function prepareWasm(original: Uint8Array, url: string, shared: boolean, release: ReleaseId): Promise<PreparedWasm> {
   const started = phaseClock();
   let bytes = original;
   let surface = false;
@@ -73,7 +86,7 @@ export async function prepareWasm(original: Uint8Array, url: string, shared: boo
       layout = null;
     }
   }
-  return { module, url, layout, utf8Prompt: widened !== null, heapBudget: budgeted !== null, surface };
+  return { release, module, url, layout, utf8Prompt: widened !== null, heapBudget: budgeted !== null, surface };
 }
 
 /** Functions the interpreter's imports and the firmware call into. */
@@ -130,6 +143,7 @@ function allowSharedTextDecoding(): void {
 
 type MicroPython = Awaited<ReturnType<typeof loadMicroPython>>;
 
+
 export class Interpreter {
   readonly mp: MicroPython;
   readonly memory: WebAssembly.Memory;
@@ -161,6 +175,7 @@ export class Interpreter {
   static async create(wasm: PreparedWasm, hooks: InterpreterHooks, heapBytes = INITIAL_HEAP_BYTES): Promise<Interpreter> {
     const run = async () => {
       if (wasm.layout) allowSharedTextDecoding();
+      const { loadMicroPython } = await LOADERS[wasm.release]();
       let instance: WebAssembly.Instance | undefined;
       const original = { instantiate: WebAssembly.instantiate, streaming: WebAssembly.instantiateStreaming };
       const hook = async (_source: unknown, imports?: WebAssembly.Imports) => {

@@ -1,5 +1,6 @@
-// Types for the parts of @micropython/micropython-webassembly-pyscript 1.27.0 we use
-// (the package ships no declarations; see its micropython.mjs `loadMicroPython`).
+// Types for the parts of @micropython/micropython-webassembly-pyscript we use (the package ships
+// no declarations; see its micropython.mjs `loadMicroPython`). The same for 1.27.0 and for
+// 1.28.0-6, installed as @micropython/micropython-webassembly-pyscript-1.28 (builds.ts RELEASES).
 declare module '@micropython/micropython-webassembly-pyscript' {
   export interface MicroPythonOptions {
     pystack?: number;
@@ -25,4 +26,7 @@ declare module '@micropython/micropython-webassembly-pyscript' {
     replProcessChar(chr: number): number;
   }
   export function loadMicroPython(options?: MicroPythonOptions): Promise<MicroPythonInstance>;
+}
+declare module '@micropython/micropython-webassembly-pyscript-1.28' {
+  export * from '@micropython/micropython-webassembly-pyscript';
 }

@@ -14,7 +14,7 @@ import type { BoardView } from '../board/esp07.ts';
 import { ChannelHost, createChannelBuffer } from './channel.ts';
 import type { SleepMode } from '../board/clock.ts';
 import { FLASH_SIZES, SpiFlash } from '../chip/flash.ts';
-import { buildFirmware, FIRMWARE_BUILDS, sealFirmware } from '../firmware/builds.ts';
+import { buildFirmware, DEFAULT_RELEASE, firmwareBuild, readIdentity, flashReader, sealFirmware, type ReleaseId } from '../firmware/builds.ts';
 import { DEFAULT_CIRCUIT, type Circuit } from '../board/circuit.ts';
 import { BOARD_RTC, RTC_MEMORY_BYTES } from '../chip/rtc.ts';
 import { keyboardInterruptPending, pokeKeyboardInterrupt, runningUserCode } from './vm-interrupt.ts';
@@ -53,6 +53,12 @@ export interface BoardHostOptions {
    * Without it a new board comes with the MicroPython build for its flash size at offset 0.
    */
   flashContents?: Uint8Array;
+  /**
+   * The MicroPython release a new board comes with (default builds.ts `DEFAULT_RELEASE`, the
+   * current one). Which release runs is decided at each boot by the firmware in flash: after
+   * flashing another release's image, the board runs that one.
+   */
+  release?: ReleaseId;
   /** The RTC slow clock's drift in ppm (default: this board's own, rtc.ts `BOARD_RTC`). */
   rtcDriftPpm?: number;
   /**
@@ -141,6 +147,8 @@ export class BoardHost {
   view: BoardView = EMPTY_VIEW;
   /** Whether UTF-8 typed at the friendly prompt is kept by this interpreter build. */
   utf8Prompt = false;
+  /** The release of the interpreter the board last started (builds.ts `RELEASES`), or null before the first. */
+  release: ReleaseId | null = null;
 
   constructor(opts: BoardHostOptions) {
     const canShare = typeof SharedArrayBuffer !== 'undefined'
@@ -152,6 +160,7 @@ export class BoardHost {
       realisticSpeed: false,
       flashSize: '4M',
       flashContents: undefined as unknown as Uint8Array,
+      release: DEFAULT_RELEASE,
       rtcDriftPpm: BOARD_RTC.driftPpm,
       relay: null,
       store: false,
@@ -720,7 +729,7 @@ export class BoardHost {
     const store = this.opts.store ? this.openStore(worker) : null;
     if (!pending && !store) powerOn();
     else {
-      worker.postMessage({ t: 'warm', shared: buffer !== null });
+      worker.postMessage({ t: 'warm', shared: buffer !== null, release: this.expectedRelease() });
       const fits = (b: { byteLength: number } | null | undefined): boolean => !!b && b.byteLength === FLASH_SIZES[this.opts.flashSize];
       const fallback = (): Promise<Uint8Array | null> | null => (typeof pending === 'function' ? pending() : pending)?.catch(() => null) ?? null;
       const fromFile = (st: StoreState | null) => st?.kind === 'open' && this.flashFromStore && fits(st.contents);
@@ -775,10 +784,19 @@ export class BoardHost {
       view.set(this.opts.flashContents);
       return { storage, seal: null };
     }
-    const build = FIRMWARE_BUILDS.find((b) => b.flash === this.opts.flashSize) ?? FIRMWARE_BUILDS[0];
-    const fw = buildFirmware(build.id);
+    const fw = buildFirmware(firmwareBuild(this.opts.flashSize, this.opts.release).id);
     view.set(fw.bytes);
     return { storage, seal: () => import('../rom/md5.ts').then(({ md5 }) => sealFirmware(view, fw.length, md5)) };
+  }
+
+  /**
+   * The release the board will most likely boot, for compiling its interpreter ahead: that of
+   * the firmware in the flash as the host knows it now (our images' marker only), else the
+   * factory release. The emulator thread decides from the flash it is given.
+   */
+  private expectedRelease(): ReleaseId {
+    const bytes = this.flash ? new Uint8Array(this.flash) : this.opts.flashContents;
+    return (bytes && readIdentity(flashReader(bytes))?.release) || this.opts.release;
   }
 
   private respawn(cause: StartCause, why?: string): void {
@@ -798,7 +816,8 @@ export class BoardHost {
       case 'ready':
         // a board halted in the boot ROM (download mode, no image) reports no interpreter layout:
         // keep the last complete one for the next emulator thread
-        if (msg.layout) this.compiled = { module: msg.wasm, layout: msg.layout, utf8Prompt: msg.utf8Prompt, heapBudget: msg.heapBudget };
+        this.release = msg.release;
+        if (msg.layout) this.compiled = { release: msg.release, module: msg.wasm, layout: msg.layout, utf8Prompt: msg.utf8Prompt, heapBudget: msg.heapBudget };
         this.memory = msg.memory;
         this.layout = msg.layout;
         this.utf8Prompt = msg.utf8Prompt;

@@ -9,6 +9,7 @@ import type { Circuit } from '../board/circuit.ts';
 import type { BoardView } from '../board/esp07.ts';
 import type { SleepMode } from '../board/clock.ts';
 import type { InterruptLayout } from '../firmware/wasm-inspect.ts';
+import { isReleaseId, type ReleaseId } from '../firmware/builds.ts';
 import type { RelayEndpoint } from './relay.ts';
 import type { LaptopReply } from '../net/context.ts';
 import type { BootKind, Phase, PhaseName } from '../firmware/startup-phases.ts';
@@ -18,6 +19,8 @@ export type StartCause = 'power' | 'reset';
 
 /** What an emulator thread hands back so the next one skips compiling the interpreter. */
 export interface CompiledInterpreter {
+  /** The release whose interpreter it is (builds.ts `RELEASES`). */
+  release: ReleaseId;
   module: WebAssembly.Module;
   layout: InterruptLayout | null;
   utf8Prompt: boolean;
@@ -40,8 +43,11 @@ export type HostMessage =
   | { t: 'store-open'; name: string; size: number; read: boolean }
   /** The host changed the flash itself (the factory firmware's MD5 trailer): write what differs. */
   | { t: 'store-sync' }
-  /** Sent before `init` when the board's power-on waits for something: compile the interpreter now. */
-  | { t: 'warm'; shared: boolean }
+  /**
+   * Sent before `init` when the board's power-on waits for something: compile the interpreter
+   * now (of `release`, the one the host expects the flash to hold; default builds.ts `DEFAULT_RELEASE`).
+   */
+  | { t: 'warm'; shared: boolean; release?: ReleaseId }
   /**
    * Serial input, in message mode only. `at` is the offset of its first byte in the stream of
    * this emulator thread, when the same bytes also travel by a relay (relay.ts).
@@ -73,7 +79,7 @@ export type DeviceMessage =
   /** The virtual network's answer to a laptop-panel request. */
   | { t: 'net'; reply: LaptopReply }
   /** An interpreter started; carries what the host needs for fast Ctrl-C. */
-  | { t: 'ready'; wasm: WebAssembly.Module; memory: SharedArrayBuffer | null; layout: InterruptLayout | null; utf8Prompt: boolean; heapBudget: boolean }
+  | { t: 'ready'; release: ReleaseId; wasm: WebAssembly.Module; memory: SharedArrayBuffer | null; layout: InterruptLayout | null; utf8Prompt: boolean; heapBudget: boolean }
   /**
    * A boot reached the prompt: how long each of its phases took (firmware/startup-phases.ts;
    * absolute times, ms) and the size of the interpreter's memory, bytes.
@@ -138,10 +144,10 @@ export function parseDeviceMessage(data: unknown): DeviceMessage | null {
   const m = data as Record<string, unknown>;
   switch (m.t) {
     case 'ready':
-      if (!(m.wasm instanceof WebAssembly.Module)) return null;
+      if (!(m.wasm instanceof WebAssembly.Module) || typeof m.release !== 'string' || !isReleaseId(m.release)) return null;
       if (m.memory !== null && (typeof SharedArrayBuffer === 'undefined' || !(m.memory instanceof SharedArrayBuffer))) return null;
       if (m.layout !== null && !isLayout(m.layout)) return null;
-      return { t: 'ready', wasm: m.wasm, memory: m.memory as SharedArrayBuffer | null, layout: m.layout as InterruptLayout | null, utf8Prompt: m.utf8Prompt === true, heapBudget: m.heapBudget === true };
+      return { t: 'ready', release: m.release, wasm: m.wasm, memory: m.memory as SharedArrayBuffer | null, layout: m.layout as InterruptLayout | null, utf8Prompt: m.utf8Prompt === true, heapBudget: m.heapBudget === true };
     case 'timing':
       if (!BOOT_KINDS.has(m.kind as string) || !Array.isArray(m.phases) || m.phases.length > 32 || !m.phases.every(isPhase)) return null;
       if (!Number.isSafeInteger(m.memoryBytes) || (m.memoryBytes as number) < 0) return null;

@@ -7,6 +7,7 @@
 import { ChannelDevice } from './channel.ts';
 import { Device } from '../firmware/device.ts';
 import { prepareWasm, type PreparedWasm } from '../firmware/interpreter.ts';
+import { bootBuild, DEFAULT_RELEASE, flashIdentity, flashReader, type ReleaseId } from '../firmware/builds.ts';
 import type { DeviceMessage, HostMessage } from './protocol.ts';
 import type { RelayEndpoint, SyncRelay } from './relay.ts';
 import { FlashFile, type SyncFile } from './flash-file.ts';
@@ -18,10 +19,13 @@ export interface DevicePort {
 }
 
 export interface DeviceEnvironment {
-  /** URL (browser) or file path (Node) of `micropython.wasm`, given to the loader. */
-  wasmUrl: string;
-  /** Reads the original wasm bytes (only when the host did not pass a compiled module). */
-  loadWasm(): Promise<Uint8Array>;
+  /**
+   * Where a release's `micropython.wasm` is (builds.ts `RELEASES`): `url`, the URL (browser) or
+   * file path (Node) given to the loader, and `load()`, which reads its bytes (only when the host
+   * did not pass a compiled module; it must still work after `lockDown`: a boot may find another
+   * release in flash).
+   */
+  wasm(release: ReleaseId): { url: string; load(): Promise<Uint8Array> };
   /** Firmware Python sources by file name. */
   firmware: Record<string, string>;
   /** Called once the interpreter is compiled: takes away what user code must not reach. */
@@ -40,17 +44,20 @@ export function serveDevice(port: DevicePort, env: DeviceEnvironment): void {
   // this thread's modules are evaluated (the entry calls this last)
   recordPhase('worker', performance.timeOrigin);
   /** The wasm's bytes, read once (startup-phases.ts `wasm-fetch`). */
-  const loadWasm = async (): Promise<Uint8Array> => {
+  const loadWasm = async (release: ReleaseId): Promise<Uint8Array> => {
     const t = phaseClock();
-    const bytes = await env.loadWasm();
+    const bytes = await env.wasm(release).load();
     recordPhase('wasm-fetch', t);
     return bytes;
   };
   let device: Device | null = null;
   /** The laptop panel's mailbox (net/mailbox.ts), once the host sent it. */
   let netMailbox: SharedArrayBuffer | null = null;
-  /** The interpreter compiled ahead of `init` (`warm`), and for which memory kind. */
-  let early: { shared: boolean; wasm: Promise<PreparedWasm> } | null = null;
+  /** The interpreter compiled ahead of `init` (`warm`), and for which memory kind and release. */
+  let early: { shared: boolean; release: ReleaseId; wasm: Promise<PreparedWasm> } | null = null;
+  /** Reads and prepares a release's interpreter. */
+  const prepare = async (release: ReleaseId, shared: boolean): Promise<PreparedWasm> =>
+    prepareWasm(await loadWasm(release), env.wasm(release).url, shared, release);
   /** The file keeping the flash (`store-open`), once open. */
   let store: FlashFile | null = null;
   let storeOpening: Promise<void> = Promise.resolve();
@@ -63,7 +70,10 @@ export function serveDevice(port: DevicePort, env: DeviceEnvironment): void {
         if (store && device) syncStore(store, device.board.flash.bytes);
         break;
       case 'warm':
-        if (!early) early = { shared: msg.shared, wasm: loadWasm().then((b) => prepareWasm(b, env.wasmUrl, msg.shared)) };
+        if (!early) {
+          const release = msg.release ?? DEFAULT_RELEASE;
+          early = { shared: msg.shared, release, wasm: prepare(release, msg.shared) };
+        }
         break;
       case 'init':
         void start(msg);
@@ -129,13 +139,29 @@ export function serveDevice(port: DevicePort, env: DeviceEnvironment): void {
     try {
       await storeOpening;
       const shared = msg.channel !== null;
-      const ahead = early && early.shared === shared ? await early.wasm.catch(() => null) : null;
-      const wasm = msg.compiled
-        ? { ...msg.compiled, url: env.wasmUrl }
-        : ahead ?? await prepareWasm(await loadWasm(), env.wasmUrl, shared);
+      // the release of the firmware in flash: only its interpreter is loaded (boot.ts decides the
+      // same way at every boot, and asks for another release through wasmFor)
+      const release = bootBuild(msg.flash ? flashIdentity(flashReader(new Uint8Array(msg.flash))) : null).release;
+      const ahead = early && early.shared === shared && early.release === release ? await early.wasm.catch(() => null) : null;
+      const wasm = msg.compiled && msg.compiled.release === release
+        ? { ...msg.compiled, url: env.wasm(release).url }
+        : ahead ?? await prepare(release, shared);
+      /** Each release's interpreter, prepared once by this thread. */
+      const prepared = new Map<ReleaseId, Promise<PreparedWasm>>([[release, Promise.resolve(wasm)]]);
+      if (early && early.shared === shared && early.release !== release) prepared.set(early.release, early.wasm);
+      const wasmFor = (r: ReleaseId): Promise<PreparedWasm> => {
+        let p = prepared.get(r);
+        if (!p) {
+          p = prepare(r, shared);
+          p.catch(() => prepared.delete(r));
+          prepared.set(r, p);
+        }
+        return p;
+      };
       env.lockDown?.();
       device = new Device({
         wasm,
+        wasmFor,
         firmware: env.firmware,
         channel: msg.channel ? new ChannelDevice(msg.channel) : null,
         relay: !msg.channel && msg.relay ? env.openRelay?.(msg.relay) ?? null : null,

@@ -8,9 +8,11 @@ import { parentPort } from 'node:worker_threads';
 import type { HostMessage } from '../link/protocol.ts';
 import { serveDevice } from '../link/worker-main.ts';
 import { memorySyncRelay } from './memory-relay.ts';
+import { RELEASES, type ReleaseId } from '../firmware/builds.ts';
 
 const require = createRequire(import.meta.url);
-const wasmPath = require.resolve('@micropython/micropython-webassembly-pyscript/micropython.wasm');
+/** Each release's `micropython.wasm`, from its npm package (builds.ts `RELEASES`). */
+const wasmPath = (release: ReleaseId): string => require.resolve(`${RELEASES[release].wasmPackage}/micropython.wasm`);
 const pyDir = new URL('../firmware/python/', import.meta.url);
 const firmware: Record<string, string> = {};
 for (const name of readdirSync(pyDir)) {
@@ -25,8 +27,7 @@ serveDevice(
     onMessage: (handler) => port.on('message', (m: HostMessage) => handler(m)),
   },
   {
-    wasmUrl: wasmPath,
-    loadWasm: async () => new Uint8Array(readFileSync(wasmPath)),
+    wasm: (release) => ({ url: wasmPath(release), load: async () => new Uint8Array(readFileSync(wasmPath(release))) }),
     firmware,
     openRelay: (endpoint) => (endpoint.kind === 'memory' ? memorySyncRelay(endpoint.buffer) : null),
   },

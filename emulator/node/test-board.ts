@@ -4,6 +4,7 @@
  */
 import type { SleepMode } from '../board/clock.ts';
 import { BoardHost, type BootTiming, type FlashSize } from '../link/host.ts';
+import type { ReleaseId } from '../firmware/builds.ts';
 import { spawnNodeDevice } from './spawn.ts';
 import type { RelayLink } from '../link/relay.ts';
 
@@ -14,6 +15,8 @@ export interface TestBoardOptions {
   realisticSpeed?: boolean;
   flashSize?: FlashSize;
   flashContents?: Uint8Array;
+  /** The MicroPython release of a new board's firmware (default: builds.ts `DEFAULT_RELEASE`). */
+  release?: ReleaseId;
   /** The RTC's drift in ppm; 0 here (an exact clock) unless a test is about drift. */
   rtcDriftPpm?: number;
   /** Message mode's relay (memory-relay.ts stands in for the workshop server's). */
@@ -53,12 +56,15 @@ export class TestBoard {
     });
   }
 
-  /** Powers a board on and waits for the first prompt. */
-  static async boot(opts: TestBoardOptions = {}): Promise<TestBoard> {
+  /**
+   * Powers a board on and waits for the first prompt.
+   * @param timeoutMs how long the first prompt may take (a cold worker under load needs longer than 5 s)
+   */
+  static async boot(opts: TestBoardOptions = {}, timeoutMs = 5000): Promise<TestBoard> {
     const b = new TestBoard(opts);
     const ready = new Promise<void>((resolve) => b.host.on('ready', resolve));
     b.host.start();
-    await b.waitFor('>>> ');
+    await b.waitFor('>>> ', timeoutMs);
     await ready;
     return b;
   }

@@ -2,7 +2,7 @@
  * Browser entry of the emulator thread (a module Web Worker). Everything else is in
  * `emulator/`, shared with Node.
  */
-import wasmUrl from '@micropython/micropython-webassembly-pyscript/micropython.wasm?url';
+import { wasmFile } from './wasm-releases';
 import { serveDevice } from '../../emulator/link/worker-main.ts';
 import type { HostMessage } from '../../emulator/link/protocol.ts';
 import { RELAY_PATH, xhrSyncRelay, type RelayEndpoint, type SyncRelay } from '../../emulator/link/relay.ts';
@@ -98,8 +98,7 @@ serveDevice(
     onMessage: (handler) => scope.addEventListener('message', (e) => handler(e.data)),
   },
   {
-    wasmUrl,
-    loadWasm: async () => new Uint8Array(await (await realFetch(wasmUrl)).arrayBuffer()),
+    wasm: (release) => wasmFile(release, realFetch),
     firmware,
     lockDown,
     openRelay,

@@ -63,7 +63,10 @@ _HIDDEN = ('js', 'jsffi', 'pyscript', '_esp_hal', '_fw_time', '_fw_machine', '_f
 # program's own file of that name (run-tests installs unittest in /lib) imports from the filesystem
 _WASM_ONLY = ('abc', 'base64', 'copy', 'datetime', 'fnmatch', 'functools', 'gzip', 'hmac', 'html', 'inspect',
               'itertools', 'locale', 'logging', 'operator', 'pathlib', 'stat', 'string', 'tarfile', 'types',
-              'unittest', 'uu', 'zlib')
+              'unittest', 'uu', 'zlib',
+              # the v1.28.0 wasm build's weakref (MICROPY_PY_WEAKREF, on in its pyscript variant only):
+              # not in the esp8266 build of v1.28.0 either (fidelity/v1.28-changes.md)
+              'weakref')
 _HIDDEN += _WASM_ONLY
 if not _esp_hal.identity('vfs'):
     _HIDDEN += ('vfs', 'flashbdev', 'inisetup')

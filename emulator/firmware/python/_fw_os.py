@@ -30,6 +30,8 @@ def uname():
 def urandom(n):
     import random
     n = range(n).stop
+    if n < 0 and _hal.identity('release') != '1.27.0':  # extmod/modos.c mp_os_urandom since v1.28.0
+        raise ValueError
     return bytes(random.getrandbits(8) for _ in range(n))
 
 

@@ -20,7 +20,7 @@ version = '3.4.0; MicroPython ' + _hal.identity('version')
 
 class _Implementation:
     name = 'micropython'
-    version = (1, 27, 0, '')
+    version = tuple(int(_x) for _x in _hal.identity('release').split('.')) + ('',)  # (1, 28, 0, '') on v1.28.0
     _machine = _hal.identity('machine')
     _mpy = 9990  # mpy v6.3, xtensa: 6 | ((3 | 9 << 2) << 8)
     _build = 'ESP8266_GENERIC'  # since v1.25.0
@@ -32,7 +32,7 @@ class _Implementation:
         return 5
 
     def __repr__(self):
-        return "(name='micropython', version=(1, 27, 0, ''), _machine='%s', _mpy=9990, _build='ESP8266_GENERIC')" % self._machine
+        return "(name='micropython', version=%r, _machine='%s', _mpy=9990, _build='ESP8266_GENERIC')" % (self.version, self._machine)
 
 
 implementation = _Implementation()

@@ -3,7 +3,9 @@
  * REPL a byte at a time (answering raw-paste itself: raw-paste.ts), runs due pin IRQ and timer
  * callbacks and WebREPL file transfers while idle, wakes the chip from deep sleep when its timer
  * is due, and restarts the firmware on Ctrl-D (soft reset) or `machine.reset()` (hard reset).
- * Shared mode waits on the channel; message mode on the next message.
+ * Shared mode waits on the channel; message mode on the next message. It also shows a
+ * {@link FeatureWatch} what reaches the REPL and what the board prints, so the host hears (a
+ * `note` message) the first time a program uses what only the lab's interpreter has.
  */
 import type { ChannelDevice } from '../link/channel.ts';
 import type { ClockControls } from './clock-controls.ts';
@@ -16,6 +18,7 @@ import type { DeviceInput } from './input.ts';
 import type { Interpreter } from './interpreter.ts';
 import type { DeviceOutput } from './output.ts';
 import type { RealisticSpeed } from './speed.ts';
+import { FeatureWatch } from './unremovable.ts';
 
 /**
  * Whether a byte given to the friendly REPL only edits the line being typed, so that all the REPL
@@ -57,9 +60,16 @@ export class ReplPump {
   /** WebREPL file transfers waiting for the idle REPL. */
   private readonly webreplFiles: WebReplFileOp[] = [];
   private webreplResult: [boolean, string] = [false, ''];
+  /** First uses of what the ESP8266 build lacks and the lab cannot take out (unremovable.ts). */
+  private readonly features: FeatureWatch;
 
   constructor(parts: PumpParts) {
     this.p = parts;
+    this.features = new FeatureWatch((f) => parts.core.opts.post({ t: 'note', feature: f.id }));
+    // the REPL's rate only (not the boot ROM's 74880 lines), while MicroPython runs
+    parts.core.board.uart0.onTransmit((c) => {
+      if (parts.core.interp && c.baud === 115200) this.features.output(c.data, c.echo === true);
+    });
     parts.core.wakeIdleLoop = () => {
       this.idleWake?.();
       this.idleWake = null;
@@ -216,6 +226,7 @@ export class ReplPump {
     speed.setExecuting(true);
     // the friendly REPL echoes what it is given; Enter, Ctrl-D … run code (their output is not echo)
     core.echoing = !core.rawMode && editsLine(c);
+    this.features.fed(c, core.rawMode);
     try {
       return interp.processChar(c) === 0 ? 'ok' : 'soft';
     } catch (e) {

@@ -23,6 +23,7 @@ import { flashFileName } from './flash-file.ts';
 import { createMailbox, Mailbox } from '../net/mailbox.ts';
 import type { LaptopReply } from '../net/context.ts';
 import type { InterruptLayout } from '../firmware/wasm-inspect.ts';
+import { featureById, type UnremovableFeature } from '../firmware/unremovable.ts';
 import type { BootKind, Phase } from '../firmware/startup-phases.ts';
 import type { RelayLink, RelaySender } from './relay.ts';
 import { lastRomBoot } from '../rom/boot-rom.ts';
@@ -101,6 +102,12 @@ export interface BoardHostEvents {
   view: (view: BoardView) => void;
   /** Something the learner should know that is not the board's output (e.g. a forced reset). */
   notice: (text: string) => void;
+  /**
+   * A program first used something only the lab's interpreter has, which a real board lacks
+   * (firmware/unremovable.ts: the note's text and its differences-page anchor); once per
+   * feature for the life of this host.
+   */
+  note: (feature: UnremovableFeature) => void;
   /** An interpreter finished booting. */
   ready: () => void;
   /**
@@ -141,8 +148,10 @@ export class BoardHost {
   private flashHeld = false;
   private watchdog: ReturnType<typeof setTimeout> | null = null;
   private acked = false;
-  private readonly listeners: Listeners = { serial: new Set(), view: new Set(), notice: new Set(), ready: new Set(), timing: new Set(), flash: new Set(), circuit: new Set(), store: new Set() };
+  private readonly listeners: Listeners = { serial: new Set(), view: new Set(), notice: new Set(), note: new Set(), ready: new Set(), timing: new Set(), flash: new Set(), circuit: new Set(), store: new Set() };
   private lastViewKey = '';
+  /** The features a `note` was emitted for (each once). */
+  private readonly noted = new Set<string>();
   /** The last board view the emulator reported. */
   view: BoardView = EMPTY_VIEW;
   /** Whether UTF-8 typed at the friendly prompt is kept by this interpreter build. */
@@ -842,6 +851,13 @@ export class BoardHost {
       case 'fault':
         this.notice(msg.message);
         break;
+      case 'note': {
+        const feature = featureById(msg.feature);
+        if (!feature || this.noted.has(feature.id)) break;
+        this.noted.add(feature.id);
+        for (const fn of this.listeners.note) fn(feature);
+        break;
+      }
       case 'net': {
         if (msg.reply.ws) {
           this.netStreams.get(msg.reply.id)?.(msg.reply);

@@ -91,6 +91,8 @@ export type DeviceMessage =
   | { t: 'view'; view: BoardView }
   /** The emulator hit an internal error it could not recover from. */
   | { t: 'fault'; message: string }
+  /** A program first used something only the lab's interpreter has (firmware/unremovable.ts id). */
+  | { t: 'note'; feature: string }
   /** The flash was written; in message mode `copy` carries the whole flash (the host's is stale). */
   | { t: 'flash-written'; copy: ArrayBuffer | null }
   /** The answer to `store-open`, or a later failure to write the file. */
@@ -159,6 +161,8 @@ export function parseDeviceMessage(data: unknown): DeviceMessage | null {
       return isView(m.view) ? { t: 'view', view: m.view } : null;
     case 'fault':
       return typeof m.message === 'string' ? { t: 'fault', message: m.message.slice(0, 500) } : null;
+    case 'note':
+      return typeof m.feature === 'string' && /^[a-z0-9-]{1,40}$/.test(m.feature) ? { t: 'note', feature: m.feature } : null;
     case 'net': {
       const r = m.reply as Record<string, unknown> | null;
       if (!r || typeof r !== 'object' || !Number.isInteger(r.id) || typeof r.response !== 'string' || !(r.error === null || typeof r.error === 'string')

@@ -14,10 +14,17 @@
  * an in-page warning (`printedLinkWarning`) with the full URL, saying the program on the board
  * printed it, and an explicit Open button. Only http(s) links become links (xterm's
  * `allowNonHttpProtocols` stays off); plain URLs in the text are not links (no web-links addon).
+ *
+ * First-use notes: when a program first uses something only the lab's interpreter has (the
+ * host's `note` event, emulator/firmware/unremovable.ts), a note with a link to its entry on the
+ * differences page appears over the top rows of the terminal (so nothing below moves, on phones
+ * either), in a polite live region, until dismissed; each feature once per tab session
+ * (sessionStorage).
  */
 import '@xterm/xterm/css/xterm.css';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { BoardHost } from '../../emulator/link/host.ts';
+import { DIFFERENCES_PAGE, type UnremovableFeature } from '../../emulator/firmware/unremovable.ts';
 import { resample } from '../../emulator/link/serial-line.ts';
 import { onSerial } from '../lib/board';
 import { onPortHolder } from '../lib/port-holder';
@@ -91,6 +98,28 @@ export function openablePrintedLink(url: string): boolean {
   }
 }
 
+/** sessionStorage key: the ids of the features this tab has shown a first-use note for (JSON array). */
+const NOTED_KEY = 'esp8266-lab:feature-notes';
+
+/**
+ * Whether this tab session has not shown the feature's note yet; marks it shown.
+ * Without sessionStorage, the page's own memory counts (once per page).
+ */
+const notedHere = new Set<string>();
+function firstNoteThisSession(id: string): boolean {
+  if (notedHere.has(id)) return false;
+  notedHere.add(id);
+  try {
+    const seen: unknown = JSON.parse(sessionStorage.getItem(NOTED_KEY) ?? '[]');
+    const list = Array.isArray(seen) ? seen.filter((x): x is string => typeof x === 'string') : [];
+    if (list.includes(id)) return false;
+    sessionStorage.setItem(NOTED_KEY, JSON.stringify([...list, id]));
+  } catch {
+    // storage disabled: once per page
+  }
+  return true;
+}
+
 const PROMPT = [0x3e, 0x3e, 0x3e, 0x20]; // ">>> "
 
 /** Watches a byte stream for the REPL prompt at the end of a chunk, across chunk boundaries. */
@@ -115,6 +144,11 @@ export function Terminal({ board }: { board: BoardHost }) {
   /** The URL of the OSC 8 link the learner last activated, shown in the warning (null: none). */
   const [printedLink, setPrintedLink] = useState<string | null>(null);
   const termRef = useRef<{ focus(): void } | null>(null);
+  /** First-use notes shown over the terminal (see the module comment). */
+  const [notes, setNotes] = useState<UnremovableFeature[]>([]);
+  useEffect(() => board.on('note', (f) => {
+    if (firstNoteThisSession(f.id)) setNotes((n) => [...n, f]);
+  }), [board]);
 
   useEffect(() => {
     let disposed = false;
@@ -223,6 +257,27 @@ export function Terminal({ board }: { board: BoardHost }) {
           </select>
           <span>baud</span>
         </label>
+        <div class={`feature-notes${notes.length ? ' feature-notes-shown' : ''}`} data-testid="feature-notes">
+          <div role="status" aria-live="polite">
+            {notes.map((f) => (
+              <p class="feature-note" key={f.id} data-feature={f.id}>
+                {f.message} <a href={`${DIFFERENCES_PAGE}#${f.anchor}`}>How the lab differs</a>
+              </p>
+            ))}
+          </div>
+          {notes.length > 0 && (
+            <button
+              type="button"
+              class="hw-button feature-notes-close"
+              onClick={() => {
+                setNotes([]);
+                termRef.current?.focus();
+              }}
+            >
+              Dismiss
+            </button>
+          )}
+        </div>
       </div>
       <div class="terminal" ref={host} data-testid="terminal" role="group" aria-label="Serial terminal of the virtual ESP-07" />
       {printedLink !== null && (

@@ -13,6 +13,7 @@ import { AP_MAC, LAPTOP_MAC, SCAN_US, STA_MAC, STAT_IDLE, type Wlan } from './wl
 import { AP_SUBNET, type Ip } from './ip.ts';
 import { E, ERRNO_OF, type Sockets } from './tcp-udp.ts';
 import type { WebReplServer } from './webrepl.ts';
+import type { EspNowRadio } from './espnow.ts';
 
 /** The parts the firmware's functions reach, and NetStack's own `advance` and `wait`. */
 export interface HalParts {
@@ -21,6 +22,7 @@ export interface HalParts {
   ip: Ip;
   sockets: Sockets;
   webrepl: WebReplServer;
+  espnow: EspNowRadio;
   /** Runs the network's due events (NetStack.advance). */
   advance(): void;
   /** A blocking call's wait for the world (NetStack.wait): 0 go on, 1 Ctrl-C, 2 a callback is due. */
@@ -29,7 +31,7 @@ export interface HalParts {
 
 /** Functions for `_esp_hal` (Python: `_fw_network.py`, `_fw_socket.py`). Bytes travel as hex. */
 export function netHalFunctions(p: HalParts): Record<string, (...args: never[]) => unknown> {
-  const { ctx, wlan, ip, sockets, webrepl } = p;
+  const { ctx, wlan, ip, sockets, webrepl, espnow } = p;
   const hex = (b: Uint8Array) => {
     let s = '';
     for (const x of b) s += x.toString(16).padStart(2, '0');
@@ -176,5 +178,35 @@ export function netHalFunctions(p: HalParts): Record<string, (...args: never[]) 
     net_errno: (err: number) => ERRNO_OF[Number(err)] ?? E.EBADF,
     net_webrepl_start: (id: number, port: number, password: string) => webrepl.start(Number(id), Number(port), String(password)),
     net_webrepl_stop: () => webrepl.stop(),
+    // ESP-NOW (espnow.ts; Python: _fw_espnow_c.py): MACs and messages as hex
+    net_espnow_active: (v: number) => {
+      p.advance();
+      if (v >= 0) espnow.setActive(v === 1);
+      return espnow.active ? 1 : 0;
+    },
+    net_espnow_rxbuf: (n: number) => {
+      espnow.rxbuf = Number(n);
+    },
+    net_espnow_send: (mac: string, data: string) => {
+      p.advance();
+      return espnow.send(Array.from(unhex(String(mac))), unhex(String(data)));
+    },
+    net_espnow_result: (token: number) => {
+      p.advance();
+      const r = espnow.result(Number(token));
+      return r === null ? null : r ? 1 : 0;
+    },
+    net_espnow_recv: () => {
+      p.advance();
+      const m = espnow.take();
+      return m ? hex(m[0]) + hex(m[1]) : null;
+    },
+    net_espnow_avail: () => {
+      p.advance();
+      return espnow.available();
+    },
+    net_espnow_add_peer: (mac: string, encrypted: number, channel: number) => espnow.addPeer(Array.from(unhex(String(mac))), encrypted === 1, Number(channel)),
+    net_espnow_del_peer: (mac: string) => espnow.delPeer(Array.from(unhex(String(mac)))),
+    net_espnow_pmk: () => espnow.setPmk(),
   };
 }

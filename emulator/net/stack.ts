@@ -15,6 +15,7 @@
  * - `tcp-far.ts` — a TCP connection and its far end's TCP (segments, window, FIN, services);
  * - `tcp-udp.ts` — lwIP's sockets as modlwip sees them: states, PCBs, buffers, errno;
  * - `laptop.ts` — the lab's laptop: its HTTP requests to the board, its route for WebREPL;
+ * - `espnow.ts` — ESP-NOW: the board's receive buffer and peers, the world's ESP-NOW devices;
  * - `hal.ts` — the `net_*` table the firmware calls.
  * This file adds the page's side: requests from the laptop panel (validated here, read from the
  * shared mailbox while the board runs) and the host timer that keeps the world moving while the
@@ -33,6 +34,7 @@ import { Laptop } from './laptop.ts';
 import { netHalFunctions } from './hal.ts';
 import { Mailbox } from './mailbox.ts';
 import { WebReplServer, type WsRequest } from './webrepl.ts';
+import { EspNowRadio } from './espnow.ts';
 
 /** Longest step of a blocking wait, so requests from the laptop panel are seen. */
 const WAIT_STEP_US = 50_000;
@@ -52,6 +54,8 @@ export class NetStack {
 
   /** WebREPL's daemon and its client (webrepl.ts). */
   readonly webrepl: WebReplServer;
+  /** ESP-NOW over the virtual radio (espnow.ts). */
+  readonly espnow: EspNowRadio;
 
   constructor(ctx: NetContext) {
     this.ctx = ctx;
@@ -78,6 +82,7 @@ export class NetStack {
       fileOp: (op, name, hex, append, done) => (ctx.fileOp ? ctx.fileOp(op, name, hex, append, done) : done(false, '')),
     });
     this.laptop = new Laptop(ctx, this.time, this.wlan, this.ip, this.sockets, far, this.webrepl, advance);
+    this.espnow = new EspNowRadio(this.time, this.wlan);
   }
 
   /** The sockets by id (white-box tests look at a connection's far-end queue through it). */
@@ -129,6 +134,7 @@ export class NetStack {
   boot(hard: boolean): void {
     this.wlan.osdebug = false;
     this.webrepl.stop();
+    this.espnow.stop();
     if (!hard) {
       this.sockets.closeAll();
       return;
@@ -279,7 +285,7 @@ export class NetStack {
 
   /** Functions for `_esp_hal` (Python: `_fw_network.py`, `_fw_socket.py`). Bytes travel as hex. */
   halFunctions(): Record<string, (...args: never[]) => unknown> {
-    return netHalFunctions({ ctx: this.ctx, wlan: this.wlan, ip: this.ip, sockets: this.sockets, webrepl: this.webrepl, advance: () => this.advance(), wait: (us) => this.wait(us) });
+    return netHalFunctions({ ctx: this.ctx, wlan: this.wlan, ip: this.ip, sockets: this.sockets, webrepl: this.webrepl, espnow: this.espnow, advance: () => this.advance(), wait: (us) => this.wait(us) });
   }
 
   /** For tests and the panel: a summary of what the stack holds. */

@@ -59,6 +59,8 @@ export const DNS_TABLE: Readonly<Record<string, string>> = {
   'broker.hivemq.com': '203.0.113.83',
   'modern.example.org': '203.0.113.90',
   'bigrecords.example.org': '203.0.113.91',
+  // mip's github: names (package-index.ts githubRawRoutes)
+  'raw.githubusercontent.com': '203.0.113.85',
   // the CoffeeShop lesson's poisoned name: the impostor answers for it
   'bank.example.com': '203.0.113.66',
 };
@@ -82,6 +84,10 @@ export interface TlsHost {
 export const TLS_HOSTS: Readonly<Record<string, TlsHost>> = {
   // an RSA certificate and small records: works on the ESP8266
   '203.0.113.10': { name: 'example.com', kex: ['RSA', 'ECDHE'], certChainBytes: 2900, recordBytes: 1024, certSubject: 'CN=example.com', certIssuer: 'CN=Lab Virtual CA' },
+  // the package index mip installs from (https://micropython.org/pi/v2; package-index.ts) [UNV: the
+  // real host's TLS settings are not checked here; this one accepts axTLS's RSA key exchange]
+  '203.0.113.80': { name: 'micropython.org', kex: ['RSA', 'ECDHE'], certChainBytes: 2800, recordBytes: 1024, certSubject: 'CN=micropython.org', certIssuer: 'CN=Lab Virtual CA' },
+  '203.0.113.85': { name: 'raw.githubusercontent.com', kex: ['RSA', 'ECDHE'], certChainBytes: 3200, recordBytes: 1024, certSubject: 'CN=*.githubusercontent.com', certIssuer: 'CN=Lab Virtual CA' },
   '203.0.113.81': { name: 'httpbin.org', kex: ['RSA', 'ECDHE'], certChainBytes: 3100, recordBytes: 1024, certSubject: 'CN=httpbin.org', certIssuer: 'CN=Lab Virtual CA' },
   // a modern server: ECDHE suites only (axTLS has no DH or ECC, reference §5.4)
   '203.0.113.90': { name: 'modern.example.org', kex: ['ECDHE'], certChainBytes: 2600, recordBytes: 16384, certSubject: 'CN=modern.example.org', certIssuer: 'CN=Lab Virtual CA' },

@@ -92,6 +92,18 @@ if '(512K)' not in _esp_hal.identity('machine'):  # mpconfigboard.h: MICROPY_PY_
 _HIDDEN += ('_fw_network', '_fw_socket', '_fw_ntptime', '_fw_requests', '_fw_urequests', '_fw_tls', '_fw_ssl',
             '_fw_umqtt', '_fw_webrepl', '_fw_webrepl_setup', '_fw_upysh', '_fw_umqtt_robust',
             '_fw_cryptolib')
+# the rest of the 4 MB build's modules (emulator/firmware/fidelity/v1.27-surface.md §20): import name
+# -> our module. C modules (btree, _espnow, websocket, _webrepl) are not in sys.modules; websocket is
+# extensible (uwebsocket, and a file of its name comes first); the frozen ones (espnow, mip,
+# port_diag) go in sys.modules, and a file of their name in the current directory comes first
+_MORE = {'websocket': '_fw_websocket', 'uwebsocket': '_fw_websocket', '_webrepl': '_fw_webrepl_c',
+         'port_diag': '_fw_port_diag'}
+if '(512K)' not in _esp_hal.identity('machine'):  # MICROPY_PY_BTREE/ESPNOW and bundle-networking: not on 512K
+    _MORE.update({'btree': '_fw_btree', '_espnow': '_fw_espnow_c', 'espnow': '_fw_espnow', 'mip': '_fw_mip'})
+_MORE_FROZEN = ('espnow', 'mip', 'port_diag')
+_LAZY.update({'_fw_btree': None, '_fw_espnow_c': None, '_fw_espnow': None, '_fw_websocket': None, '_fw_webrepl_c': None,
+              '_fw_mip': None, '_fw_port_diag': None})
+_HIDDEN += ('_fw_btree', '_fw_espnow_c', '_fw_espnow', '_fw_websocket', '_fw_webrepl_c', '_fw_mip', '_fw_port_diag')
 _posix = _fw_vfs._c
 _loading = [0]
 for _name in _HIDDEN:
@@ -158,6 +170,37 @@ def _fs_import(name, globals, locals, fromlist):
         sys.path[:] = saved
 
 
+def _before_frozen(top):
+    # a file of that name in a sys.path entry ahead of '.frozen' (the current directory '')
+    for p in sys.path:
+        if p == '.frozen':
+            return False
+        for suffix in ('.py', '.mpy', ''):
+            try:
+                _fw_os.stat((p + '/' if p and p[-1] != '/' else p) + top + suffix)
+                return True
+            except OSError:
+                pass
+    return False
+
+
+def _import_more(name, globals, locals, fromlist):
+    frozen = name in _MORE_FROZEN
+    if frozen and name in sys.modules:
+        return sys.modules[name]
+    if (frozen and _before_frozen(name)) or (name in ('websocket', 'uwebsocket') and _on_fs(name)):
+        return _fs_import(name, globals, locals, fromlist)
+    m = _lazy(_MORE[name])
+    public = 'websocket' if name == 'uwebsocket' else name
+    if m.__name__ != public:
+        _publish(m, public)
+    if frozen:
+        sys.modules[name] = m
+        if name == 'port_diag':  # it prints its report when imported
+            m.main()
+    return m
+
+
 def __import__(name, globals=None, locals=None, fromlist=(), level=0):
     if level == -7:  # the firmware reaching its own modules (never used by programs)
         return _PRIVATE[name] if name in _PRIVATE else _lazy(name)
@@ -200,6 +243,8 @@ def __import__(name, globals=None, locals=None, fromlist=(), level=0):
                 pkg.robust = m
                 return m if fromlist else pkg
             return m
+        if name in _MORE:
+            return _import_more(name, globals, locals, fromlist)
         if name == 'esp':
             return _lazy('_fw_esp')
         if name == 'inisetup' and 'vfs' in _FIRMWARE:

@@ -15,12 +15,11 @@ client_s = None
 
 
 def _password(pw):
-    # _webrepl.password(): a str or bytes of at most 9 characters
-    if not isinstance(pw, (str, bytes)):
-        raise TypeError("can't convert '%s' object to str implicitly" % type(pw).__name__)
-    if len(pw) > 9:
-        raise ValueError()
-    return pw if isinstance(pw, str) else pw.decode()
+    # _webrepl.password() (emulator/firmware/python/_fw_webrepl_c.py): a str or bytes of at most
+    # 9 characters, kept by the C module; the daemon (emulator/net/webrepl.ts) checks against it
+    import _webrepl
+    _webrepl.password(pw)
+    return _webrepl._password()
 
 
 def setup_conn(port, accept_handler):

@@ -13,6 +13,8 @@ import { SlipDecoder, slipEncode } from '../rom/slip.ts';
 import { ESPLoader, Transport } from 'esptool-js';
 import { firmwareFile, writeImage } from './esptool.ts';
 import { StreamSerialPort } from './stream-serial-port.ts';
+import { parseArgs, UsageError } from './cli.ts';
+import { bannerLine, firmwareIdentity, GENERIC_4M } from '../firmware/builds.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const NODE = join(ROOT, 'node_modules/.bin/node');
@@ -134,9 +136,34 @@ describe('esp8266-lab board (command-line board)', () => {
     const r = await runCli(['board'], '1+1\r');
     expect(r.code).toBe(0);
     const out = text(r.stdout);
-    expect(out).toContain('MicroPython v1.27.0');
+    expect(out).toContain(bannerLine(GENERIC_4M)); // the default release, v1.28.0
     expect(out).toContain('>>> 1+1\r\n2\r\n>>> ');
     expect(r.stderr).toBe('');
+  });
+
+  it('--release 1.27.0 makes a board with v1.27.0; its --state keeps running v1.27.0 without the option', async () => {
+    const state = join(dir, 'state-127.bin');
+    const first = await runCli(['board', '--release', '1.27.0', '--state', state, '--linger', '3000'], 'import sys; sys.implementation.version\r');
+    expect(first.code).toBe(0);
+    expect(text(first.stdout)).toContain(`${bannerLine(firmwareIdentity('4M', '1.27.0'))}\r\n`);
+    expect(text(first.stdout)).toContain("sys.implementation.version\r\n(1, 27, 0, '')\r\n>>> ");
+    expect(text(first.stdout)).not.toContain('v1.28.0');
+    // the firmware in the saved flash decides, as on a board: no option needed
+    const second = await runCli(['board', '--state', state, '--linger', '3000'], '1+1\r');
+    expect(text(second.stdout)).toContain('MicroPython v1.27.0 on 2025-12-09; ESP module with ESP8266\r\n');
+    // the option is about new boards only: the state file's firmware still wins
+    const third = await runCli(['board', '--release', '1.28.0', '--state', state, '--linger', '3000'], '1+1\r');
+    expect(text(third.stdout)).toContain('MicroPython v1.27.0 on 2025-12-09');
+    const fresh = await runCli(['board', '--release=1.28.0', '--flash-size', '1M', '--linger', '3000'], '1+1\r');
+    expect(text(fresh.stdout)).toContain(`${bannerLine(firmwareIdentity('1M', '1.28.0'))}\r\n`);
+  }, 90_000);
+
+  it('parses --release: 1.28.0 by default, 1.27.0 (or v1.27.0) on request, nothing else', () => {
+    expect(parseArgs(['board'])).toMatchObject({ release: '1.28.0' });
+    expect(parseArgs(['board', '--release', '1.27.0'])).toMatchObject({ release: '1.27.0' });
+    expect(parseArgs(['board', '--release=v1.27.0'])).toMatchObject({ release: '1.27.0' });
+    expect(() => parseArgs(['board', '--release', '1.26.1'])).toThrow(UsageError);
+    expect(() => parseArgs(['board', '--release'])).toThrow(/--release needs a value/);
   });
 
   it('keeps the flash in --state FILE between runs', async () => {
@@ -244,6 +271,7 @@ describe('esp8266-lab board (command-line board)', () => {
       [['board', '--baud', 'fast'], /--baud must be/],
       [['board', '--rfc2217', '70000'], /--rfc2217 must be a TCP port/],
       [['board', '--realistic-link=1'], /--realistic-link takes no value/],
+      [['board', '--release', '1.29.0'], /--release must be 1\.28\.0 or 1\.27\.0 \(got "1\.29\.0"\)/],
       [['board', '--firmware', join(dir, 'missing.bin')], /cannot read firmware file .*missing\.bin: ENOENT/],
       [['board', '--firmware', big, '--flash-size', '512K'], /does not fit in a 512K flash/],
     ];
@@ -257,5 +285,7 @@ describe('esp8266-lab board (command-line board)', () => {
     expect(help.code).toBe(0);
     expect(text(help.stdout)).toContain('--hold-gpio0');
     expect(text(help.stdout)).toContain('--rfc2217 PORT');
+    expect(text(help.stdout)).toContain('--release 1.28.0|1.27.0');
+    expect(text(help.stdout)).toContain('(MicroPython v1.28.0 on 2026-04-06)');
   }, 60_000);
 });

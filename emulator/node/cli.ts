@@ -18,6 +18,9 @@
  *   carry nothing then, and the board runs until SIGINT/SIGTERM/SIGHUP.
  * - `--realistic-link`: bytes cross the line at the baud rate, and esptool's erases take the
  *   flash chip's time (link-timing.ts).
+ * - `--release 1.28.0|1.27.0`: the MicroPython release a new board comes with (default the
+ *   current one, firmware/builds.ts `DEFAULT_RELEASE`). A flash loaded with `--state` or written
+ *   with `--firmware` (or by esptool) runs the release of the firmware it holds.
  *
  * Exit codes: 0 after a normal quit, 2 for a usage error (bad option, unreadable or
  * ill-sized file), 1 if the emulator failed (its thread died, or it never came up).
@@ -30,6 +33,7 @@ import { FLASH_SIZES } from '../chip/flash.ts';
 import { DEFAULT_CIRCUIT } from '../board/circuit.ts';
 import { BoardHost, type FlashSize } from '../link/host.ts';
 import { spawnNodeDevice } from './spawn.ts';
+import { DEFAULT_RELEASE, isReleaseId, RELEASE_IDS, releaseVersion, type ReleaseId } from '../firmware/builds.ts';
 import { REPL_BAUD, SerialBridge, toTerminal } from './serial-bridge.ts';
 import { Rfc2217Port } from './rfc2217-port.ts';
 
@@ -45,10 +49,13 @@ const NO_BOOT_MS = 15_000;
 
 export const HELP = `Usage: ${NAME} board [options]
 
-Runs a virtual ESP-07 (MicroPython v1.27.0) on stdin/stdout as raw serial bytes.
+Runs a virtual ESP-07 (MicroPython ${releaseVersion(DEFAULT_RELEASE)}) on stdin/stdout as raw serial bytes.
 
 Options:
   --flash-size 4M|1M|512K  size of the SPI flash (default 4M)
+  --release ${RELEASE_IDS.join('|')}  the MicroPython release a new board comes with (default
+                           ${DEFAULT_RELEASE}); a flash from --state or --firmware runs the
+                           release of the firmware it holds
   --firmware FILE          write FILE at offset 0 before power-on (erasing the sectors it
                            covers), like "esptool write_flash 0 FILE": on a fresh chip, or on
                            the flash loaded with --state
@@ -89,6 +96,8 @@ export interface CliOptions {
   rfc2217: number | null;
   /** Pace the line at its baud rate and give erases the flash's time. */
   realisticLink: boolean;
+  /** The release of a new board's firmware (the factory flash). */
+  release: ReleaseId;
 }
 
 export class UsageError extends Error {}
@@ -99,7 +108,7 @@ export class UsageError extends Error {}
  * @throws UsageError for an unknown command or option, or a bad value
  */
 export function parseArgs(argv: string[]): CliOptions | 'help' {
-  const opts: CliOptions = { flashSize: '4M', firmware: null, state: null, holdGpio0: false, baud: REPL_BAUD, lingerMs: 500, escape: true, rfc2217: null, realisticLink: false };
+  const opts: CliOptions = { flashSize: '4M', firmware: null, state: null, holdGpio0: false, baud: REPL_BAUD, lingerMs: 500, escape: true, rfc2217: null, realisticLink: false, release: DEFAULT_RELEASE };
   const args = [...argv];
   if (args.length === 0) throw new UsageError('missing command (the only one is "board")');
   const first = args[0] as string;
@@ -127,6 +136,12 @@ export function parseArgs(argv: string[]): CliOptions | 'help' {
         const v = value().toUpperCase();
         if (!(v in FLASH_SIZES)) throw new UsageError(`--flash-size must be 4M, 1M or 512K (got "${v}")`);
         opts.flashSize = v as FlashSize;
+        break;
+      }
+      case '--release': {
+        const v = value().replace(/^v/, '');
+        if (!isReleaseId(v)) throw new UsageError(`--release must be ${RELEASE_IDS.join(' or ')} (got "${v}")`);
+        opts.release = v;
         break;
       }
       case '--firmware':
@@ -226,7 +241,7 @@ export async function runBoard(opts: CliOptions): Promise<number> {
     });
     return worker;
   };
-  const host = new BoardHost({ spawn: spawnDevice, flashSize: opts.flashSize, flashContents });
+  const host = new BoardHost({ spawn: spawnDevice, flashSize: opts.flashSize, flashContents, release: opts.release });
   const rfcMode = opts.rfc2217 !== null;
   // an RFC 2217 client is a USB-serial adapter with the auto-reset circuit (esptool resets through it)
   if (rfcMode) host.setCircuit({ ...DEFAULT_CIRCUIT, autoReset: true });

@@ -271,7 +271,7 @@ export function Terminal({ board }: { board: BoardHost }) {
               class="hw-button feature-notes-close"
               onClick={() => {
                 setNotes([]);
-                termRef.current?.focus();
+                if (!touchOnly()) termRef.current?.focus(); // no on-screen keyboard on phones
               }}
             >
               Dismiss

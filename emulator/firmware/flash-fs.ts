@@ -51,6 +51,73 @@ export class FlashRegion implements LfsBlockDevice {
   }
 }
 
+/**
+ * The firmware's side of a block device object a program made (`readblocks`, `writeblocks`,
+ * `ioctl`: extmod/vfs_blockdev.c, the extended interface with a byte offset), one call for all:
+ * `op` 0 reads `arg` bytes at `off` of `block` (the bytes as hex, or -errno), 1 programs the hex
+ * bytes `arg` there, 2 erases `block` (ioctl 6), 3 syncs (ioctl 3); 1–3 return 0 or -errno.
+ * The Python side (python/_fw_vfs.py `_Dev`) keeps an exception the device raised, and returns
+ * -5 (EIO) for it.
+ */
+export type UserBlockCall = (op: number, block: number, off: number, arg: number | string) => string | number;
+
+/** A program's block device (`vfs.VfsLfs2(bdev)` with a bdev of its own) as a littlefs device. */
+export class UserBlockDevice implements LfsBlockDevice {
+  readonly blockSize: number;
+  readonly blockCount: number;
+  private readonly call: UserBlockCall;
+
+  /**
+   * @param blockSize bytes per block (ioctl 5, `MP_BLOCKDEV_IOCTL_BLOCK_SIZE`)
+   * @param blockCount blocks (ioctl 4, `MP_BLOCKDEV_IOCTL_BLOCK_COUNT`)
+   */
+  constructor(blockSize: number, blockCount: number, call: UserBlockCall) {
+    this.blockSize = blockSize;
+    this.blockCount = blockCount;
+    this.call = call;
+  }
+
+  private check(r: string | number): void {
+    if (typeof r === 'number' && r < 0) throw new LfsError(-r);
+  }
+
+  read(block: number, offset: number, length: number): Uint8Array {
+    const r = this.call(0, block, offset, length);
+    this.check(r);
+    const bytes = typeof r === 'string' ? fromHexString(r) : new Uint8Array(0);
+    if (bytes.length !== length) throw new LfsError(EIO);
+    return bytes;
+  }
+
+  prog(block: number, offset: number, data: Uint8Array): void {
+    this.check(this.call(1, block, offset, toHexString(data)));
+  }
+
+  erase(block: number): void {
+    this.check(this.call(2, block, 0, 0));
+  }
+
+  /** littlefs's `sync` callback (ioctl 3). */
+  sync(): void {
+    this.check(this.call(3, 0, 0, 0));
+  }
+}
+
+function toHexString(b: Uint8Array): string {
+  let s = '';
+  for (const x of b) s += x.toString(16).padStart(2, '0');
+  return s;
+}
+
+function fromHexString(h: string): Uint8Array {
+  const out = new Uint8Array(h.length >> 1);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(h.substr(2 * i, 2), 16);
+  return out;
+}
+
+/** littlefs user attribute MicroPython keeps a file's mtime in (`LFS_ATTR_MTIME`, 't'): 8 bytes, ns since 1970, little-endian. */
+export const LFS_ATTR_MTIME = 0x74;
+
 /** -errno of a littlefs error; anything else (a flash access out of range) is an I/O error. */
 function errnoOf(e: unknown): number {
   return e instanceof LfsError ? -e.errno : -EIO;
@@ -84,7 +151,7 @@ export function openFlags(mode: string): { read: boolean; write: boolean; create
 export class FlashFilesystems {
   private readonly flash: SpiFlash;
   private readonly mounts = new Map<number, LittleFs>();
-  private readonly blockCounts = new Map<LittleFs, number>();
+  private readonly devices = new Map<LittleFs, LfsBlockDevice>();
   private readonly files = new Map<number, { fs: LittleFs; fd: number }>();
   private nextMount = 1;
   private nextFile = 1;
@@ -106,14 +173,45 @@ export class FlashFilesystems {
   /** Mounts the littlefs in sectors [start, start+count). @returns a mount handle (> 0) or -errno */
   mount(start: number, count: number): number {
     try {
-      const fs = LittleFs.mount(new FlashRegion(this.flash, start, count));
-      const id = this.nextMount++;
-      this.mounts.set(id, fs);
-      this.blockCounts.set(fs, count);
-      return id;
+      return this.mountOn(new FlashRegion(this.flash, start, count));
     } catch (e) {
       return errnoOf(e);
     }
+  }
+
+  /** Formats a program's own block device as littlefs (`vfs.VfsLfs2.mkfs(bdev)`). @returns 0 or -errno */
+  mkfsDevice(dev: UserBlockDevice): number {
+    try {
+      LittleFs.format(dev);
+      dev.sync();
+      return 0;
+    } catch (e) {
+      return errnoOf(e);
+    }
+  }
+
+  /** Mounts the littlefs on a program's own block device (`vfs.VfsLfs2(bdev)`). @returns a mount handle (> 0) or -errno */
+  mountDevice(dev: UserBlockDevice): number {
+    try {
+      return this.mountOn(dev);
+    } catch (e) {
+      return errnoOf(e);
+    }
+  }
+
+  private mountOn(dev: LfsBlockDevice): number {
+    const fs = LittleFs.mount(dev);
+    const id = this.nextMount++;
+    this.mounts.set(id, fs);
+    this.devices.set(fs, dev);
+    return id;
+  }
+
+  /** littlefs's sync callback after an operation that wrote: a program's device hears ioctl 3. */
+  private synced<T>(fs: LittleFs, value: T): T {
+    const dev = this.devices.get(fs);
+    if (dev instanceof UserBlockDevice) dev.sync();
+    return value;
   }
 
   /** Unmounts, closing (and so committing) its open files. */
@@ -122,7 +220,7 @@ export class FlashFilesystems {
     if (!fs) return -EINVAL;
     for (const [h, f] of this.files) if (f.fs === fs) this.close(h);
     this.mounts.delete(id);
-    this.blockCounts.delete(fs);
+    this.devices.delete(fs);
     return 0;
   }
 
@@ -148,13 +246,19 @@ export class FlashFilesystems {
     }
   }
 
-  /** Opens a file. @returns a file handle (> 0) or -errno (-EINVAL for a bad mode) */
-  open(id: number, path: string, mode: string): number {
+  /**
+   * Opens a file.
+   * @param mtime the file's mtime attribute (8 bytes, {@link LFS_ATTR_MTIME}) when the VFS keeps
+   *   mtimes (`VfsLfs2(..., mtime=True)`), else none
+   * @returns a file handle (> 0) or -errno (-EINVAL for a bad mode)
+   */
+  open(id: number, path: string, mode: string, mtime?: Uint8Array): number {
     const flags = openFlags(mode);
     if (!flags) return -EINVAL;
     return this.run(() => {
       const fs = this.fs(id);
-      const fd = fs.open(path, flags);
+      const fd = fs.open(path, flags, mtime ? new Map([[LFS_ATTR_MTIME, mtime]]) : undefined);
+      if (flags.create) this.synced(fs, 0);
       const h = this.nextFile++;
       this.files.set(h, { fs, fd });
       return h;
@@ -175,10 +279,16 @@ export class FlashFilesystems {
     });
   }
 
-  /** Writes bytes. @returns the count written, or -errno (-28 ENOSPC when the disk is full) */
-  write(h: number, data: Uint8Array): number {
+  /**
+   * Writes bytes.
+   * @param mtime the file's new mtime attribute, for a file opened with one (vfs_lfsx_file.c
+   *   takes the time before every write)
+   * @returns the count written, or -errno (-28 ENOSPC when the disk is full)
+   */
+  write(h: number, data: Uint8Array, mtime?: Uint8Array): number {
     return this.run(() => {
       const f = this.file(h);
+      if (mtime) f.fs.setFileAttr(f.fd, LFS_ATTR_MTIME, mtime);
       return f.fs.write(f.fd, data);
     });
   }
@@ -196,7 +306,7 @@ export class FlashFilesystems {
     return this.run(() => {
       const f = this.file(h);
       f.fs.sync(f.fd);
-      return 0;
+      return this.synced(f.fs, 0);
     });
   }
 
@@ -207,7 +317,7 @@ export class FlashFilesystems {
     this.files.delete(h);
     return this.run(() => {
       f.fs.close(f.fd);
-      return 0;
+      return this.synced(f.fs, 0);
     });
   }
 
@@ -216,35 +326,40 @@ export class FlashFilesystems {
     return this.run(() => this.fs(id).readdir(path).map((e) => [e.name, e.type === 'dir', e.size] as [string, boolean, number]));
   }
 
-  /** `[isDir, size]` of a path, or -errno. */
-  stat(id: number, path: string): [boolean, number] | number {
+  /** `[isDir, size, mtime]` of a path (mtime: its 8-byte {@link LFS_ATTR_MTIME} attribute, or null), or -errno. */
+  stat(id: number, path: string): [boolean, number, Uint8Array | null] | number {
     return this.run(() => {
-      const s = this.fs(id).stat(path);
-      return [s.type === 'dir', s.size] as [boolean, number];
+      const fs = this.fs(id);
+      const s = fs.stat(path);
+      const t = fs.getattr(path, LFS_ATTR_MTIME);
+      return [s.type === 'dir', s.size, t && t.length === 8 ? t : null] as [boolean, number, Uint8Array | null];
     });
   }
 
   /** Removes a file or an empty directory (littlefs's `lfs_remove`). @returns 0 or -errno */
   remove(id: number, path: string): number {
     return this.run(() => {
-      this.fs(id).remove(path);
-      return 0;
+      const fs = this.fs(id);
+      fs.remove(path);
+      return this.synced(fs, 0);
     });
   }
 
   /** Renames, replacing an existing file. @returns 0 or -errno */
   rename(id: number, from: string, to: string): number {
     return this.run(() => {
-      this.fs(id).rename(from, to);
-      return 0;
+      const fs = this.fs(id);
+      fs.rename(from, to);
+      return this.synced(fs, 0);
     });
   }
 
   /** @returns 0 or -errno */
   mkdir(id: number, path: string): number {
     return this.run(() => {
-      this.fs(id).mkdir(path);
-      return 0;
+      const fs = this.fs(id);
+      fs.mkdir(path);
+      return this.synced(fs, 0);
     });
   }
 
@@ -252,8 +367,9 @@ export class FlashFilesystems {
   statvfs(id: number): [number, number, number] | number {
     return this.run(() => {
       const fs = this.fs(id);
-      const count = this.blockCounts.get(fs) ?? 0;
-      return [SECTOR_BYTES, count, Math.max(0, count - fs.usedBlocks())] as [number, number, number];
+      const dev = this.devices.get(fs);
+      const count = dev?.blockCount ?? 0;
+      return [dev?.blockSize ?? SECTOR_BYTES, count, Math.max(0, count - fs.usedBlocks())] as [number, number, number];
     });
   }
 }

@@ -10,6 +10,7 @@ import { aes } from './aes.ts';
 import { HardResetRequest, type DeviceCore } from './core.ts';
 import type { DeepSleep } from './deep-sleep.ts';
 import type { DeviceEvents } from './events.ts';
+import { UserBlockDevice, type UserBlockCall } from './flash-fs.ts';
 import { ESP_HEAP_BYTES, type HeapBudget } from './heap-budget.ts';
 import type { DeviceInput } from './input.ts';
 import type { FirmwareModules } from './modules.ts';
@@ -280,13 +281,18 @@ function filesystemCalls(core: DeviceCore): Record<string, FirmwareCall> {
   return {
     lfs_mkfs: (start: number, count: number) => core.fs.mkfs(start, count),
     lfs_mount: (start: number, count: number) => core.fs.mount(start, count),
+    // a program's own block device (VfsLfs2(bdev)): its geometry from ioctl 5 and 4, and the
+    // firmware's call into its readblocks/writeblocks/ioctl (flash-fs.ts UserBlockCall)
+    lfs_mkfs_dev: (blockSize: number, blockCount: number, call: UserBlockCall) => core.fs.mkfsDevice(new UserBlockDevice(blockSize, blockCount, call)),
+    lfs_mount_dev: (blockSize: number, blockCount: number, call: UserBlockCall) => core.fs.mountDevice(new UserBlockDevice(blockSize, blockCount, call)),
     lfs_umount: (id: number) => core.fs.umount(id),
-    lfs_open: (id: number, path: string, mode: string) => core.fs.open(id, path, mode),
+    // mtime: the file's 8-byte mtime attribute as hex ('' when the VFS keeps none)
+    lfs_open: (id: number, path: string, mode: string, mtime?: string) => core.fs.open(id, path, mode, mtime ? fromHex(mtime) : undefined),
     lfs_read: (h: number, n: number) => {
       const r = core.fs.read(h, n);
       return typeof r === 'number' ? r : toHex(r);
     },
-    lfs_write: (h: number, hex: string) => core.fs.write(h, fromHex(hex)),
+    lfs_write: (h: number, hex: string, mtime?: string) => core.fs.write(h, fromHex(hex), mtime ? fromHex(mtime) : undefined),
     lfs_seek: (h: number, offset: number, whence: number) => core.fs.seek(h, offset, whence),
     lfs_sync: (h: number) => core.fs.sync(h),
     lfs_close: (h: number) => core.fs.close(h),
@@ -297,7 +303,7 @@ function filesystemCalls(core: DeviceCore): Record<string, FirmwareCall> {
     },
     lfs_stat: (id: number, path: string) => {
       const r = core.fs.stat(id, path);
-      return typeof r === 'number' ? r : `${r[0] ? 1 : 0}\0${r[1]}`;
+      return typeof r === 'number' ? r : `${r[0] ? 1 : 0}\0${r[1]}\0${r[2] ? toHex(r[2]) : ''}`;
     },
     lfs_remove: (id: number, path: string) => core.fs.remove(id, path),
     lfs_rename: (id: number, from: string, to: string) => core.fs.rename(id, from, to),

@@ -300,6 +300,12 @@ interface OpenFile {
   erred: boolean;
   /** The entry was removed/replaced while open: syncs no longer reach the directory. */
   detached: boolean;
+  /**
+   * User attributes given at open (littlefs's `lfs_file_config.attrs`), by type3 (0x300 + type):
+   * read from the entry when the file is readable, committed with the file on every sync when it
+   * is writable; null without any.
+   */
+  attrs: Map<number, Uint8Array> | null;
 }
 
 /** Result of resolving a path's last component. */
@@ -364,7 +370,8 @@ export class LittleFs {
     this.dev = dev;
     this.bs = dev.blockSize;
     this.bc = dev.blockCount;
-    if (this.bs < 128 || this.bs % PROG_SIZE !== 0 || this.bs % READ_SIZE !== 0 || this.bc < 2) {
+    // littlefs asserts nothing here in MicroPython's build (LFS2_NO_ASSERT): 64-byte blocks mount
+    if (this.bs < 64 || this.bs % PROG_SIZE !== 0 || this.bs % READ_SIZE !== 0 || this.bc < 2) {
       throw new LfsError(LFS_ERRNO.EINVAL, `unsupported geometry ${this.bc} x ${this.bs}`);
     }
     const cacheSize = Math.min(this.bs, 4 * Math.max(READ_SIZE, PROG_SIZE));
@@ -985,7 +992,10 @@ export class LittleFs {
     const attr: Attr = c.kind === 'inline'
       ? { t: T_INLINESTRUCT, id: r.id, d: c.data.slice() }
       : { t: T_CTZSTRUCT, id: r.id, d: le32s(c.head, c.size) };
-    this.commit(r.m, [attr]);
+    const attrs = [attr];
+    // lfs_file_rawsync: the struct and the file's user attributes in one commit
+    if (f.attrs) for (const [t, d] of f.attrs) attrs.push({ t, id: r.id, d: d.slice() });
+    this.commit(r.m, attrs);
   }
 
   // ------------------------------------------------------------------------ paths
@@ -1064,12 +1074,15 @@ export class LittleFs {
    * Open a file (lfs_file_open). `read`/`write` choose the access (read-only when neither);
    * `create` makes a missing file (committed at once, empty), `exclusive` with it fails on an
    * existing one, `truncate` empties it, `append` writes at the end.
+   * `attrs` are user attributes by type (0–255, e.g. 0x74 `'t'`, MicroPython's mtime) with their
+   * bytes, as `lfs_file_opencfg` takes them: a readable file has them read from its entry (when
+   * stored), a writable one is marked dirty and commits them at every sync and at close.
    * @returns a file descriptor (positive integer)
    * @throws LfsError ENOENT (missing file without `create`, or missing parent), ENOTDIR, EISDIR
    *   (a directory, or '/'), EEXIST (`create`+`exclusive` on an existing file), ENAMETOOLONG,
    *   ENOSPC
    */
-  open(path: string, flags: { read?: boolean; write?: boolean; create?: boolean; truncate?: boolean; append?: boolean; exclusive?: boolean }): number {
+  open(path: string, flags: { read?: boolean; write?: boolean; create?: boolean; truncate?: boolean; append?: boolean; exclusive?: boolean }, attrs?: Map<number, Uint8Array>): number {
     const writable = !!flags.write;
     const readable = !!flags.read || !writable;
     const r = this.lookup(path);
@@ -1097,10 +1110,26 @@ export class LittleFs {
     } else {
       content = { kind: 'inline', data: r.entry.sd.slice() };
     }
+    let fileAttrs: Map<number, Uint8Array> | null = null;
+    if (attrs && attrs.size) {
+      fileAttrs = new Map();
+      for (const [type, d] of attrs) {
+        const t = 0x300 | (type & 0xff);
+        let v = d.slice();
+        // lfs_dir_get of each attribute into its buffer (the buffer's size; zero-filled past the stored bytes)
+        const stored = flags.read || !writable ? r.entry?.attrs?.get(t) : undefined;
+        if (stored) {
+          v = new Uint8Array(d.length);
+          v.set(stored.subarray(0, d.length));
+        }
+        fileAttrs.set(t, v);
+      }
+      if (writable) dirty = true;
+    }
     const fd = this.nextFd++;
     this.files.set(fd, {
       path: '/' + this.names(path).map((n) => utf8d.decode(n)).join('/'), readable, writable, append: !!flags.append,
-      pos: 0, content, w: null, dirty, erred: false, detached: false,
+      pos: 0, content, w: null, dirty, erred: false, detached: false, attrs: fileAttrs,
     });
     return fd;
   }
@@ -1160,6 +1189,29 @@ export class LittleFs {
     this.flush(f);
     f.pos = npos;
     return npos;
+  }
+
+  /**
+   * Replaces the bytes of a user attribute the file was opened with (MicroPython updates its
+   * mtime before every write); it reaches the device at the next sync.
+   * @throws LfsError EBADF; EINVAL for an attribute the file was not opened with
+   */
+  setFileAttr(fd: number, type: number, data: Uint8Array): void {
+    const f = this.handle(fd);
+    const t = 0x300 | (type & 0xff);
+    if (!f.attrs?.has(t)) throw new LfsError(LFS_ERRNO.EINVAL, `file not opened with attribute ${type}`);
+    f.attrs.set(t, data.slice());
+  }
+
+  /**
+   * A user attribute of a path as committed (lfs_getattr), or null when it has none.
+   * @throws LfsError ENOENT, ENOTDIR
+   */
+  getattr(path: string, type: number): Uint8Array | null {
+    const r = this.lookup(path);
+    if (r.root) return null;
+    if (!r.entry) throw new LfsError(LFS_ERRNO.ENOENT, `no such file or directory: ${path}`);
+    return r.entry.attrs?.get(0x300 | (type & 0xff))?.slice() ?? null;
   }
 
   /** Current file position in bytes. @throws LfsError EBADF */

@@ -19,18 +19,114 @@ def _check(r):
     return r
 
 
+_EPOCH_NS = 946684800 * 1000000000  # 1970 to 2000, the port's epoch (shared/timeutils)
+
+
 def _region(bdev):
     # the board's flash block device (flashbdev.FlashBdev): the emulator reads the flash itself
-    try:
-        return bdev.start_sec, bdev.blocks
-    except AttributeError:
-        raise OSError(22)  # EINVAL: only the flash block device is emulated
+    if type(bdev).__name__ == 'FlashBdev':
+        try:
+            return bdev.start_sec, bdev.blocks
+        except AttributeError:
+            pass
+    return None
+
+
+def _int(v):
+    # mp_obj_get_int
+    if v is None:
+        raise TypeError("can't convert NoneType to int")
+    return int(v)
+
+
+def _rw_ret(r):
+    # mp_vfs_blockdev_call_rw: None/True is success, False EIO, a positive int EINVAL
+    if r is None or r is True:
+        return 0
+    if r is False:
+        return -5
+    r = _int(r)
+    return -22 if r > 0 else r
+
+
+class _Dev:
+    # extmod/vfs_blockdev.c: a program's block device object, called by littlefs through the
+    # emulator (flash-fs.ts UserBlockDevice). An exception the device raises is kept and raised
+    # again by the VFS call that caused it, as the firmware's nlr jump out of littlefs does.
+    def __init__(self, bdev):
+        self.rb = bdev.readblocks
+        self.wb = getattr(bdev, 'writeblocks', None)
+        self.io = getattr(bdev, 'ioctl', None)
+        if self.io is None:  # the old protocol: sync() and count(), 512-byte blocks
+            self.sy = getattr(bdev, 'sync', None)
+            self.cnt = bdev.count
+        self.exc = None
+
+    def ioctl(self, cmd, arg):
+        if self.io is not None:
+            return self.io(cmd, arg)
+        if cmd == 3 and self.sy is not None:
+            self.sy()
+        elif cmd == 4:
+            return self.cnt()
+        return None
+
+    def call(self, op, block, off, arg):
+        try:
+            if op == 0:
+                buf = bytearray(arg)
+                r = _rw_ret(self.rb(block, buf, off))
+                return r if r else _hx(buf).decode()
+            if op == 1:
+                if self.wb is None:
+                    return -30  # EROFS: read-only device (or mounted readonly)
+                return _rw_ret(self.wb(block, bytearray(_uh(arg)), off))
+            if op == 2:
+                return _int(self.ioctl(6, block))
+            r = self.ioctl(3, 0)
+            return 0 if r is None else _int(r)
+        except BaseException as e:
+            self.exc = e
+            return -5
+
+    def check(self, r):
+        e = self.exc
+        if e is not None:
+            self.exc = None
+            raise e
+        return _check(r)
+
+
+class _NoDev:
+    # the board's own flash: errors are errnos only
+    exc = None
+
+    @staticmethod
+    def check(r):
+        return _check(r)
+
+
+_FLASH = _NoDev()
+
+
+def _geometry(dev):
+    # init_config: ioctl INIT (1), then block size (5) and count (4)
+    dev.ioctl(1, 1)
+    return _int(dev.ioctl(5, 0)), _int(dev.ioctl(4, 0))
+
+
+def _mtime():
+    # vfs_lfs.c lfs_get_mtime: ns since 1970, 8 bytes little-endian, as hex for the emulator
+    ns = __import__('_fw_time', None, None, (), -7).time_ns() + _EPOCH_NS
+    return _hx(ns.to_bytes(8, 'little')).decode()
 
 
 class FileIO(io.IOBase):
-    def __init__(self, h, text):
+    def __init__(self, h, text, dev=_FLASH, mtime=False):
         self._h = h
         self._text = text
+        self._dev = dev
+        self._mtime = mtime
 
     def __repr__(self):
         return '<io.%s>' % ('TextIOWrapper' if self._text else 'FileIO')
@@ -42,7 +138,7 @@ class FileIO(io.IOBase):
 
     def _raw(self, n):
         # at most _CHUNK bytes per call: the hex text crosses into the heap
-        r = _check(_hal.lfs_read(self._open(), min(n, _CHUNK)))
+        r = self._dev.check(_hal.lfs_read(self._open(), min(n, _CHUNK)))
         return _uh(r) if r else b''
 
     def read(self, n=-1):
@@ -95,26 +191,26 @@ class FileIO(io.IOBase):
         mv = memoryview(data)
         done = 0
         while done < len(mv):
-            n = _check(_hal.lfs_write(h, _hx(mv[done:done + _CHUNK]).decode()))
+            n = self._dev.check(_hal.lfs_write(h, _hx(mv[done:done + _CHUNK]).decode(), _mtime() if self._mtime else ''))
             done += n
             if n < _CHUNK:
                 break
         return done
 
     def seek(self, offset, whence=0):
-        return _check(_hal.lfs_seek(self._open(), offset, whence))
+        return self._dev.check(_hal.lfs_seek(self._open(), offset, whence))
 
     def tell(self):
         return self.seek(0, 1)
 
     def flush(self):
-        _check(_hal.lfs_sync(self._open()))
+        self._dev.check(_hal.lfs_sync(self._open()))
 
     def close(self):
         if self._h is not None:
             h = self._h
             self._h = None
-            _check(_hal.lfs_close(h))
+            self._dev.check(_hal.lfs_close(h))
 
     def ioctl(self, req, arg):
         if req == 4:  # MP_STREAM_CLOSE
@@ -133,24 +229,44 @@ class TextIOWrapper(FileIO):
 
 
 class VfsLfs2:
+    # extmod/vfs_lfsx.c: on the board's flash (flashbdev), or on a program's own block device
+    # (readblocks/writeblocks/ioctl with a byte offset, extmod/vfs_blockdev.c). readsize,
+    # progsize and lookahead are taken as the defaults (32) whatever is given.
     def __init__(self, bdev, readsize=32, progsize=32, lookahead=32, mtime=True):
-        start, count = _region(bdev)
-        self._m = _check(_hal.lfs_mount(start, count))
+        self._mt = bool(mtime)
         self._cwd = '/'
+        region = _region(bdev)
+        if region:
+            self._dev = _FLASH
+            self._m = _check(_hal.lfs_mount(region[0], region[1]))
+        else:
+            dev = _Dev(bdev)
+            bs, bc = _geometry(dev)
+            self._dev = dev
+            self._m = dev.check(_hal.lfs_mount_dev(bs, bc, dev.call))
 
     def __repr__(self):  # a C type without a print slot: py/obj.c mp_obj_print_helper prints <name>
         return '<VfsLfs2>'
 
     @staticmethod
     def mkfs(bdev, readsize=32, progsize=32, lookahead=32):
-        start, count = _region(bdev)
-        _check(_hal.lfs_mkfs(start, count))
+        region = _region(bdev)
+        if region:
+            _check(_hal.lfs_mkfs(region[0], region[1]))
+            return
+        dev = _Dev(bdev)
+        bs, bc = _geometry(dev)
+        dev.check(_hal.lfs_mkfs_dev(bs, bc, dev.call))
 
     def mount(self, readonly, mkfs):
-        pass
+        if readonly and self._dev is not _FLASH:
+            self._dev.wb = None  # the firmware drops writeblocks: writes give EROFS
 
     def umount(self):
         _hal.lfs_umount(self._m)
+
+    def _c(self, r):
+        return self._dev.check(r)
 
     def _path(self, p):
         if type(p) is bytes:
@@ -166,12 +282,12 @@ class VfsLfs2:
 
     def open(self, path, mode):
         text = 'b' not in mode
-        h = _check(_hal.lfs_open(self._m, self._path(path), mode))
-        return (TextIOWrapper if text else FileIO)(h, text)
+        h = self._c(_hal.lfs_open(self._m, self._path(path), mode, _mtime() if self._mt else ''))
+        return (TextIOWrapper if text else FileIO)(h, text, self._dev, self._mt)
 
     def ilistdir(self, path='.'):
         as_bytes = type(path) is bytes
-        r = _check(_hal.lfs_listdir(self._m, self._path(path)))
+        r = self._c(_hal.lfs_listdir(self._m, self._path(path)))
         out = []
         if r:
             f = r.split('\x00')
@@ -181,29 +297,33 @@ class VfsLfs2:
         return iter(out)
 
     def stat(self, path):
-        r = _check(_hal.lfs_stat(self._m, self._path(path))).split('\x00')
-        return (_S_IFDIR if r[0] == '1' else _S_IFREG, 0, 0, 0, 0, 0, int(r[1]), 0, 0, 0)
+        r = self._c(_hal.lfs_stat(self._m, self._path(path))).split('\x00')
+        t = 0
+        if r[2]:  # the mtime attribute: ns since 1970, in seconds since the port's epoch
+            t = (int.from_bytes(_uh(r[2]), 'little') - _EPOCH_NS) // 1000000000
+        return (_S_IFDIR if r[0] == '1' else _S_IFREG, 0, 0, 0, 0, 0, int(r[1]), t, t, t)
 
     def statvfs(self, path):
-        b = _check(_hal.lfs_statvfs(self._m)).split('\x00')
+        b = self._c(_hal.lfs_statvfs(self._m)).split('\x00')
         bs, n, free = int(b[0]), int(b[1]), int(b[2])
         return (bs, bs, n, free, free, 0, 0, 0, 0, 255)
 
     def remove(self, path):
-        _check(_hal.lfs_remove(self._m, self._path(path)))
+        self._c(_hal.lfs_remove(self._m, self._path(path)))
 
     rmdir = remove
 
     def rename(self, old, new):
-        _check(_hal.lfs_rename(self._m, self._path(old), self._path(new)))
+        self._c(_hal.lfs_rename(self._m, self._path(old), self._path(new)))
 
     def mkdir(self, path):
-        _check(_hal.lfs_mkdir(self._m, self._path(path)))
+        self._c(_hal.lfs_mkdir(self._m, self._path(path)))
 
     def chdir(self, path):
         p = self._path(path)
         if p != '/':
             r = _hal.lfs_stat(self._m, p)
+            self._dev.check(0)
             if type(r) is int or r[0] != '1':
                 raise OSError(2)
         self._cwd = p
@@ -222,14 +342,25 @@ class VfsFat:
         raise OSError(95)
 
 
+def _autodetect(bdev):
+    # extmod/vfs.c mp_vfs_autodetect: "littlefs" at offset 8 of block 0 or 1 (read through the
+    # extended interface; an exception, e.g. a readblocks without the offset, is ignored), else FAT
+    try:
+        dev = _Dev(bdev)
+        buf = bytearray(44)
+        for block in (0, 1):
+            dev.rb(block, buf, 8)
+            if buf[0:8] == b'littlefs':
+                return VfsLfs2(bdev)
+    except Exception:
+        pass
+    return VfsFat(bdev)
+
+
 def mount(*args, **kw):
-    # extmod/vfs.c mp_vfs_mount: a block device is probed (mp_vfs_autodetect: littlefs v2 has
-    # "littlefs" at offset 8 of block 0; otherwise the build tries FAT, which fails)
-    if args and not hasattr(args[0], 'mount') and hasattr(args[0], 'readblocks'):
-        bdev = args[0]
-        buf = bytearray(16)
-        bdev.readblocks(0, buf)
-        args = ((VfsLfs2 if buf[8:16] == b'littlefs' else VfsFat)(bdev),) + args[1:]
+    # extmod/vfs.c mp_vfs_mount: an object without a mount method is a block device to probe
+    if args and not hasattr(args[0], 'mount'):
+        args = (_autodetect(args[0]),) + args[1:]
     return _c.mount(*args, **kw)
 
 

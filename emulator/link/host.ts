@@ -555,7 +555,7 @@ export class BoardHost {
 
   private adcRaw = 0;
   /** Work deferred until the first prompt is up (hashing the factory firmware's MD5). */
-  private afterFirstPrompt: (() => Promise<void>) | null = null;
+  private afterFirstPrompt: (() => Promise<unknown>) | null = null;
   private flash: ArrayBufferLike | null = null;
 
   /**
@@ -710,16 +710,17 @@ export class BoardHost {
     let storeWrite = false;
     const powerOn = () => {
       if (gen !== this.generation) return;
-      let sealed: Promise<void> = Promise.resolve();
+      let sealed: Promise<unknown> = Promise.resolve();
       this.flashFromStore = true;
       if (!this.flash) {
         const made = this.factoryFlash();
         this.flash = made.storage;
         if (made.seal) {
           const seal = made.seal;
-          // the trailer is written here, not by the emulator: the file is told (store-sync)
-          if (this.opts.shared) this.afterFirstPrompt = () => seal().then(() => {
-            if (gen === this.generation && this.storeKind === 'open') worker.postMessage({ t: 'store-sync' });
+          // the trailer is written here, not by the emulator: the file is told which bytes
+          // (store-sync), so that the thread writes them and does not compare the whole flash
+          if (this.opts.shared) this.afterFirstPrompt = () => seal().then((written) => {
+            if (gen === this.generation && this.storeKind === 'open') worker.postMessage({ t: 'store-sync', ...written });
           });
           else sealed = seal();
         }
@@ -784,8 +785,11 @@ export class BoardHost {
     });
   }
 
-  /** The flash a board starts with: the saved contents, or the factory firmware (MD5 sealed by `seal`). */
-  private factoryFlash(): { storage: ArrayBufferLike; seal: (() => Promise<void>) | null } {
+  /**
+   * The flash a board starts with: the saved contents, or the factory firmware (MD5 sealed by
+   * `seal`, which resolves with the bytes it wrote).
+   */
+  private factoryFlash(): { storage: ArrayBufferLike; seal: (() => Promise<{ at: number; length: number }>) | null } {
     const size = FLASH_SIZES[this.opts.flashSize];
     const storage = SpiFlash.createStorage(size, this.opts.shared);
     const view = new Uint8Array(storage);
@@ -795,7 +799,14 @@ export class BoardHost {
     }
     const fw = buildFirmware(firmwareBuild(this.opts.flashSize, this.opts.release).id);
     view.set(fw.bytes);
-    return { storage, seal: () => import('../rom/md5.ts').then(({ md5 }) => sealFirmware(view, fw.length, md5)) };
+    return {
+      storage,
+      seal: () => import('../rom/md5.ts').then(({ md5 }) => {
+        sealFirmware(view, fw.length, md5);
+        // the trailer: an MD5 digest (16 bytes) right after the image
+        return { at: fw.length, length: 16 };
+      }),
+    };
   }
 
   /**

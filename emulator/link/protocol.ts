@@ -41,8 +41,11 @@ export type HostMessage =
    * differs from the file (a new board, a migration, a factory reset): it is written first.
    */
   | { t: 'store-open'; name: string; size: number; read: boolean }
-  /** The host changed the flash itself (the factory firmware's MD5 trailer): write what differs. */
-  | { t: 'store-sync' }
+  /**
+   * The host changed bytes [at, at + length) of the shared flash itself (the factory firmware's
+   * MD5 trailer): write them to the file.
+   */
+  | { t: 'store-sync'; at: number; length: number }
   /**
    * Sent before `init` when the board's power-on waits for something: compile the interpreter
    * now (of `release`, the one the host expects the flash to hold; default builds.ts `DEFAULT_RELEASE`).

@@ -67,7 +67,14 @@ export function serveDevice(port: DevicePort, env: DeviceEnvironment): void {
         storeOpening = openStore(msg);
         break;
       case 'store-sync':
-        if (store && device) syncStore(store, device.board.flash.bytes);
+        // the bytes the host wrote, as one write in order with the chip's: comparing the whole
+        // file instead held this thread at the first prompt for up to a second, and what was
+        // typed meanwhile arrived at once (a Ctrl-C behind a Run's paste then sat in UART0's
+        // buffer as the code started, and never interrupted it)
+        if (store && device) {
+          store.mark(msg.at, msg.length);
+          store.commit();
+        }
         break;
       case 'warm':
         if (!early) {

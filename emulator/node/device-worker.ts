@@ -1,13 +1,18 @@
 /**
  * Node worker-thread entry of the emulator (tests, the command-line board): the same device as
- * in the browser, with the wasm and the firmware sources read from disk.
+ * in the browser, with the wasm and the firmware sources read from disk. Given a directory
+ * (`workerData.flashFiles`, spawn.ts), it keeps the flash in a file there as the page keeps it in
+ * the Origin Private File System (fs-sync-file.ts).
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { parentPort } from 'node:worker_threads';
+import { basename, join } from 'node:path';
+import { parentPort, workerData } from 'node:worker_threads';
 import type { HostMessage } from '../link/protocol.ts';
 import { serveDevice } from '../link/worker-main.ts';
 import { memorySyncRelay } from './memory-relay.ts';
+import { fsSyncFile } from './fs-sync-file.ts';
+import type { NodeFlashFiles } from './spawn.ts';
 import { RELEASES, type ReleaseId } from '../firmware/builds.ts';
 
 const require = createRequire(import.meta.url);
@@ -18,6 +23,8 @@ const firmware: Record<string, string> = {};
 for (const name of readdirSync(pyDir)) {
   if (name.endsWith('.py')) firmware[name] = readFileSync(new URL(name, pyDir), 'utf8');
 }
+
+const files = (workerData as { flashFiles?: NodeFlashFiles } | null)?.flashFiles ?? null;
 
 const port = parentPort;
 if (!port) throw new Error('device-worker must run in a worker thread');
@@ -30,5 +37,8 @@ serveDevice(
     wasm: (release) => ({ url: wasmPath(release), load: async () => new Uint8Array(readFileSync(wasmPath(release))) }),
     firmware,
     openRelay: (endpoint) => (endpoint.kind === 'memory' ? memorySyncRelay(endpoint.buffer) : null),
+    ...(files
+      ? { openFlashFile: async (name: string) => fsSyncFile(join(files.dir, basename(name)), files.counters ? new Int32Array(files.counters) : undefined) }
+      : {}),
   },
 );

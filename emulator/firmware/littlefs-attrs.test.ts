@@ -11,7 +11,11 @@ import { LittleFs, type LfsBlockDevice } from './littlefs.ts';
 /** RAM device: erase sets 0xFF, prog overwrites (a RAM disk, not NOR). */
 class RamDevice implements LfsBlockDevice {
   readonly data: Uint8Array;
-  constructor(readonly blockSize: number, readonly blockCount: number) {
+  readonly blockSize: number;
+  readonly blockCount: number;
+  constructor(blockSize: number, blockCount: number) {
+    this.blockSize = blockSize;
+    this.blockCount = blockCount;
     this.data = new Uint8Array(blockSize * blockCount).fill(0xff);
   }
   read(block: number, offset: number, length: number): Uint8Array {

@@ -230,9 +230,15 @@ describe('btree', () => {
     expect(o[3]).toBe("(0, None, 2048, b'b1\\x05\\x00\\x03\\x00\\x00\\x00\\x00\\x04\\x00\\x00')\n");
   });
 
-  it('is not in the 512K build', async () => {
+  it('is in the 1M build with espnow, mip and the rest; the 512K build has websocket, _webrepl and port_diag only', async () => {
+    board = await TestBoard.boot({ sleepMode: 'instant', flashSize: '1M' });
+    expect((await board.session(['import btree, espnow, _espnow, mip, websocket, _webrepl; btree.DESC']))[0]).toBe('2\n');
+    board.dispose();
     board = await TestBoard.boot({ sleepMode: 'instant', flashSize: '512K' });
-    const o = await board.session(['import btree']);
+    const o = await board.session(['import btree', 'import espnow', 'import mip', 'import websocket, _webrepl; websocket.websocket']);
     expect(o[0]).toContain("ImportError: no module named 'btree'");
+    expect(o[1]).toContain("ImportError: no module named 'espnow'");
+    expect(o[2]).toContain("ImportError: no module named 'mip'");
+    expect(o[3]).toBe("<class 'websocket'>\n");
   });
 });

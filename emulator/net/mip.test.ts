@@ -52,8 +52,8 @@ const CONNECT = "import network, time\nsta = network.WLAN(network.WLAN.IF_STA); 
 const RPARTITION = 'Traceback (most recent call last):\n  File "<stdin>", line 1, in <module>\n  File "mip/__init__.py", line 1, in install\n  File "mip/__init__.py", line 1, in _install_package\n  File "mip/__init__.py", line 1, in _install_json\nAttributeError: \'str\' object has no attribute \'rpartition\'\n';
 
 describe('mip at the REPL', () => {
-  it('installs from the index: copies the files, then stops at str.rpartition as the esp8266 build does', async () => {
-    board = await TestBoard.boot({ sleepMode: 'instant' });
+  it.each(['1.27.0', '1.28.0'] as const)('installs from the index: copies the files, then stops at str.rpartition as the esp8266 build does (%s)', async (release) => {
+    board = await TestBoard.boot({ sleepMode: 'instant', release });
     expect((await board.exec(CONNECT, 20000)).err).toBe('');
     const o = await board.session(
       [

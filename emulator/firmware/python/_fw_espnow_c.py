@@ -11,11 +11,14 @@
 # sync False when the peer did not acknowledge; set_pmk(key), add_peer(mac[, lmk[, channel]]),
 # del_peer(mac) (which never fails). Checks as modespnow.c: not started: OSError 869
 # (ESP_ERR_ESPNOW_NOT_INIT, for recvinto and send); a MAC not 6 bytes, a key not 16: ValueError
-# 'invalid buffer length'; no buffer: TypeError; keyword arguments: TypeError; the SDK's refusals
+# 'invalid buffer length'; no buffer: TypeError; keyword arguments: TypeError; recvinto without a
+# list of two: ValueError('ESPNow.recvinto(): Invalid argument') (v1.28.0: a bare TypeError for a
+# non-list, ValueError for a short one, mp_obj_list_ensure); the SDK's refusals
 # (no interface active, more than 250 bytes, too many peers, not started): OSError -1 [UNV].
 # There is no get_peer(s), peers_table, irq, stats or mod_peer on the ESP8266. Polling (the stream
 # protocol's MP_STREAM_POLL) reports readable while a message waits.
 import io as _io
+import sys as _sys
 import _esp_hal as _hal
 import _fw_args as _a
 import _fw_machine as _m
@@ -28,6 +31,8 @@ MAX_TOTAL_PEER_NUM = 20
 MAX_ENCRYPT_PEER_NUM = 6
 
 _NOT_INIT = 0x300 + 100 + 1  # ESP_ERR_ESPNOW_NOT_INIT
+# v1.28.0 checks recvinto's list with mp_obj_list_ensure: a bare TypeError / ValueError
+_LIST_ENSURE = tuple(_sys.implementation.version[:2]) >= (1, 28)
 _timeout = [5 * 60 * 1000]
 _caps = []  # bytearrays recvinto shrank, and their full size (a bytearray's len + free in C)
 
@@ -93,6 +98,8 @@ class ESPNowBase(_io.IOBase):  # a stream type (its ioctl) so that select.poll()
         data = args[0]
         timeout = _timeout[0] if len(args) < 2 or args[1] is None else _a._int(args[1])
         if type(data) is not list or len(data) < 2:
+            if _LIST_ENSURE:
+                raise ValueError() if type(data) is list else TypeError()
             raise ValueError('ESPNow.recvinto(): Invalid argument')
         msg = data[1]
         peer = _wbuf(data[0], ADDR_LEN)

@@ -94,7 +94,7 @@ _HIDDEN += ('_fw_network', '_fw_socket', '_fw_ntptime', '_fw_requests', '_fw_ure
             '_fw_cryptolib')
 # the rest of the 4 MB build's modules (emulator/firmware/fidelity/v1.27-surface.md §20): import name
 # -> our module. C modules (btree, _espnow, websocket, _webrepl) are not in sys.modules; websocket is
-# extensible (uwebsocket, and a file of its name comes first); the frozen ones (espnow, mip,
+# extensible (uwebsocket is always it; a file websocket.py comes first); the frozen ones (espnow, mip,
 # port_diag) go in sys.modules, and a file of their name in the current directory comes first
 _MORE = {'websocket': '_fw_websocket', 'uwebsocket': '_fw_websocket', '_webrepl': '_fw_webrepl_c',
          'port_diag': '_fw_port_diag'}
@@ -188,7 +188,8 @@ def _import_more(name, globals, locals, fromlist):
     frozen = name in _MORE_FROZEN
     if frozen and name in sys.modules:
         return sys.modules[name]
-    if (frozen and _before_frozen(name)) or (name in ('websocket', 'uwebsocket') and _on_fs(name)):
+    # an extensible module's file comes first; its u-alias is resolved before the filesystem (§3.3)
+    if (frozen and _before_frozen(name)) or (name == 'websocket' and _on_fs(name)):
         return _fs_import(name, globals, locals, fromlist)
     m = _lazy(_MORE[name])
     public = 'websocket' if name == 'uwebsocket' else name

@@ -175,8 +175,9 @@ describe('btree', () => {
     expect(r.out.replace(/\r\n/g, '\n')).toBe('read 24\nOSError(1000,)\nread 24\nioctl 2\nOSError(1001,)\nread 24\nioctl 2\nTrue\n');
   });
 
-  it('keeps a database in a littlefs file: it outlives a soft reset and has the Berkeley DB layout', async () => {
-    board = await TestBoard.boot({ sleepMode: 'instant' });
+  // v1.27.0's board holds programs to the ESP8266's heap: the database's cache and the lists fit
+  it.each(['1.27.0', '1.28.0'] as const)('keeps a database in a littlefs file: it outlives a soft reset and has the Berkeley DB layout (%s)', async (release) => {
+    board = await TestBoard.boot({ sleepMode: 'instant', release });
     await board.exec(
       [
         'import btree',

@@ -16,6 +16,7 @@ import { findInterruptLayout, widenReadlinePrintable, type InterruptLayout } fro
 import { patchMemory } from './wasm-patch.ts';
 import { HEAP_GLOBALS, patchHeapBudget } from './wasm-heap-patch.ts';
 import { patchSurface } from './wasm-surface-patch.ts';
+import { patchRegexStack } from './wasm-stack-patch.ts';
 import { phaseClock, recordPhase } from './startup-phases.ts';
 
 /** The compiled interpreter, ready to instantiate many times. */
@@ -66,6 +67,11 @@ export async function prepareWasm(original: Uint8Array, url: string, shared: boo
     surface = true;
   } catch {
     bytes = original; // unknown build: the extra names stay (documented difference)
+  }
+  try {
+    bytes = patchRegexStack(bytes); // re's recursion hits the C stack limit (RuntimeError)
+  } catch {
+    // unknown build: a too deep regular expression overflows the host's stack
   }
   const widened = widenReadlinePrintable(bytes);
   let budgeted: Uint8Array | null = null;

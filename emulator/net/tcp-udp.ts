@@ -161,15 +161,20 @@ export class Sockets {
 
   /** socket.socket(): a new id, or -errno. */
   socket(af: number, type: number): number {
-    if (type !== 1 && type !== 2) return -E.EINVAL;
-    if (af !== 2 && af !== 10) return -E.EINVAL; // lwIP creates the pcb for either family
-    const udp = type === 2;
+    // extmod/modlwip.c lwip_socket_make_new: the domain is not checked; stream, datagram and
+    // raw (MICROPY_PY_LWIP_SOCK_RAW on the esp8266) sockets, anything else EINVAL. A raw socket
+    // is kept as a datagram one: the virtual network carries no raw IP packets to it.
+    void af;
+    if (type !== 1 && type !== 2 && type !== 3) return -E.EINVAL;
+    const udp = type !== 1;
     if (udp) {
       let n = 0;
       for (const s of this.socks.values()) if (s.udp) n++;
       if (n >= MAX_UDP_PCBS) return -E.ENOMEM;
     } else if (this.tcpPcbs() >= MAX_TCP_PCBS) return -E.ENOMEM;
-    return this.newSock(udp).id;
+    const sock = this.newSock(udp);
+    if (type === 3) sock.state = S_NEW; // modlwip sets STATE_ACTIVE_UDP for SOCK_DGRAM only
+    return sock.id;
   }
 
   /** close(): the socket goes; a connection gets a FIN, or a RST if unread data was left. */

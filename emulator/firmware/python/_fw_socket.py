@@ -5,6 +5,7 @@
 import io as _io
 import _esp_hal as _hal
 import _fw_machine as _m
+import _fw_args as _a
 from json import loads as _loads
 from binascii import hexlify as _hexlify, unhexlify as _unhexlify
 
@@ -69,14 +70,22 @@ def _buf(b):
 
 class socket(_io.IOBase):
     # a stream object, so select.poll() can ask it (modlwip.c lwip_socket_ioctl MP_STREAM_POLL)
-    def __init__(self, af=AF_INET, type=SOCK_STREAM, proto=0, fileno=None):
+    def __init__(self, *args, **kw):
+        # modlwip.c lwip_socket_make_new: at most four positional arguments, no keywords; the
+        # domain and type are ints (TypeError otherwise), a raw socket reads its protocol too;
+        # a type other than stream, datagram or raw is OSError EINVAL
         self._id = 0
-        r = _hal.net_socket(_m._int(af), _m._int(type))
+        _a._check_num(len(args), 0, 4, kw)
+        af = _m._int(args[0]) if args else AF_INET
+        kind = _m._int(args[1]) if len(args) > 1 else SOCK_STREAM
+        if kind == SOCK_RAW and len(args) > 2:
+            _m._int(args[2])
+        r = _hal.net_socket(af, kind)
         if r < 0:
             raise OSError(-r)
         self._id = r
         self._t = -1
-        self._udp = type == SOCK_DGRAM
+        self._udp = kind != SOCK_STREAM
 
     def __repr__(self):
         st, inc, off = (int(x) for x in _hal.net_describe(self._id).split(','))

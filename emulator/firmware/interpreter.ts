@@ -17,6 +17,7 @@ import { patchMemory } from './wasm-patch.ts';
 import { HEAP_GLOBALS, patchHeapBudget } from './wasm-heap-patch.ts';
 import { patchSurface } from './wasm-surface-patch.ts';
 import { patchRegexStack } from './wasm-stack-patch.ts';
+import { patchImaginary } from './wasm-complex-patch.ts';
 import { phaseClock, recordPhase } from './startup-phases.ts';
 
 /** The compiled interpreter, ready to instantiate many times. */
@@ -72,6 +73,11 @@ export async function prepareWasm(original: Uint8Array, url: string, shared: boo
     bytes = patchRegexStack(bytes); // re's recursion hits the C stack limit (RuntimeError)
   } catch {
     // unknown build: a too deep regular expression overflows the host's stack
+  }
+  try {
+    bytes = patchImaginary(bytes); // 1j: SyntaxError: complex values not supported
+  } catch {
+    // unknown build: imaginary literals make complex numbers (the first-use note says so)
   }
   const widened = widenReadlinePrintable(bytes);
   let budgeted: Uint8Array | null = null;

@@ -104,7 +104,7 @@ export default defineConfig({
     worker: { format: 'es' },
     optimizeDeps: {
       include: ['@xterm/xterm'],
-      exclude: ['@micropython/micropython-webassembly-pyscript'],
+      exclude: ['@micropython/micropython-webassembly-pyscript', '@micropython/micropython-webassembly-pyscript-1.28'],
     },
     build: { assetsInlineLimit: 0 },
   },

@@ -1,7 +1,9 @@
 import { expect, type Page } from '@playwright/test';
+import { bannerLine, GENERIC_4M } from '../emulator/firmware/builds.ts';
 
 export const FIRST_LESSON = '/en/lessons/first-steps/';
-export const BANNER = 'MicroPython v1.27.0 on 2025-12-09; ESP module with ESP8266';
+/** The default build's banner line (the current release; emulator/firmware/builds.ts). */
+export const BANNER = bannerLine(GENERIC_4M);
 
 /** The text xterm shows (visible rows), with trailing spaces trimmed. */
 export async function terminalText(page: Page): Promise<string> {

@@ -14,6 +14,7 @@ import { unzipSync } from 'fflate';
 import { expect, test, type Page } from '@playwright/test';
 import type { ChildProcess } from 'node:child_process';
 import { BANNER, lastLine, startWorkshopServer, terminalText, typeLine, waitForTerminal } from './helpers';
+import { firmwareBuild } from '../emulator/firmware/builds.ts';
 
 const REPO = path.resolve(import.meta.dirname, '..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -154,7 +155,7 @@ test('compatibility mode: the Flash panel writes the firmware in download mode, 
   await page.keyboard.down('Space');
   await page.getByRole('button', { name: 'Reset', exact: true }).click();
   await expect(page.getByTestId('flash-hint')).toContainText('The board is in download mode', { timeout: 15_000 });
-  await page.getByRole('radio', { name: /ESP8266_GENERIC-20251209-v1\.27\.0\.bin/ }).check();
+  await page.getByRole('radio', { name: firmwareBuild('4M').file }).check();
   await page.getByRole('button', { name: 'Write firmware' }).click();
   await expect(page.getByTestId('flash-result')).toContainText('and verified it (MD5)', { timeout: 60_000 });
   await expect(page.getByTestId('flash-log')).toContainText('Hash of data verified.');

@@ -4,7 +4,7 @@
  * deadlock caused, recovered by a hard reset and prevented with try/finally.
  */
 import { expect, test, type Page } from '@playwright/test';
-import { lastLine, openLessonAndBoot, waitForTerminal } from './helpers';
+import { BANNER, lastLine, openLessonAndBoot, waitForTerminal } from './helpers';
 
 /** Presses the Run button of the lesson's code block that contains `text`. */
 async function run(page: Page, text: string): Promise<void> {
@@ -66,7 +66,7 @@ test('wifi and sockets: LmacRxBlk, a hard reset, then try/finally (exercise)', a
   await run(page, "raise ValueError('something went wrong')"); // the first such block: no finally
   await waitForTerminal(page, (t) => t.includes('LmacRxBlk:1'), 'the deadlock', 20_000);
   await page.getByRole('button', { name: 'Reset', exact: true }).click();
-  await waitForTerminal(page, (t) => lastLine(t) === '>>>' && t.lastIndexOf('MicroPython v1.27.0') > t.lastIndexOf('LmacRxBlk:1'), 'rebooted');
+  await waitForTerminal(page, (t) => lastLine(t) === '>>>' && t.lastIndexOf(BANNER) > t.lastIndexOf('LmacRxBlk:1'), 'rebooted');
   // the board rejoins the saved network by itself; wait for it before the fixed version
   await page.locator('.xterm').click();
   await page.keyboard.type("import network, time\rwhile not network.WLAN(network.WLAN.IF_STA).isconnected(): time.sleep(0.2)\r\r");

@@ -222,8 +222,11 @@ export class BoardHost {
    * Powers the board of `size` on with its flash as kept: the flash file's contents (with
    * {@link BoardHostOptions.store}), else `fallback`'s (IndexedDB; a function is called only
    * when the file does not decide), else a new board.
+   * @param expected the release the kept flash most likely holds (its interpreter is compiled
+   *   while the flash loads; the emulator thread still decides from the flash itself)
    */
-  powerOnStored(size: FlashSize, fallback: SavedFlash | null): void {
+  powerOnStored(size: FlashSize, fallback: SavedFlash | null, expected: ReleaseId | null = null): void {
+    this.releaseHint = expected;
     this.opts.flashSize = size;
     this.opts.flashContents = undefined as unknown as Uint8Array;
     this.flash = null;
@@ -305,11 +308,13 @@ export class BoardHost {
    * Powers the board on.
    * @param savedFlash the flash as it was saved, still loading (null or a wrong size: a new board);
    *   with {@link BoardHostOptions.store}, a function is called only if the flash file is new
+   * @param expected the release the saved flash most likely holds (see {@link powerOnStored})
    */
-  start(savedFlash?: SavedFlash): void {
+  start(savedFlash?: SavedFlash, expected: ReleaseId | null = null): void {
     if (this.worker) return;
     this.stopped = false;
     if (savedFlash) this.pendingFlash = savedFlash;
+    if (expected) this.releaseHint = expected;
     this.spawn('power');
   }
 
@@ -816,8 +821,11 @@ export class BoardHost {
    */
   private expectedRelease(): ReleaseId {
     const bytes = this.flash ? new Uint8Array(this.flash) : this.opts.flashContents;
-    return (bytes && readIdentity(flashReader(bytes))?.release) || this.opts.release;
+    return (bytes && readIdentity(flashReader(bytes))?.release) || this.releaseHint || this.opts.release;
   }
+
+  /** What {@link powerOnStored} was told the stored flash most likely holds (the page remembers the release it last ran). */
+  private releaseHint: ReleaseId | null = null;
 
   private respawn(cause: StartCause, why?: string): void {
     this.clearWatchdog();

@@ -6,7 +6,7 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { BoardHost } from '../../emulator/link/host.ts';
-import { FIRMWARE_BUILDS } from '../../emulator/firmware/builds.ts';
+import { DEFAULT_RELEASE, FIRMWARE_BUILDS, firmwareBuild, RELEASE_IDS, RELEASES, type ReleaseId } from '../../emulator/firmware/builds.ts';
 import { onSerial } from '../lib/board';
 import { setPortHolder } from '../lib/port-holder';
 import type { FlashResult, FlashStage } from '../lib/flasher';
@@ -16,6 +16,15 @@ const BAUDS = [115200, 460800];
 const BOOT_LESSON = '/en/lessons/wiring-and-boot-modes/';
 /** localStorage key of the "Real flashing speed" option ('1' on; off when absent). */
 const REALISTIC_KEY = 'esp8266-lab:flash-realistic';
+
+/**
+ * What a learner meets in each release, in a sentence (the full notes:
+ * emulator/firmware/fidelity/v1.28-changes.md and v1.27-surface.md).
+ */
+const RELEASE_NOTE: Record<ReleaseId, string> = {
+  '1.28.0': 'The current release, what micropython.org offers today. Since v1.27.0: a line ending in \\n alone runs at the prompt, b\'\'.hex() is \'\', f\'{{\' works and f-strings nest, os.urandom(-1) raises ValueError.',
+  '1.27.0': 'The release before, from 2025-12-09. A board runs the release whose image it holds: write this one to go back to it.',
+};
 
 function storedRealistic(): boolean {
   try {
@@ -75,6 +84,7 @@ function useDownloadMode(): boolean {
 }
 
 export function FlashPanel({ board }: { board: BoardHost }) {
+  const [release, setRelease] = useState<ReleaseId>(DEFAULT_RELEASE);
   const [source, setSource] = useState<string>((FIRMWARE_BUILDS.find((b) => b.flash === board.flashSize) ?? FIRMWARE_BUILDS[0]).file);
   const [file, setFile] = useState<File | null>(null);
   const [erase, setErase] = useState(false);
@@ -174,9 +184,32 @@ export function FlashPanel({ board }: { board: BoardHost }) {
               </>
             )}
       </p>
+      <div class="flash-options">
+        <label>
+          <span>MicroPython release</span>
+          <select
+            value={release}
+            disabled={busy}
+            aria-describedby="flash-release-note"
+            data-testid="flash-release"
+            onChange={(e) => {
+              const next = (e.currentTarget as HTMLSelectElement).value as ReleaseId;
+              setRelease(next);
+              // the same flash size in the other release
+              const chosen = FIRMWARE_BUILDS.find((b) => b.file === source);
+              if (chosen) setSource(firmwareBuild(chosen.flash, next).file);
+            }}
+          >
+            {RELEASE_IDS.map((r) => <option value={r}>{`${RELEASES[r].tag} (${RELEASES[r].date})${r === DEFAULT_RELEASE ? ', current' : ''}`}</option>)}
+          </select>
+        </label>
+      </div>
+      <p class="flash-note" id="flash-release-note">
+        {RELEASE_NOTE[release]} <a href="/firmware/">All firmware files</a>
+      </p>
       <fieldset class="flash-images" disabled={busy}>
         <legend>Image (written at 0x0)</legend>
-        {FIRMWARE_BUILDS.map((b) => (
+        {FIRMWARE_BUILDS.filter((b) => b.release === release).map((b) => (
           <div class="flash-image" key={b.file}>
             <label>
               <input type="radio" name="flash-image" value={b.file} checked={source === b.file} onChange={() => setSource(b.file)} />

@@ -22,11 +22,24 @@ import type { BoardView } from '../../emulator/board/esp07.ts';
 import { BoardHost, type FlashSize, type WorkerLike } from '../../emulator/link/host.ts';
 import { clearFlash, loadFlash, saveFlash, type LoadResult } from './flash-store.ts';
 import { httpRelayLink, probeRelay } from '../../emulator/link/relay.ts';
+import { isReleaseId, type ReleaseId } from '../../emulator/firmware/builds.ts';
 
 /** Serial output kept for views that mount after the board started (bytes). */
 const BACKLOG_LIMIT = 64 * 1024;
 /** localStorage key of the board option "flash size". */
 const SIZE_KEY = 'esp8266-lab:flash-size';
+/** localStorage key prefix of the release the board of a flash size last ran (so only its wasm is loaded at start). */
+const RELEASE_KEY = 'esp8266-lab:release-';
+
+/** The release the saved board of `size` last ran, or null. */
+function lastRelease(size: FlashSize): ReleaseId | null {
+  try {
+    const v = localStorage.getItem(RELEASE_KEY + size);
+    return v && isReleaseId(v) ? v : null;
+  } catch {
+    return null; // storage blocked
+  }
+}
 /** How long after the last flash write the flash is saved, in ms. */
 const SAVE_DELAY_MS = 400;
 
@@ -237,7 +250,7 @@ function savedFlash(size: FlashSize): Promise<Uint8Array | null> {
 function powerOnHere(b: BoardHost): void {
   setOwnership('here');
   const size = b.flashSize;
-  b.powerOnStored(size, () => savedFlash(size));
+  b.powerOnStored(size, () => savedFlash(size), lastRelease(size));
   markStarted();
 }
 
@@ -290,6 +303,14 @@ export function getBoard(): BoardHost {
       backlogBytes += data.length;
       while (backlogBytes > BACKLOG_LIMIT && backlog.length > 1) backlogBytes -= backlog.shift()?.data.length ?? 0;
     });
+    // the release the board runs, for the next visit's start (lastRelease)
+    b.on('ready', () => {
+      try {
+        if (b.release) localStorage.setItem(RELEASE_KEY + b.flashSize, b.release);
+      } catch {
+        // not remembered
+      }
+    });
     // each boot's phases on the page's timeline, as measures `lab:boot:<phase>` (npm run bench)
     b.on('timing', (t) => {
       for (const p of t.phases) {
@@ -330,7 +351,7 @@ export function getBoard(): BoardHost {
         waitForLock(size);
         return;
       }
-      b.start(() => savedFlash(size));
+      b.start(() => savedFlash(size), lastRelease(size));
       markStarted();
     });
   }
@@ -379,7 +400,7 @@ export async function changeFlashSize(size: FlashSize): Promise<void> {
   } catch {
     // not remembered across visits
   }
-  b.powerOnStored(size, () => savedFlash(size));
+  b.powerOnStored(size, () => savedFlash(size), lastRelease(size));
 }
 
 /**

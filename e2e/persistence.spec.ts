@@ -15,9 +15,7 @@ async function prompt(page: Page): Promise<string> {
   return waitForTerminal(page, (t) => lastLine(t) === '>>>', 'prompt');
 }
 
-// fixme: the flash file is switched off (src/lib/board.worker.ts FLASH_FILE_ON) until Ctrl-C of a
-// tight loop works with it open
-test.fixme('a reload right after f.close() returns keeps the file', async ({ page }) => {
+test('a reload right after f.close() returns keeps the file', async ({ page }) => {
   await openLessonAndBoot(page, LESSON);
   await prompt(page);
   await typeLine(page, "f=open('main.py','w'); f.write('print(\"kept-at-once\")'); f.close()");
@@ -36,7 +34,7 @@ test.fixme('a reload right after f.close() returns keeps the file', async ({ pag
   await waitForTerminal(page, (t) => /md5: [0-9a-f]{32}\nTrue\n>>>$/.test(t), 'check_fw() passes after the reload');
 });
 
-test.fixme('closing the page in the middle of a loop of writes: the filesystem mounts and holds every file closed', async ({ context }) => {
+test('closing the page in the middle of a loop of writes: the filesystem mounts and holds every file closed', async ({ context }) => {
   const page = await context.newPage();
   await openLessonAndBoot(page, LESSON);
   await prompt(page);
@@ -121,9 +119,7 @@ test('two tabs: the second says the board is open elsewhere, cannot change it, t
 
   // the tab that lost the board gets it back by itself when the other one closes
   const banners = (await terminalText(first)).split(BANNER).length;
-  // the page keeps the flash in IndexedDB while the flash file is off (FLASH_FILE_ON): it saves
-  // 400 ms after the last write, so the tab closes after that
-  await second.waitForTimeout(1000);
+  // the flash file has the write already: the tab closes at once
   await second.close();
   await expect(lost).toHaveCount(0, { timeout: 15_000 });
   await waitForTerminal(first, (t) => t.split(BANNER).length > banners && lastLine(t) === '>>>', 'the first tab boots again', 15_000);
@@ -138,7 +134,7 @@ test('two tabs: the second says the board is open elsewhere, cannot change it, t
   await expect(first.getByTestId('board-elsewhere')).toHaveAttribute('data-state', 'lost');
 });
 
-test.fixme('a board saved in IndexedDB before flash files moves into the file on first use; a damaged record is reported', async ({ page }) => {
+test('a board saved in IndexedDB before flash files moves into the file on first use; a damaged record is reported', async ({ page }) => {
   await openLessonAndBoot(page, LESSON);
   await prompt(page);
   await typeLine(page, "f=open('old.txt','w'); f.write('from-indexeddb'); f.close()");

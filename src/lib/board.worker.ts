@@ -37,8 +37,6 @@ function openRelay(endpoint: RelayEndpoint): SyncRelay | null {
   return xhrSyncRelay(RelayXhr, url.href);
 }
 
-/** Whether the emulator thread keeps the flash in an OPFS file (see the note where it is passed). */
-const FLASH_FILE_ON = false;
 /** How long opening the flash file waits for another thread (a tab's board stopping) to let go of it, in ms. */
 const FILE_WAIT_MS = 8000;
 
@@ -102,10 +100,6 @@ serveDevice(
     firmware,
     lockDown,
     openRelay,
-    // The flash file (OPFS) is switched off for now: with it open, Ctrl-C of a loop that never
-    // calls the firmware (`while True: n += 1`) interrupts the code but its traceback and the
-    // next prompt never reach the terminal (e2e newcomer, lab-layout, lan-mode --https). Until
-    // that is found, the page keeps the flash in IndexedDB as before (flash-store.ts).
-    ...(FLASH_FILE_ON ? { openFlashFile } : {}),
+    openFlashFile,
   },
 );

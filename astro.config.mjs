@@ -5,6 +5,7 @@ import { defineConfig } from 'astro/config';
 import csp, { CSP_HEADER } from './src/integrations/csp.mjs';
 import pagefind from './src/integrations/pagefind.mjs';
 import pwa from './src/integrations/pwa.mjs';
+import preparedWasm from './src/integrations/prepared-wasm.mjs';
 
 /**
  * Cross-origin isolation for every page, worker and wasm file: the emulator shares memory
@@ -101,7 +102,9 @@ export default defineConfig({
     shikiConfig: { theme: 'github-light', transformers: [runnableBlocks, readableTokens('#ffffff')] },
   },
   vite: {
-    worker: { format: 'es' },
+    // the interpreter's wasm patched at build time (`?esp-patched` imports), for pages and the worker
+    plugins: [preparedWasm()],
+    worker: { format: 'es', plugins: () => [preparedWasm()] },
     optimizeDeps: {
       include: ['@xterm/xterm'],
       exclude: ['@micropython/micropython-webassembly-pyscript', '@micropython/micropython-webassembly-pyscript-1.28'],

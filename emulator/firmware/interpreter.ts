@@ -12,12 +12,9 @@
  */
 import type { loadMicroPython } from '@micropython/micropython-webassembly-pyscript';
 import type { ReleaseId } from './builds.ts';
-import { findInterruptLayout, widenReadlinePrintable, type InterruptLayout } from './wasm-inspect.ts';
-import { patchMemory } from './wasm-patch.ts';
-import { HEAP_GLOBALS, patchHeapBudget } from './wasm-heap-patch.ts';
-import { patchSurface } from './wasm-surface-patch.ts';
-import { patchRegexStack } from './wasm-stack-patch.ts';
-import { patchImaginary } from './wasm-complex-patch.ts';
+import type { InterruptLayout } from './wasm-inspect.ts';
+import { HEAP_GLOBALS } from './wasm-heap-patch.ts';
+import { patchForEsp, withMemory, type PatchedWasmInfo } from './wasm-prepare.ts';
 import { phaseClock, recordPhase } from './startup-phases.ts';
 
 /** The compiled interpreter, ready to instantiate many times. */
@@ -40,8 +37,7 @@ export interface PreparedWasm {
 /** Size of the interpreter's first GC heap area, in bytes (it grows by more areas). */
 export const INITIAL_HEAP_BYTES = 256 * 1024;
 
-/** Largest wasm memory the interpreter may grow to: 4096 pages of 64 KiB = 256 MiB. */
-export const MAX_MEMORY_PAGES = 4096;
+export { MAX_MEMORY_PAGES } from './wasm-prepare.ts';
 
 /**
  * The JavaScript loader of each release's wasm build (emscripten glue: it must be the one built
@@ -53,7 +49,9 @@ const LOADERS: Record<ReleaseId, () => Promise<{ loadMicroPython: typeof loadMic
 };
 
 /**
- * Patches and compiles the interpreter's wasm.
+ * Patches and compiles the interpreter's wasm (wasm-prepare.ts `patchForEsp`, then
+ * {@link compilePatched}). The site patches at build time and Node from a cache file instead:
+ * they call `compilePatched`.
  * @param bytes the original `micropython.wasm` of `release`
  * @param shared make the memory shared (needs SharedArrayBuffer support and, in browsers, cross-origin isolation)
  * @param release the release the bytes are the official build of
@@ -61,44 +59,41 @@ const LOADERS: Record<ReleaseId, () => Promise<{ loadMicroPython: typeof loadMic
  */
 export async function prepareWasm(original: Uint8Array, url: string, shared: boolean, release: ReleaseId): Promise<PreparedWasm> {
   const started = phaseClock();
-  let bytes = original;
-  let surface = false;
-  try {
-    bytes = patchSurface(original);
-    surface = true;
-  } catch {
-    bytes = original; // unknown build: the extra names stay (documented difference)
-  }
-  try {
-    bytes = patchRegexStack(bytes); // re's recursion hits the C stack limit (RuntimeError)
-  } catch {
-    // unknown build: a too deep regular expression overflows the host's stack
-  }
-  try {
-    bytes = patchImaginary(bytes); // 1j: SyntaxError: complex values not supported
-  } catch {
-    // unknown build: imaginary literals make complex numbers (the first-use note says so)
-  }
-  const widened = widenReadlinePrintable(bytes);
-  let budgeted: Uint8Array | null = null;
-  try {
-    budgeted = patchHeapBudget(widened ?? bytes);
-  } catch {
-    budgeted = null; // unknown build: no heap budget (documented difference)
-  }
-  const patched = patchMemory(budgeted ?? widened ?? bytes, { shared, maxPages: MAX_MEMORY_PAGES });
-  const patchedAt = recordPhase('patch', started);
-  const module = await WebAssembly.compile(patched);
-  recordPhase('compile', patchedAt);
-  let layout: InterruptLayout | null = null;
-  if (shared) {
-    try {
-      layout = findInterruptLayout(bytes);
-    } catch {
-      layout = null;
+  const patched = patchForEsp(original);
+  recordPhase('patch', started);
+  return compilePatched(patched.bytes, patched.info, url, shared, release);
+}
+
+/**
+ * Compiles a build that `patchForEsp` patched (at build time, or from Node's cache file).
+ * @param source its bytes, or a fetch of them: with shared memory the response is compiled while
+ *   it downloads (`WebAssembly.compileStreaming`, which also lets the browser keep the compiled
+ *   code for the next page); without, its bytes get an unshared memory first
+ * @param info what the patches did (`PatchedWasmInfo`)
+ * @param shared make the memory shared (the patched bytes have it so)
+ * @param release the release the bytes are the patched official build of
+ * @throws Error if the bytes do not compile, or the response is not 200
+ */
+export async function compilePatched(source: Uint8Array | Promise<Response>, info: PatchedWasmInfo, url: string, shared: boolean, release: ReleaseId): Promise<PreparedWasm> {
+  let t = phaseClock();
+  let module: WebAssembly.Module | null = null;
+  let bytes: Uint8Array | null = source instanceof Uint8Array ? source : null;
+  if (!bytes) {
+    const response = await (source as Promise<Response>);
+    if (!response.ok) throw new Error(`could not load ${response.url || url} (HTTP ${response.status})`);
+    t = recordPhase('wasm-fetch', t);
+    if (shared && typeof WebAssembly.compileStreaming === 'function') {
+      // a server that does not say application/wasm makes compileStreaming fail: compile the bytes then
+      const copy = response.clone();
+      module = await WebAssembly.compileStreaming(response).catch(() => null);
+      if (!module) bytes = new Uint8Array(await copy.arrayBuffer());
+    } else {
+      bytes = new Uint8Array(await response.arrayBuffer());
     }
   }
-  return { release, module, url, layout, utf8Prompt: widened !== null, heapBudget: budgeted !== null, surface };
+  module ??= await WebAssembly.compile(withMemory(bytes as Uint8Array, shared) as Uint8Array<ArrayBuffer>);
+  recordPhase('compile', t);
+  return { release, module, url, layout: shared ? info.layout : null, utf8Prompt: info.utf8Prompt, heapBudget: info.heapBudget, surface: info.surface };
 }
 
 /** Functions the interpreter's imports and the firmware call into. */

@@ -6,7 +6,8 @@
  */
 import { ChannelDevice } from './channel.ts';
 import { Device } from '../firmware/device.ts';
-import { prepareWasm, type PreparedWasm } from '../firmware/interpreter.ts';
+import { compilePatched, prepareWasm, type PreparedWasm } from '../firmware/interpreter.ts';
+import type { PatchedWasmInfo } from '../firmware/wasm-prepare.ts';
 import { bootBuild, DEFAULT_RELEASE, flashIdentity, flashReader, type ReleaseId } from '../firmware/builds.ts';
 import type { DeviceMessage, HostMessage } from './protocol.ts';
 import type { RelayEndpoint, SyncRelay } from './relay.ts';
@@ -18,6 +19,21 @@ export interface DevicePort {
   onMessage(handler: (msg: HostMessage) => void): void;
 }
 
+/** Where a release's interpreter is, for the emulator thread (see {@link DeviceEnvironment.wasm}). */
+export interface ReleaseWasm {
+  /** URL (browser) or file path (Node) given to the loader. */
+  url: string;
+  /** Reads its bytes. */
+  load(): Promise<Uint8Array>;
+  /**
+   * Present when the bytes are already patched (at build time, or from Node's cache file:
+   * firmware/wasm-prepare.ts), saying what the patches did; without it the thread patches them.
+   */
+  patched?: PatchedWasmInfo;
+  /** A fetch of the bytes, compiled as they download (browser). */
+  fetch?(): Promise<Response>;
+}
+
 export interface DeviceEnvironment {
   /**
    * Where a release's `micropython.wasm` is (builds.ts `RELEASES`): `url`, the URL (browser) or
@@ -25,7 +41,7 @@ export interface DeviceEnvironment {
    * did not pass a compiled module; it must still work after `lockDown`: a boot may find another
    * release in flash).
    */
-  wasm(release: ReleaseId): { url: string; load(): Promise<Uint8Array> };
+  wasm(release: ReleaseId): ReleaseWasm;
   /** Firmware Python sources by file name. */
   firmware: Record<string, string>;
   /** Called once the interpreter is compiled: takes away what user code must not reach. */
@@ -56,8 +72,11 @@ export function serveDevice(port: DevicePort, env: DeviceEnvironment): void {
   /** The interpreter compiled ahead of `init` (`warm`), and for which memory kind and release. */
   let early: { shared: boolean; release: ReleaseId; wasm: Promise<PreparedWasm> } | null = null;
   /** Reads and prepares a release's interpreter. */
-  const prepare = async (release: ReleaseId, shared: boolean): Promise<PreparedWasm> =>
-    prepareWasm(await loadWasm(release), env.wasm(release).url, shared, release);
+  const prepare = async (release: ReleaseId, shared: boolean): Promise<PreparedWasm> => {
+    const w = env.wasm(release);
+    if (w.patched) return compilePatched(w.fetch ? w.fetch() : await loadWasm(release), w.patched, w.url, shared, release);
+    return prepareWasm(await loadWasm(release), w.url, shared, release);
+  };
   /** The file keeping the flash (`store-open`), once open. */
   let store: FlashFile | null = null;
   let storeOpening: Promise<void> = Promise.resolve();

@@ -13,6 +13,8 @@ import { serveDevice } from '../link/worker-main.ts';
 import { memorySyncRelay } from './memory-relay.ts';
 import { fsSyncFile } from './fs-sync-file.ts';
 import type { NodeFlashFiles } from './spawn.ts';
+import { patchedWasmFile } from './prepared-wasm.ts';
+import type { PatchedWasm } from '../firmware/wasm-prepare.ts';
 import { RELEASES, type ReleaseId } from '../firmware/builds.ts';
 
 const require = createRequire(import.meta.url);
@@ -25,6 +27,8 @@ for (const name of readdirSync(pyDir)) {
 }
 
 const files = (workerData as { flashFiles?: NodeFlashFiles } | null)?.flashFiles ?? null;
+/** Each release's patched interpreter, once read. */
+const patched = new Map<ReleaseId, PatchedWasm>();
 
 const port = parentPort;
 if (!port) throw new Error('device-worker must run in a worker thread');
@@ -34,7 +38,16 @@ serveDevice(
     onMessage: (handler) => port.on('message', (m: HostMessage) => handler(m)),
   },
   {
-    wasm: (release) => ({ url: wasmPath(release), load: async () => new Uint8Array(readFileSync(wasmPath(release))) }),
+    wasm: (release) => {
+      let made = patched.get(release);
+      if (!made) {
+        // patched once per wasm and version of the patches, then read from the cache file (prepared-wasm.ts)
+        made = patchedWasmFile(new Uint8Array(readFileSync(wasmPath(release))));
+        patched.set(release, made);
+      }
+      const { bytes, info } = made;
+      return { url: wasmPath(release), load: async () => bytes, patched: info };
+    },
     firmware,
     openRelay: (endpoint) => (endpoint.kind === 'memory' ? memorySyncRelay(endpoint.buffer) : null),
     ...(files

@@ -9,6 +9,33 @@ function pair() {
 }
 
 describe('serial channel', () => {
+  it('release(): the device is told once, at its next look at the channel, and a wait wakes for it', () => {
+    const { host, dev } = pair();
+    let told = 0;
+    dev.onRelease = () => told++;
+    dev.drain();
+    dev.writeOutput(Uint8Array.of(0x41), 115200);
+    expect(told).toBe(0);
+    const seen = dev.wakeValue();
+    host.release();
+    expect(dev.wakeValue()).not.toBe(seen);
+    const t = performance.now();
+    // a sleep that started before the release: returns at once (the wake value moved), told
+    dev.wait(seen, 5000);
+    expect(performance.now() - t).toBeLessThan(1000);
+    expect(told).toBe(1);
+    dev.drain();
+    dev.writeOutput(Uint8Array.of(0x42), 115200);
+    dev.wait(dev.wakeValue(), 1);
+    expect(told).toBe(1);
+    // each look tells a thread that was not told yet
+    const other = new ChannelDevice(dev.buffer);
+    let otherTold = 0;
+    other.onRelease = () => otherTold++;
+    other.drain();
+    expect(otherTold).toBe(1);
+  });
+
   it('carries input bytes in order and wakes the device', () => {
     const { host, dev } = pair();
     const seen = dev.wakeValue();

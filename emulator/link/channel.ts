@@ -30,7 +30,12 @@ export const CTL_BUTTONS = 5;
 export const CTL_OUT_SEQ = 6;
 const CTL_OUT_HEAD = 7;
 const CTL_OUT_TAIL = 8;
-// word 9 is free: the output ring carries baud changes in-band (see ChannelDevice.writeOutput)
+/**
+ * 1 once the host has let this emulator thread go (a hard reset, another tab taking the board):
+ * it is about to be terminated, and must let go of what another thread will open (the flash
+ * file). (The output ring carries baud changes in-band, see ChannelDevice.writeOutput.)
+ */
+export const CTL_RELEASED = 9;
 /**
  * Escape byte in the output ring: 0xFF 0xFF is a literal 0xFF; 0xFF 0x01 b0 b1 b2 b3 sets the
  * baud (LE); 0xFF 0x02 / 0xFF 0x03 start / end the REPL's echo of input (`SerialChunk.echo`).
@@ -162,6 +167,17 @@ export class ChannelHost {
   wake(): void {
     Atomics.add(this.ctl, CTL_WAKE, 1);
     Atomics.notify(this.ctl, CTL_WAKE);
+  }
+
+  /**
+   * Lets the emulator thread go before it is terminated: it lets go of the flash file at its
+   * next look at the channel (a sleep, a pin or tick call, output, reading input), and a sleep
+   * wakes for it. A browser stops a busy worker only up to 2 s after `terminate()` (Chromium),
+   * and keeps its files open until then; a new thread would wait that long for the flash file.
+   */
+  release(): void {
+    Atomics.store(this.ctl, CTL_RELEASED, 1);
+    this.wake();
   }
 
   /** Counts a Ctrl-C about to be written to the ring; returns its number (1, 2, …). */
@@ -310,6 +326,11 @@ export class ChannelDevice {
   private ctrlCSeen = 0;
   private outBaud = 115200;
   private outEcho = false;
+  /**
+   * Called once, at the first look at the channel after the host let this thread go
+   * ({@link ChannelHost.release}): a look is taking input, waiting for it, or writing output.
+   */
+  onRelease: (() => void) | null = null;
 
   constructor(buffer: SharedArrayBuffer) {
     this.buffer = buffer;
@@ -317,8 +338,16 @@ export class ChannelDevice {
     ({ input: this.input, output: this.output } = rings(buffer, this.ctl));
   }
 
+  private lookedReleased = false;
+  private checkRelease(): void {
+    if (this.lookedReleased || Atomics.load(this.ctl, CTL_RELEASED) !== 1) return;
+    this.lookedReleased = true;
+    this.onRelease?.();
+  }
+
   /** Takes every byte waiting in the input ring. */
   drain(): Uint8Array {
+    this.checkRelease();
     return this.input.take();
   }
 
@@ -333,7 +362,9 @@ export class ChannelDevice {
    * @param timeoutMs longest wait in ms (Infinity allowed)
    */
   wait(seen: number, timeoutMs: number): void {
+    this.checkRelease();
     Atomics.wait(this.ctl, CTL_WAKE, seen, timeoutMs);
+    this.checkRelease();
   }
 
   /** Non-blocking wait for the event loop (idle REPL): resolves on the next host write. */
@@ -383,6 +414,7 @@ export class ChannelDevice {
    * @returns the number of bytes dropped
    */
   writeOutput(bytes: Uint8Array, baud: number, maxWaitMs = 1000, echo = false): number {
+    this.checkRelease();
     const enc: number[] = [];
     if (baud !== this.outBaud) {
       enc.push(ESC, ESC_BAUD, baud & 0xff, (baud >> 8) & 0xff, (baud >> 16) & 0xff, (baud >>> 24) & 0xff);

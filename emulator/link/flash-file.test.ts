@@ -176,4 +176,26 @@ describe('FlashFile', () => {
     flash.settle();
     expect(ok.log).toEqual(closed);
   });
+
+  it('release() lets go as power is cut: what is not written yet is dropped, nothing more is written, the handle is closed', () => {
+    const flash = new SpiFlash(SpiFlash.createStorage(SIZE, false));
+    const file = fakeFile();
+    const store = new FlashFile(file, SIZE);
+    store.sync(flash.bytes);
+    store.follow(flash);
+    const failures: string[] = [];
+    store.onFail = (why) => failures.push(why);
+    file.log.length = 0;
+    // a call in progress when the host let the thread go
+    flash.eraseSector(3);
+    store.release();
+    expect(file.log).toEqual(['close']);
+    flash.settle();
+    flash.eraseSector(4);
+    flash.settle();
+    expect(store.commit()).toBe(0);
+    expect(file.log).toEqual(['close']);
+    expect(failures).toEqual([]);
+    expect(store.failed).toBe('released');
+  });
 });

@@ -215,6 +215,24 @@ export class FlashFile {
     return written;
   }
 
+  /**
+   * Lets go of the file at once, as power is cut: the changes not yet written are dropped (the
+   * chip was reset before its write ended), nothing is written from now on, the handle is
+   * closed so that another thread can open it. Never throws; {@link onFail} is not called.
+   */
+  release(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.journal = [];
+    this.failed ??= 'released';
+    this.unfollow();
+    try {
+      this.file.close();
+    } catch {
+      // already closed
+    }
+  }
+
   /** Writes what is pending, stops following the flash and closes the file. Never throws. */
   close(): void {
     this.commit();

@@ -5,7 +5,7 @@
  * trailer after the first prompt as one small write, without the thread reading the file back
  * (a compare of the whole 4 MB file held the thread at the first prompt, and input typed then
  * arrived all at once); a file closed at the prompt is in the file when the thread ends right
- * after, and the next board boots from it.
+ * after, and the next board boots from it; a thread the host let go of writes the file no more.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -104,6 +104,36 @@ describe('BoardHost store option with a flash file', () => {
       await b.until((x) => x.includes('\r\nclosed before the end\r\n>>> '));
     } finally {
       second.dispose();
+    }
+  }, 30_000);
+
+  it('a thread the host lets go of (a reset, a take-over) stops writing the file at its next firmware call, while its program still runs', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'lab-flash-'));
+    dirs.push(dir);
+    const counters = new SharedArrayBuffer(FILE_COUNTERS * 4);
+    const count = new Int32Array(counters);
+    const host = new BoardHost({ spawn: () => spawnNodeDevice({ dir, counters }), store: true, rtcDriftPpm: 0 });
+    const t = collect(host);
+    const writes = () => Atomics.load(count, FILE_WRITES);
+    const passes = () => (t.text().match(/pass \d+/g) ?? []).length;
+    try {
+      host.start();
+      await t.until((x) => x.endsWith('>>> '));
+      await host.run("import time\ni = 0\nwhile True:\n    f = open('w.txt', 'w'); f.write(str(i)); f.close()\n    print('pass', i); i += 1\n    time.sleep_ms(20)");
+      await t.until((x) => (x.match(/pass \d+/g) ?? []).length >= 5);
+      const before = writes();
+      await new Promise((r) => setTimeout(r, 200));
+      expect(writes()).toBeGreaterThan(before);
+      // what respawn() and stop() do just before terminate(); this thread is not terminated
+      (host as unknown as { channel: { release(): void } }).channel.release();
+      await new Promise((r) => setTimeout(r, 200));
+      const released = writes();
+      const running = passes();
+      await new Promise((r) => setTimeout(r, 500));
+      expect(writes()).toBe(released);
+      expect(passes()).toBeGreaterThan(running);
+    } finally {
+      host.dispose();
     }
   }, 30_000);
 });

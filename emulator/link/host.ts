@@ -258,6 +258,7 @@ export class BoardHost {
   stop(): void {
     this.clearWatchdog();
     this.generation++;
+    this.channel?.release();
     this.worker?.terminate();
     this.worker = null;
     this.channel = null;
@@ -669,6 +670,7 @@ export class BoardHost {
   dispose(): void {
     this.clearWatchdog();
     this.generation++;
+    this.channel?.release();
     this.worker?.terminate();
     this.worker = null;
     this.channel = null;
@@ -829,6 +831,9 @@ export class BoardHost {
 
   private respawn(cause: StartCause, why?: string): void {
     this.clearWatchdog();
+    // a busy thread runs on for a while after terminate() (up to 2 s in Chromium), holding the
+    // flash file the next one opens: it lets go at its next look at the channel
+    this.channel?.release();
     this.worker?.terminate();
     this.worker = null;
     if (why) this.notice(why);

@@ -165,6 +165,9 @@ export function serveDevice(port: DevicePort, env: DeviceEnvironment): void {
     try {
       await storeOpening;
       const shared = msg.channel !== null;
+      const channel = msg.channel ? new ChannelDevice(msg.channel) : null;
+      // the host let this thread go (it is about to end it): another thread opens the file next
+      if (channel) channel.onRelease = () => store?.release();
       // the release of the firmware in flash: only its interpreter is loaded (boot.ts decides the
       // same way at every boot, and asks for another release through wasmFor)
       const release = bootBuild(msg.flash ? flashIdentity(flashReader(new Uint8Array(msg.flash))) : null).release;
@@ -189,7 +192,7 @@ export function serveDevice(port: DevicePort, env: DeviceEnvironment): void {
         wasm,
         wasmFor,
         firmware: env.firmware,
-        channel: msg.channel ? new ChannelDevice(msg.channel) : null,
+        channel,
         relay: !msg.channel && msg.relay ? env.openRelay?.(msg.relay) ?? null : null,
         post: (m, transfer) => port.post(m, transfer),
         sleepMode: msg.sleepMode,

@@ -33,17 +33,30 @@ export interface HeapStats {
   maxBlocks: number;
 }
 
-/** Layouts of mp_state_mem_area_t with and without the finaliser table (MICROPY_ENABLE_FINALISER). */
-function readArea(w: Int32Array, i: number, finaliser: boolean): (HeapArea & { next: number }) | null {
+/**
+ * Side tables an area has between its allocation table and its pool: 2 = finaliser and weakref
+ * tables (MICROPY_ENABLE_FINALISER and MICROPY_PY_WEAKREF, the v1.28 pyscript build), 1 = the
+ * finaliser table (v1.27), 0 = neither.
+ */
+export type AreaTables = 0 | 1 | 2;
+
+/** Layouts to try, most specific first (a wrong one fails the pool-size check). */
+const LAYOUTS: AreaTables[] = [2, 1, 0];
+
+/** Reads mp_state_mem_area_t (py/mpstate.h: next, atb start, atb length, [ftb], [wtb], pool start, pool end). */
+function readArea(w: Int32Array, i: number, tables: AreaTables): (HeapArea & { next: number }) | null {
   const next = w[i] as number;
   const atbStart = w[i + 1] as number;
   const atbLen = w[i + 2] as number;
-  const ftbStart = finaliser ? (w[i + 3] as number) : 0;
-  const poolStart = w[i + (finaliser ? 4 : 3)] as number;
-  const poolEnd = w[i + (finaliser ? 5 : 4)] as number;
+  const ftbStart = tables > 0 ? (w[i + 3] as number) : 0;
+  const wtbStart = tables > 1 ? (w[i + 4] as number) : 0;
+  const poolStart = w[i + 3 + tables] as number;
+  const poolEnd = w[i + 4 + tables] as number;
   if (atbStart <= 0 || atbLen <= 0 || atbLen > 1 << 26) return null;
   // py/gc.c gc_setup_area: the finaliser table follows the allocation table after a gap byte
-  if (finaliser && ftbStart - (atbStart + atbLen) !== 0 && ftbStart - (atbStart + atbLen) !== 1) return null;
+  if (tables > 0 && ftbStart - (atbStart + atbLen) !== 0 && ftbStart - (atbStart + atbLen) !== 1) return null;
+  // v1.28 gc_setup_area: the weakref table follows the finaliser table
+  if (tables > 1 && (wtbStart <= ftbStart || wtbStart - ftbStart > atbLen + 1 || poolStart < wtbStart)) return null;
   if (poolEnd - poolStart !== atbLen * BLOCKS_PER_ATB * BYTES_PER_BLOCK) return null;
   if (poolStart < atbStart + atbLen || poolStart - (atbStart + atbLen) > atbLen + 64) return null;
   if (poolStart % BYTES_PER_BLOCK !== 0 || poolEnd > w.length * 4) return null;
@@ -58,7 +71,7 @@ function readArea(w: Int32Array, i: number, finaliser: boolean): (HeapArea & { n
 export function findHeapAreas(memory: ArrayBufferLike, searchEnd: number, expectedFirstPoolBytes?: number): HeapArea[] {
   const w = new Int32Array(memory);
   const end = Math.min(searchEnd >> 2, w.length - 8);
-  for (const finaliser of [true, false]) {
+  for (const finaliser of LAYOUTS) {
     for (let i = 1; i < end; i++) {
       const first = readArea(w, i, finaliser);
       if (!first) continue;
@@ -107,16 +120,16 @@ export interface DeadRange {
 export class HeapMeter {
   private readonly memory: () => ArrayBufferLike;
   private structAddr = -1;
-  private finaliser = true;
+  private finaliser: AreaTables = 1;
   /** Returns the memory ranges to skip as roots (dead stack parts); set by the owner. */
   deadRanges: () => DeadRange[] = () => [];
 
   /**
    * @param memory returns the interpreter's current memory buffer (it changes as memory grows)
    * @param structAddr byte address of the static first `mp_state_mem_area_t`
-   * @param finaliser whether the areas have a finaliser table
+   * @param finaliser the side tables the areas have (see {@link AreaTables})
    */
-  constructor(memory: () => ArrayBufferLike, structAddr: number, finaliser: boolean) {
+  constructor(memory: () => ArrayBufferLike, structAddr: number, finaliser: AreaTables) {
     this.memory = memory;
     this.structAddr = structAddr;
     this.finaliser = finaliser;
@@ -133,7 +146,7 @@ export class HeapMeter {
     const end = Math.min(searchEnd >> 2, w.length - 8);
     const windows: [number, number][] = hint !== undefined ? [[Math.max(1, (hint >> 2) - 4096), Math.min(end, (hint >> 2) + 16384)], [1, end]] : [[1, end]];
     for (const [from, to] of windows) {
-      for (const finaliser of [true, false]) {
+      for (const finaliser of LAYOUTS) {
         for (let i = from; i < to; i++) {
           if ((w[i + 2] as number) <= 0 || (w[i + 1] as number) <= 0) continue; // cheap filter: atb start and length
           const a = readArea(w, i, finaliser);

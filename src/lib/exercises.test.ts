@@ -223,8 +223,8 @@ describe('lesson exercises on the test board (wrong attempt stays not done, solu
     expect(await settle(done)).toBe(true);
   });
 
-  exercise('mem-until-error', async (e) => {
-    const b = await boot();
+  const memUntilError = (release: '1.27.0' | '1.28.0') => async (e: ExerciseSource) => {
+    const b = await boot({ release });
     const done = watch(b, e.check);
     // wrong: the code contains 'free again', but the heap is still full, so it prints something else
     await run(b, "import gc\nl = []\ntry:\n    while True:\n        l.append(bytearray(100))\nexcept MemoryError as e:\n    print('MemoryError:', e)\nif gc.mem_free() > 99999:\n    print('free again')\nelse:\n    print('still full', 224)");
@@ -235,7 +235,13 @@ describe('lesson exercises on the test board (wrong attempt stays not done, solu
     await resetToPrompt(b);
     await run(b, e.solution[0]!);
     expect(await settle(done, 300), b.printed.slice(-600)).toBe(true);
-  });
+  };
+
+  exercise('mem-until-error', memUntilError('1.27.0'));
+  // Known bug (v1.28.0 only): after a hard reset, gc.collect() no longer gives the freed list back
+  // to gc.mem_free() (free now: 1088 instead of ~34000), so the solution does not tick. The same
+  // steps on v1.27.0 pass. it.fails turns red once it is fixed.
+  it.fails('mem-until-error on v1.28.0 after a hard reset (known bug)', async () => memUntilError('1.28.0')(byId('mem-until-error')), 30_000);
 
   exercise('flash-blank-board', async (e) => {
     const b = await boot();
@@ -304,7 +310,7 @@ describe('lesson exercises on the test board (wrong attempt stays not done, solu
     // right: the solution, then Reset
     await run(b, e.solution[0]!);
     await resetToPrompt(b);
-    expect(b.printed).toMatch(/app: started\r\n[^]*MicroPython v1\.27\.0/);
+    expect(b.printed).toMatch(/app: started\r\n[^]*MicroPython v\d+\.\d+\.\d+ on/);
     expect(await settle(done, 300)).toBe(true);
   });
 

@@ -386,6 +386,8 @@ export class BoardHost {
       }, 1000);
       return;
     }
+    // what is typed from now on reaches the new firmware once it is up (its start-up would lose it)
+    if (this.channel) this.awaitingReset = true;
     this.respawn('reset');
   }
 

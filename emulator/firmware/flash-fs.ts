@@ -81,16 +81,32 @@ export class UserBlockDevice implements LfsBlockDevice {
     if (typeof r === 'number' && r < 0) throw new LfsError(-r);
   }
 
+  /**
+   * The firmware's littlefs reads and programs through its cache (`cache_size` =
+   * min(block, 4 × 32) = 128 bytes, extmod/vfs_lfsx.c): the device is called with pieces of at
+   * most that size, which also keeps the Python side's buffers small on the 38 KB heap.
+   */
+  private get piece(): number {
+    return Math.min(this.blockSize, 128);
+  }
+
   read(block: number, offset: number, length: number): Uint8Array {
-    const r = this.call(0, block, offset, length);
-    this.check(r);
-    const bytes = typeof r === 'string' ? fromHexString(r) : new Uint8Array(0);
-    if (bytes.length !== length) throw new LfsError(EIO);
-    return bytes;
+    const out = new Uint8Array(length);
+    for (let at = 0; at < length; at += this.piece) {
+      const n = Math.min(this.piece, length - at);
+      const r = this.call(0, block, offset + at, n);
+      this.check(r);
+      const bytes = typeof r === 'string' ? fromHexString(r) : new Uint8Array(0);
+      if (bytes.length !== n) throw new LfsError(EIO);
+      out.set(bytes, at);
+    }
+    return out;
   }
 
   prog(block: number, offset: number, data: Uint8Array): void {
-    this.check(this.call(1, block, offset, toHexString(data)));
+    for (let at = 0; at < data.length; at += this.piece) {
+      this.check(this.call(1, block, offset + at, toHexString(data.subarray(at, at + this.piece))));
+    }
   }
 
   erase(block: number): void {

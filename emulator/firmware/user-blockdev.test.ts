@@ -88,7 +88,7 @@ print(list(fs.ilistdir(b'sub')), d.calls[0] > 0, d.calls[1] > 0, d.calls[2] > 0)
   it('vfs.mount at a path: open(), os.listdir, os.stat and os.statvfs reach it; umount; a remount finds the files', async () => {
     board = await TestBoard.boot();
     const out = await run(board, `${RAMDEV}
-d = RAMDev(1024, 30)
+d = RAMDev(512, 16)
 vfs.VfsLfs2.mkfs(d)
 vfs.mount(d, '/ram')
 with open('/ram/hello.txt', 'w') as f:
@@ -107,7 +107,7 @@ vfs.umount('/ram')
 `);
     // the mount table keeps the root mount last (extmod/vfs.c mp_vfs_mount): '/' lists 'ram' first
     expect(out).toBe(
-      "['hello.txt'] 11 (1024, 1024, 30)\n['ram', 'boot.py']\n['boot.py']\nhi from RAM\nOSError 30\n",
+      "['hello.txt'] 11 (512, 512, 16)\n['ram', 'boot.py']\n['boot.py']\nhi from RAM\nOSError 30\n",
     );
   });
 
@@ -116,7 +116,7 @@ vfs.umount('/ram')
     const out = await run(board, `${RAMDEV}
 import time, machine
 machine.RTC().datetime((2025, 6, 1, 0, 12, 0, 0, 0))
-d = RAMDev(1024, 30)
+d = RAMDev(512, 16)
 vfs.VfsLfs2.mkfs(d)
 fs = vfs.VfsLfs2(d)
 t0 = time.time()
@@ -158,25 +158,25 @@ class Bad(RAMDev):
     def readblocks(self, n, buf, off=0):
         raise ValueError('no disk')
 try:
-    vfs.VfsLfs2(Bad(512, 20))
+    vfs.VfsLfs2(Bad(512, 4))
 except ValueError as e:
     print('ValueError', e)
 class Fails(RAMDev):
     def readblocks(self, n, buf, off=0):
         return -5
 try:
-    vfs.VfsLfs2(Fails(512, 20))
+    vfs.VfsLfs2(Fails(512, 4))
 except OSError as e:
     print('OSError', e.errno)
 class NoSize(RAMDev):
     def ioctl(self, op, arg):
         return None
 try:
-    vfs.VfsLfs2(NoSize(512, 20))
+    vfs.VfsLfs2(NoSize(512, 4))
 except TypeError as e:
     print('TypeError', e)
 try:
-    vfs.VfsLfs2(RAMDev(512, 20))
+    vfs.VfsLfs2(RAMDev(512, 8))
 except OSError as e:
     print('blank', e.errno)
 `);

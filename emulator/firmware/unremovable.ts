@@ -76,7 +76,7 @@ export const UNREMOVABLE: readonly UnremovableFeature[] = [
   {
     id: 'complex',
     name: 'complex numbers',
-    message: 'Note: this board’s MicroPython has no complex numbers: on a real ESP8266 a literal such as 1j is a SyntaxError (complex values not supported). It works only in the lab.',
+    message: 'Note: this board’s MicroPython has no complex numbers: on a real ESP8266 a literal such as 1j is a SyntaxError (complex values not supported), as it is in the lab (where the interpreter cannot be patched, it would make a complex number instead).',
     anchor: 'complex-numbers',
     inCode: (code) => COMPLEX_LITERAL.test(code),
   },

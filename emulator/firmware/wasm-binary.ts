@@ -126,3 +126,22 @@ export function importedFunctions(bytes: Uint8Array): { count: number; byName: M
   }
   return { count, byName };
 }
+
+/** One function body of the code section: its index among defined functions, its byte range, and where its code starts (after the locals). */
+export interface Body { index: number; start: number; end: number; codeStart: number }
+
+/** The function bodies of a code section (WebAssembly Core Specification 2.0, §5.5.13). */
+export function functionBodies(bytes: Uint8Array, code: Section): Body[] {
+  const r = new Reader(bytes, code.payload);
+  const n = r.u32();
+  const out: Body[] = [];
+  for (let i = 0; i < n; i++) {
+    const size = r.u32();
+    const start = r.pos;
+    const lr = new Reader(bytes, start);
+    for (let groups = lr.u32(); groups > 0; groups--) { lr.u32(); lr.byte(); }
+    out.push({ index: i, start, end: start + size, codeStart: lr.pos });
+    r.pos = start + size;
+  }
+  return out;
+}

@@ -18,7 +18,7 @@
  * `i32.const 0xdf; i32.and; i32.const 74 ('J'); i32.ne; br_if` (`(*str | 0x20) == 'j'`).
  * Binary format: WebAssembly Core Specification 2.0, §5.4, §5.5.13, §5.5.14.
  */
-import { Reader, encodeU32 as u32, importedFunctions, sectionList, type Section } from './wasm-binary.ts';
+import { Reader, encodeU32 as u32, functionBodies, importedFunctions, sectionList, type Body, type Section } from './wasm-binary.ts';
 import { dataAddress } from './wasm-heap-patch.ts';
 import { decodeBody } from './wasm-stack-patch.ts';
 import { DataImage } from './wasm-surface-patch.ts';
@@ -28,23 +28,6 @@ export const COMPLEX_MESSAGE = 'complex values not supported';
 /** The complex-only message whose bytes carry {@link COMPLEX_MESSAGE}. */
 const DONOR = "can't truncate-divide a complex number";
 const INVALID = 'invalid syntax for number';
-
-interface Body { index: number; start: number; end: number; codeStart: number }
-
-function functionBodies(bytes: Uint8Array, code: Section): Body[] {
-  const r = new Reader(bytes, code.payload);
-  const n = r.u32();
-  const out: Body[] = [];
-  for (let i = 0; i < n; i++) {
-    const size = r.u32();
-    const start = r.pos;
-    const lr = new Reader(bytes, start);
-    for (let groups = lr.u32(); groups > 0; groups--) { lr.u32(); lr.byte(); }
-    out.push({ index: i, start, end: start + size, codeStart: lr.pos });
-    r.pos = start + size;
-  }
-  return out;
-}
 
 /** Where the patch goes. */
 export interface ImaginarySite {

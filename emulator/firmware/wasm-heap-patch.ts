@@ -23,28 +23,11 @@
  * Specification 2.0, §5.
  */
 
-import { Reader, encodeName as str, encodeU32 as u32, importedFunctions, sectionList, type Section } from './wasm-binary.ts';
+import { Reader, encodeName as str, encodeU32 as u32, functionBodies, importedFunctions, sectionList, type Body, type Section } from './wasm-binary.ts';
 
 export const HEAP_GLOBALS = { budget: 'esp_heap_budget', counted: 'esp_heap_counted', request: 'esp_heap_request' } as const;
 
 const MESSAGE = 'memory allocation failed, allocating %u bytes';
-
-interface Body { index: number; start: number; end: number; codeStart: number }
-
-function functionBodies(bytes: Uint8Array, code: Section): Body[] {
-  const r = new Reader(bytes, code.payload);
-  const n = r.u32();
-  const out: Body[] = [];
-  for (let i = 0; i < n; i++) {
-    const size = r.u32();
-    const start = r.pos;
-    const lr = new Reader(bytes, start);
-    for (let groups = lr.u32(); groups > 0; groups--) { lr.u32(); lr.byte(); }
-    out.push({ index: i, start, end: start + size, codeStart: lr.pos });
-    r.pos = start + size;
-  }
-  return out;
-}
 
 function findBytes(hay: Uint8Array, needle: number[], from: number, to: number): number[] {
   const hits: number[] = [];

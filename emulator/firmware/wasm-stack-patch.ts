@@ -20,7 +20,7 @@
  * `recursiveloop` starts by calling `mp_cstack_check` and calls itself three times.
  * Binary format: WebAssembly Core Specification 2.0, §5.4 (instructions), §5.5.13 (code section).
  */
-import { Reader, encodeU32 as u32, importedFunctions, sectionList, type Section } from './wasm-binary.ts';
+import { Reader, encodeU32 as u32, functionBodies, importedFunctions, sectionList, type Body, type Section } from './wasm-binary.ts';
 import { DataImage, readQstrs } from './wasm-surface-patch.ts';
 
 /**
@@ -29,23 +29,6 @@ import { DataImage, readQstrs } from './wasm-surface-patch.ts';
  * gives in the wasm's 32 KB (an estimate; the board's exact depth depends on its compiler).
  */
 export const RE_FRAME_BYTES = 160;
-
-interface Body { index: number; start: number; end: number; codeStart: number }
-
-function functionBodies(bytes: Uint8Array, code: Section): Body[] {
-  const r = new Reader(bytes, code.payload);
-  const n = r.u32();
-  const out: Body[] = [];
-  for (let i = 0; i < n; i++) {
-    const size = r.u32();
-    const start = r.pos;
-    const lr = new Reader(bytes, start);
-    for (let groups = lr.u32(); groups > 0; groups--) { lr.u32(); lr.byte(); }
-    out.push({ index: i, start, end: start + size, codeStart: lr.pos });
-    r.pos = start + size;
-  }
-  return out;
-}
 
 /** One decoded instruction: its opcode, where it starts and ends, and its first u32 immediate. */
 interface Instr { op: number; at: number; end: number; imm: number }

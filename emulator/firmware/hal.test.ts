@@ -16,7 +16,7 @@ afterEach(() => {
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('pin IRQs', () => {
-  it('a falling edge on GPIO0 (the Flash button) runs the handler at the idle prompt', async () => {
+  it('a falling edge on GPIO0 (the Flash button) runs the handler at the idle prompt', { retry: 2 }, async () => {
     board = await TestBoard.boot();
     await board.line('from machine import Pin; n = [0]; b = Pin(0, Pin.IN)');
     await board.line('def h(p):\r    n[0] += 1\r    print("pressed", p)\r\r');

@@ -145,3 +145,28 @@ export function functionBodies(bytes: Uint8Array, code: Section): Body[] {
   }
   return out;
 }
+
+/** The parts one after another, in a new buffer. */
+export function concat(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/**
+ * A copy of the module with the payloads of some sections replaced (by section id), the others
+ * copied as they are (WebAssembly Core Specification 2.0, §5.5.2: id, u32 size, payload).
+ */
+export function replaceSections(bytes: Uint8Array, secs: Section[], replace: Map<number, Uint8Array>): Uint8Array<ArrayBuffer> {
+  const out: Uint8Array[] = [bytes.subarray(0, 8)];
+  for (const sec of secs) {
+    const payload = replace.get(sec.id);
+    if (payload) out.push(Uint8Array.from([sec.id, ...encodeU32(payload.length)]), payload);
+    else out.push(bytes.subarray(sec.start, sec.end));
+  }
+  return concat(out);
+}

@@ -18,7 +18,7 @@
  * `i32.const 0xdf; i32.and; i32.const 74 ('J'); i32.ne; br_if` (`(*str | 0x20) == 'j'`).
  * Binary format: WebAssembly Core Specification 2.0, §5.4, §5.5.13, §5.5.14.
  */
-import { Reader, encodeU32 as u32, functionBodies, importedFunctions, sectionList, type Body, type Section } from './wasm-binary.ts';
+import { Reader, concat, encodeU32 as u32, functionBodies, importedFunctions, replaceSections, sectionList, type Body, type Section } from './wasm-binary.ts';
 import { dataAddress } from './wasm-heap-patch.ts';
 import { decodeBody } from './wasm-stack-patch.ts';
 import { DataImage } from './wasm-surface-patch.ts';
@@ -114,9 +114,10 @@ export function patchImaginary(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   const secs = sectionList(bytes);
   const code = secs.find((s) => s.id === 10) as Section;
   const imports = importedFunctions(bytes).count;
-  const parts: Uint8Array[] = [Uint8Array.from(u32(functionBodies(bytes, code).length))];
+  const bodies = functionBodies(bytes, code);
+  const parts: Uint8Array[] = [Uint8Array.from(u32(bodies.length))];
   const inserts = new Map([[site.functionIndex, [site.insertAt, site.raise] as const], [site.powerFunction, [site.powerAt, site.powerRaise] as const]]);
-  for (const b of functionBodies(bytes, code)) {
+  for (const b of bodies) {
     const ins = inserts.get(b.index + imports);
     if (!ins) {
       parts.push(Uint8Array.from(u32(b.end - b.start)), bytes.subarray(b.start, b.end));
@@ -125,27 +126,11 @@ export function patchImaginary(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
     const body = concat([bytes.subarray(b.start, ins[0]), ins[1], bytes.subarray(ins[0], b.end)]);
     parts.push(Uint8Array.from(u32(body.length)), body);
   }
-  const payload = concat(parts);
-  const out: Uint8Array[] = [bytes.subarray(0, 8)];
-  for (const sec of secs) {
-    if (sec.id === 10) out.push(Uint8Array.from([10, ...u32(payload.length)]), payload);
-    else out.push(bytes.subarray(sec.start, sec.end));
-  }
-  const result = concat(out);
+  const result = replaceSections(bytes, secs, new Map([[10, concat(parts)]]));
   // the message, NUL-terminated, over the donor's bytes (the data section moved with the code)
   const img = new DataImage(result);
   const at = img.offset(dataAddress(result, DONOR));
   if (at < 0) throw new Error('wasm: donor message not in the data section');
   result.set([...new TextEncoder().encode(COMPLEX_MESSAGE), 0], at);
   return result;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

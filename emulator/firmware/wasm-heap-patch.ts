@@ -23,7 +23,7 @@
  * Specification 2.0, §5.
  */
 
-import { Reader, encodeName as str, encodeU32 as u32, functionBodies, importedFunctions, sectionList, type Body, type Section } from './wasm-binary.ts';
+import { Reader, concat, encodeName as str, encodeU32 as u32, functionBodies, importedFunctions, replaceSections, sectionList, type Body, type Section } from './wasm-binary.ts';
 
 export const HEAP_GLOBALS = { budget: 'esp_heap_budget', counted: 'esp_heap_counted', request: 'esp_heap_request' } as const;
 
@@ -183,21 +183,5 @@ export function patchHeapBudget(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   const codePayload = concat(codeParts);
 
   const replace = new Map<number, Uint8Array>([[6, Uint8Array.from(globalPayload)], [7, Uint8Array.from(exportPayload)], [10, codePayload]]);
-  const out: Uint8Array[] = [bytes.subarray(0, 8)];
-  for (const sec of secs) {
-    const payload = replace.get(sec.id);
-    if (payload) out.push(Uint8Array.from([sec.id, ...u32(payload.length)]), payload);
-    else out.push(bytes.subarray(sec.start, sec.end));
-  }
-  return concat(out);
-}
-
-function concat(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return replaceSections(bytes, secs, replace);
 }

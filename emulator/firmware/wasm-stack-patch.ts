@@ -20,7 +20,7 @@
  * `recursiveloop` starts by calling `mp_cstack_check` and calls itself three times.
  * Binary format: WebAssembly Core Specification 2.0, §5.4 (instructions), §5.5.13 (code section).
  */
-import { Reader, encodeU32 as u32, functionBodies, importedFunctions, sectionList, type Body, type Section } from './wasm-binary.ts';
+import { Reader, concat, encodeU32 as u32, functionBodies, importedFunctions, replaceSections, sectionList, type Body, type Section } from './wasm-binary.ts';
 import { DataImage, readQstrs } from './wasm-surface-patch.ts';
 
 /**
@@ -174,21 +174,5 @@ export function patchRegexStack(bytes: Uint8Array, frameBytes = RE_FRAME_BYTES):
     parts.push(Uint8Array.from(u32(body.length)), Uint8Array.from(body));
   }
   if (sites < 4) throw new Error(`wasm: only ${sites} calls of recursiveloop`);
-  const payload = concat(parts);
-  const out: Uint8Array[] = [bytes.subarray(0, 8)];
-  for (const sec of secs) {
-    if (sec.id === 10) out.push(Uint8Array.from([10, ...u32(payload.length)]), payload);
-    else out.push(bytes.subarray(sec.start, sec.end));
-  }
-  return concat(out);
-}
-
-function concat(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return replaceSections(bytes, secs, new Map([[10, concat(parts)]]));
 }

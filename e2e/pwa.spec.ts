@@ -3,7 +3,7 @@
  * never visited runs offline, cross-origin isolated), the update banner of a new deployment,
  * and pages that cannot have a service worker.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -188,7 +188,10 @@ test.describe('installable site', () => {
     const urls = await cachedUrls(page);
     expect(urls.some((u) => /^\/_astro\/micropython-.*\.wasm/.test(u)), 'the wasm is precached').toBe(true);
     expect(urls.some((u) => /^\/_astro\/board\.worker-.*\.js/.test(u)), 'the emulator worker is precached').toBe(true);
-    expect(urls.filter((u) => /^\/firmware\/.*\.bin/.test(u)).length, 'the firmware files are precached').toBe(3);
+    // every release's three files (4 MB, 1 MB, 512 KB), so a workshop can flash either release offline
+    const built = readdirSync(join(DIST, 'firmware')).filter((f) => f.endsWith('.bin'));
+    expect(built.length, 'two releases of three files each are built').toBe(6);
+    expect(urls.filter((u) => /^\/firmware\/.*\.bin/.test(u)).sort(), 'the firmware files are precached').toEqual(built.map((f) => `/firmware/${f}`).sort());
     expect(urls.some((u) => u.startsWith(`${OFFLINE_LESSON}/index.html`)), 'the lesson is precached').toBe(true);
 
     await context.setOffline(true);

@@ -138,10 +138,10 @@ test.describe('site search', () => {
     const lessons = readFileSync(join(DIST, 'index.html'), 'utf8').match(/href="\/en\/lessons\/[^"]+"/g) ?? [];
     const lessonCount = new Set(lessons).size;
     expect(lessonCount).toBeGreaterThanOrEqual(12);
-    // every page is <html lang="en">: one English index with the lessons, home, workshop and
-    // differences pages (the search page itself has no data-pagefind-body and is left out)
+    // every page is <html lang="en">: one English index with the lessons, home, workshop,
+    // differences and firmware pages (the search page itself has no data-pagefind-body and is left out)
     expect(Object.keys(entry.languages)).toEqual(['en']);
-    expect(entry.languages.en!.page_count).toBe(lessonCount + 3);
+    expect(entry.languages.en!.page_count).toBe(lessonCount + 4);
 
     const requested: string[] = [];
     page.on('request', (r) => requested.push(new URL(r.url()).pathname));

@@ -10,7 +10,7 @@ import type { Interpreter } from './interpreter.ts';
 /** Directory our firmware's Python sources are loaded from (then removed). */
 export const FW_DIR = '/_fw';
 /** Firmware modules compiled on first use rather than at every boot (large, rarely needed). */
-const LAZY_FIRMWARE = new Set(['_fw_esp.py', '_fw_buses.py', '_fw_inisetup.py', '_fw_network.py', '_fw_socket.py', '_fw_ntptime.py', '_fw_requests.py', '_fw_urequests.py', '_fw_umqtt.py', '_fw_tls.py', '_fw_ssl.py', '_fw_webrepl.py', '_fw_webrepl_setup.py', '_fw_upysh.py', '_fw_umqtt_robust.py', '_fw_cryptolib.py', '_fw_btree.py', '_fw_espnow_c.py', '_fw_espnow.py', '_fw_websocket.py', '_fw_webrepl_c.py', '_fw_mip.py', '_fw_port_diag.py']);
+const LAZY_FIRMWARE = new Set(['_fw_esp.py', '_fw_buses.py', '_fw_inisetup.py', '_fw_network.py', '_fw_socket.py', '_fw_ntptime.py', '_fw_requests.py', '_fw_urequests.py', '_fw_umqtt.py', '_fw_tls.py', '_fw_ssl.py', '_fw_webrepl.py', '_fw_webrepl_setup.py', '_fw_upysh.py', '_fw_umqtt_robust.py', '_fw_cryptolib.py', '_fw_btree.py', '_fw_espnow_c.py', '_fw_espnow.py', '_fw_websocket.py', '_fw_webrepl_c.py', '_fw_mip.py', '_fw_port_diag.py', '_fw_asyncio.py', '_fw_uasyncio.py']);
 
 export class FirmwareModules {
   private readonly sources: Record<string, string>;

@@ -100,10 +100,17 @@ _MORE = {'websocket': '_fw_websocket', 'uwebsocket': '_fw_websocket', '_webrepl'
          'port_diag': '_fw_port_diag'}
 if '(512K)' not in _esp_hal.identity('machine'):  # MICROPY_PY_BTREE/ESPNOW and bundle-networking: not on 512K
     _MORE.update({'btree': '_fw_btree', '_espnow': '_fw_espnow_c', 'espnow': '_fw_espnow', 'mip': '_fw_mip'})
-_MORE_FROZEN = ('espnow', 'mip', 'port_diag')
+if '(512K)' not in _esp_hal.identity('machine') and '(1M)' not in _esp_hal.identity('machine'):
+    # frozen by manifest_2MiB.py only, over the C _asyncio (our _fw_asyncio.py, not the wasm's own)
+    _MORE.update({'asyncio': '_fw_asyncio', 'uasyncio': '_fw_uasyncio'})
+else:  # the wasm build's asyncio (it needs `js`) stays hidden; a file asyncio.py imports
+    _WASM_ONLY += ('asyncio', 'uasyncio')
+    _HIDDEN += ('asyncio', 'uasyncio')
+_MORE_FROZEN = ('espnow', 'mip', 'port_diag', 'asyncio', 'uasyncio')
 _LAZY.update({'_fw_btree': None, '_fw_espnow_c': None, '_fw_espnow': None, '_fw_websocket': None, '_fw_webrepl_c': None,
-              '_fw_mip': None, '_fw_port_diag': None})
-_HIDDEN += ('_fw_btree', '_fw_espnow_c', '_fw_espnow', '_fw_websocket', '_fw_webrepl_c', '_fw_mip', '_fw_port_diag')
+              '_fw_mip': None, '_fw_port_diag': None, '_fw_asyncio': None, '_fw_uasyncio': None})
+_HIDDEN += ('_fw_btree', '_fw_espnow_c', '_fw_espnow', '_fw_websocket', '_fw_webrepl_c', '_fw_mip', '_fw_port_diag',
+            '_fw_asyncio', '_fw_uasyncio')
 _posix = _fw_vfs._c
 _loading = [0]
 for _name in _HIDDEN:

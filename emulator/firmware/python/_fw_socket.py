@@ -215,7 +215,14 @@ class socket(_io.IOBase):
             return r
         return self._send_some(data)
 
-    write = send
+    def write(self, buf):
+        # mp_stream_write: a non-blocking socket with no room gives None, not EAGAIN (asyncio's drain)
+        try:
+            return self.send(buf)
+        except OSError as e:
+            if e.args[0] == _EAGAIN and self._t == 0:
+                return None
+            raise
 
     def sendall(self, buf):
         self._check()
@@ -317,7 +324,12 @@ class socket(_io.IOBase):
         want = len(mv) if n < 0 else min(n, len(mv))
         got = 0
         while got < want:
-            chunk = self._recv(want - got)
+            try:
+                chunk = self._recv(want - got)
+            except OSError as e:
+                if e.args[0] == _EAGAIN:  # non-blocking: what came so far, or None (mp_stream_rw)
+                    return got or None
+                raise
             if not chunk:
                 break
             mv[got:got + len(chunk)] = chunk
@@ -328,7 +340,12 @@ class socket(_io.IOBase):
         # mp_stream_unbuffered_readline: byte by byte up to and including b'\n'
         out = b''
         while limit < 0 or len(out) < limit:
-            peek = self._recv(256 if limit < 0 else min(256, limit - len(out)), MSG_PEEK)
+            try:
+                peek = self._recv(256 if limit < 0 else min(256, limit - len(out)), MSG_PEEK)
+            except OSError as e:
+                if e.args[0] == _EAGAIN:  # non-blocking: the partial line, or None if nothing came
+                    return out or None
+                raise
             if not peek:
                 break
             i = peek.find(b'\n')

@@ -695,19 +695,39 @@ _parts = {'funcs': _compile(_FUNCS, 'funcs'), 'event': _compile(_EVENT, 'event')
 del _CORE, _FUNCS, _EVENT, _LOCK, _STREAM
 
 
-class _CoreModule:
-    # asyncio.core: the core's namespace seen as a module
+class _Part:
+    # asyncio.core, asyncio.event …: a part of the package seen as a module (the parts share the
+    # core's namespace, which is what the C Task reads)
+    def __init__(self, name):
+        self.__name__ = 'asyncio.' + name
+
     def __getattr__(self, name):
         try:
             return _core[name]
         except KeyError:
             raise AttributeError(name)
 
-    def __setattr__(self, name, value):
-        _core[name] = value
+    def __repr__(self):
+        return "<module '%s'>" % self.__name__
 
 
-core = _CoreModule()
+def _submodule(name):
+    # `import asyncio.event`, or the first use of one of its names (the firmware's import hook)
+    part = globals().get(name)
+    if isinstance(part, _Part):
+        return part
+    if name not in ('funcs', 'event', 'lock', 'stream'):
+        raise ImportError("no module named 'asyncio.%s'" % name)
+    exec(_parts.pop(name), _core)
+    part = globals()[name] = _Part(name)
+    _sys.modules[part.__name__] = part
+    return part
+
+
+import sys as _sys
+
+core = _Part('core')
+_sys.modules['asyncio.core'] = core
 for _k in _core:
     if _k[0] != '_':
         globals()[_k] = _core[_k]
@@ -721,10 +741,7 @@ def __getattr__(attr):
     part = _attrs.get(attr)
     if part is None:
         raise AttributeError(attr)
-    code = _parts.get(part)
-    if code is not None:
-        del _parts[part]
-        exec(code, _core)
+    _submodule(part)
     value = _core[attr]
     globals()[attr] = value
     return value

@@ -253,6 +253,12 @@ def __import__(name, globals=None, locals=None, fromlist=(), level=0):
             return m
         if name in _MORE:
             return _import_more(name, globals, locals, fromlist)
+        if name[:8] == 'asyncio.' and 'asyncio' in _MORE:  # the frozen package's parts: asyncio.core …
+            pkg = _import_more('asyncio', globals, locals, fromlist)
+            if not hasattr(pkg, '_submodule'):  # a file asyncio.py or package came first
+                return _fs_import(name, globals, locals, fromlist)
+            sub = pkg._submodule(name[8:])
+            return sub if fromlist else pkg
         if name == 'esp':
             return _lazy('_fw_esp')
         if name == 'inisetup' and 'vfs' in _FIRMWARE:

@@ -36,6 +36,17 @@ describe('OutputFilter', () => {
     expect(k.text()).toBe('Traceback (most recent call last):\r\n  File "<stdin>", line 2, in g\r\nValueError: x\r\n');
   });
 
+  it('keeps a header line a program prints itself, followed by other lines (MP tests/misc/print_exception.py)', () => {
+    // print_exception.py prints sys.print_exception's text line by line, rewriting frames to
+    // `  File  , line N, in f` (no quote): the board prints the Traceback line as it is
+    const h = harness();
+    h.feed('caught\nTraceback (most recent call last):\n  File  , line 36, in <module>\nException: msg\n');
+    expect(h.text()).toBe('caught\r\nTraceback (most recent call last):\r\n  File  , line 36, in <module>\r\nException: msg\r\n');
+    const k = harness();
+    k.feed('Traceback (most recent call last):\nhello\n');
+    expect(k.text()).toBe('Traceback (most recent call last):\r\nhello\r\n');
+  });
+
   it('turns bare \\n into \\r\\n but leaves \\r\\n alone', () => {
     const h = harness();
     h.feed('a\nb\r\nc\n');

@@ -31,6 +31,8 @@ export class OutputFilter {
    * as the firmware prints such exceptions without one.
    */
   private header: number[] | null = null;
+  /** Whether a line was dropped since the waiting header (a firmware frame under it). */
+  private droppedUnderHeader = false;
   private atLineStart = true;
   private lastByte = -1;
   private readonly rules: LineRule[];
@@ -89,15 +91,22 @@ export class OutputFilter {
     const line = new TextDecoder().decode(Uint8Array.from(bytes.slice(0, end)));
     if (line === TRACEBACK && !this.header) {
       this.header = bytes;
+      this.droppedUnderHeader = false;
       return;
     }
     const rule = this.rules.find((r) => r.prefix !== TRACEBACK && line.startsWith(r.prefix));
     const replaced = rule ? rule.rewrite(line) : line;
-    if (replaced === null) return; // dropped, with its line end (the header keeps waiting)
+    if (replaced === null) {
+      if (this.header) this.droppedUnderHeader = true;
+      return; // dropped, with its line end (the header keeps waiting)
+    }
     if (this.header) {
       const header = this.header;
       this.header = null;
-      if (line.startsWith(FRAME)) for (const x of header) this.put(x, out); // a kept frame: the header stays
+      // A kept frame keeps the header; so does any line when nothing under the header was dropped
+      // (it is not a traceback of ours: e.g. run-tests' misc/print_exception.py prints the lines
+      // of sys.print_exception's text one by one, its frames rewritten to `  File  , line …`).
+      if (line.startsWith(FRAME) || !this.droppedUnderHeader) for (const x of header) this.put(x, out);
     }
     if (!rule) {
       for (const x of bytes) this.put(x, out);

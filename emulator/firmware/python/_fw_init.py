@@ -111,6 +111,13 @@ _LAZY.update({'_fw_btree': None, '_fw_espnow_c': None, '_fw_espnow': None, '_fw_
               '_fw_mip': None, '_fw_port_diag': None, '_fw_asyncio': None, '_fw_uasyncio': None})
 _HIDDEN += ('_fw_btree', '_fw_espnow_c', '_fw_espnow', '_fw_websocket', '_fw_webrepl_c', '_fw_mip', '_fw_port_diag',
             '_fw_asyncio', '_fw_uasyncio')
+# the wasm build freezes micropython-lib's io, collections and binascii (its pyscript manifest
+# requires them; binascii comes with base64): they extend the C modules (`from uio import *`,
+# io.SEEK_SET, collections.defaultdict, a Python a2b_base64 raising Exception('Incorrect padding'))
+# and, the C ones being extensible, are found first on sys.path's '.frozen'. The esp8266 build
+# freezes none of them (ports/esp8266/boards/manifest.py): `import io` is the C module, not in
+# sys.modules (run-tests extmod/binascii_a2b_base64.py)
+_C_EXTENDED = ('io', 'collections', 'binascii')
 _posix = _fw_vfs._c
 _loading = [0]
 for _name in _HIDDEN:
@@ -259,6 +266,10 @@ def __import__(name, globals=None, locals=None, fromlist=(), level=0):
                 return _fs_import(name, globals, locals, fromlist)
             sub = pkg._submodule(name[8:])
             return sub if fromlist else pkg
+        if name in _C_EXTENDED:
+            if _on_fs(name):  # an extensible built-in: a file of its name comes first
+                return _fs_import(name, globals, locals, fromlist)
+            return _real_import('u' + name, globals, locals, fromlist, 0)  # the C module itself
         if name == 'esp':
             return _lazy('_fw_esp')
         if name == 'inisetup' and 'vfs' in _FIRMWARE:

@@ -1,0 +1,50 @@
+/**
+ * Failures of MicroPython's own test runner (`tests/run-tests.py -t port:<pty>` against the CLI
+ * board, v1.28.0 and v1.27.0 tests) that a real ESP8266 passes, each as a transcript of what the
+ * test checks. The run, its counts and the causes left to others: .dev/rt/report.md of session 21
+ * and README "Command-line board" (running run-tests).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { TestBoard } from '../node/test-board.ts';
+
+/** Per test: a boot and a few lines, on a machine shared with other work. */
+const T = 60000;
+let board: TestBoard | null = null;
+afterEach(() => {
+  board?.dispose();
+  board = null;
+});
+
+describe('extensible built-ins the wasm build extends with frozen micropython-lib modules', () => {
+  // ports/webassembly/variants/pyscript/manifest.py requires io, collections and base64 (which
+  // brings binascii); the esp8266 build freezes none of them: `import io` is the C module
+  it('io, collections and binascii are the C modules (MP tests/extmod/binascii_a2b_base64.py)', async () => {
+    board = await TestBoard.boot({}, 30000);
+    const out = await board.session([
+      'import io, collections, binascii, sys',
+      'io, collections, binascii',
+      "hasattr(io, 'SEEK_SET'), hasattr(collections, 'defaultdict'), hasattr(binascii, 'table_a2b_base64')",
+      "[k for k in ('io', 'collections', 'binascii') if k in sys.modules]",
+      'exec("try:\\n binascii.a2b_base64(b\'abc\')\\nexcept ValueError as e:\\n print(\'ValueError\', e)")',
+      "binascii.a2b_base64(b'Zm9v'), binascii.b2a_base64(b'foo')",
+      'from collections import deque, OrderedDict; from io import BytesIO; BytesIO(b"x").read()',
+    ], 20000);
+    expect(out[1]).toBe("(<module 'io'>, <module 'collections'>, <module 'binascii'>)\n");
+    expect(out[2]).toBe('(False, False, False)\n');
+    expect(out[3]).toBe('[]\n');
+    // extmod/modbinascii.c: a bad length is ValueError('incorrect padding'); the Python one raised Exception
+    expect(out[4]).toContain('ValueError incorrect padding\n');
+    expect(out[5]).toBe("(b'foo', b'Zm9v\\n')\n");
+    expect(out[6]).toBe("b'x'\n");
+  }, T);
+
+  it("a program's own io.py in / still comes first, as for any extensible built-in", async () => {
+    board = await TestBoard.boot({}, 30000);
+    const out = await board.session([
+      "f = open('binascii.py', 'w'); f.write('mine = 1\\n'); f.close()",
+      'import binascii; binascii.mine',
+      "import os; os.remove('binascii.py')",
+    ], 20000);
+    expect(out[1]).toBe('1\n');
+  }, T);
+});

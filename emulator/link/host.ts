@@ -377,12 +377,16 @@ export class BoardHost {
     // flash (its latest writes may not have reached the page yet) unless it does not answer.
     if (!this.channel || !this.channel.busy()) {
       const gen = this.generation;
+      const nth = ++this.inPlaceResets;
       this.worker.postMessage({ t: 'reset', circuit: this.circuit });
       // An idle emulator restarts its interpreter in place; one that does not answer is replaced
       // (a restart takes the chip's own start-up, ~110 ms: firmware/boot.ts FIRMWARE_START_MS).
+      // Only this reset's own wait may replace it: an earlier reset's timer, still running when a
+      // second reset comes within 1 s (esptool's reset into the loader, then its hard reset),
+      // would otherwise find this one under way and boot the board a second time.
       this.awaitingReset = true;
       setTimeout(() => {
-        if (this.generation === gen && this.awaitingReset) this.respawn('reset');
+        if (this.generation === gen && this.inPlaceResets === nth && this.awaitingReset) this.respawn('reset');
       }, 1000);
       return;
     }
@@ -393,6 +397,8 @@ export class BoardHost {
 
   /** A reset was sent to an idle emulator and its interpreter has not reported ready yet. */
   private awaitingReset = false;
+  /** Resets sent to an idle emulator so far: tells each reset's 1 s wait from a later one's. */
+  private inPlaceResets = 0;
   /** Input written while {@link awaitingReset}, delivered once the board is up again. */
   private heldInput: Uint8Array[] = [];
 

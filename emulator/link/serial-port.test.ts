@@ -99,7 +99,7 @@ describe('realistic line timing (the Flash panel\'s "Real flashing speed")', () 
 
 describe('esptool-js 0.7.0 with the auto-reset option', () => {
   it('fitted: connects with no button pressed, writes, and hard_reset boots the new firmware', async () => {
-    board = await TestBoard.boot();
+    board = await TestBoard.boot({}, 30_000); // a cold worker under load
     board.host.setCircuit({ ...DEFAULT_CIRCUIT, autoReset: true });
     const { transport, loader } = esptoolOn(board.host, 460800, { hardReset });
     expect(await loader.main('default_reset')).toBe('ESP8266EX');
@@ -116,7 +116,7 @@ describe('esptool-js 0.7.0 with the auto-reset option', () => {
   }, 60_000);
 
   it('fitted: connects while a program runs (busy board)', async () => {
-    board = await TestBoard.boot();
+    board = await TestBoard.boot({}, 30_000); // a cold worker under load
     board.host.setCircuit({ ...DEFAULT_CIRCUIT, autoReset: true });
     board.type('while True: pass\r');
     await sleep(200);
@@ -125,9 +125,10 @@ describe('esptool-js 0.7.0 with the auto-reset option', () => {
     await transport.disconnect();
   }, 60_000);
 
-  // Known bug (open): the EN pulse now often gives two flash boots instead of one; skipped until fixed (closing note)
-  it.skip("fitted: esptool-js's own HardReset leaves the chip in the stub (stale DTR, §1.4); an EN pulse boots it", async () => {
-    board = await TestBoard.boot();
+  // The EN pulse came within 1 s of the classic reset's: the first reset's wait for an answer
+  // (BoardHost.reset) found the second under way and replaced the emulator, a second flash boot.
+  it("fitted: esptool-js's own HardReset leaves the chip in the stub (stale DTR, §1.4); an EN pulse boots it", async () => {
+    board = await TestBoard.boot({}, 30_000); // a cold worker under load
     board.host.setCircuit({ ...DEFAULT_CIRCUIT, autoReset: true });
     const { transport, loader } = esptoolOn(board.host, 115200);
     expect(await loader.main('default_reset')).toBe('ESP8266EX');
@@ -144,8 +145,29 @@ describe('esptool-js 0.7.0 with the auto-reset option', () => {
     expect(board.host.view.flashHeld).toBe(false);
   }, 60_000);
 
+  it('fitted: two EN pulses 930 ms apart are two boots, not three (the first reset\'s 1 s wait must not restart the second)', async () => {
+    board = await TestBoard.boot({}, 30_000); // a cold worker under load
+    board.host.setCircuit({ ...DEFAULT_CIRCUIT, autoReset: true });
+    const port = new BoardSerialPort(board.host);
+    await port.open({ baudRate: 115200 });
+    const pulse = async () => {
+      await port.setSignals({ dataTerminalReady: false, requestToSend: true });
+      await port.setSignals({ requestToSend: false });
+    };
+    const before = romLines(board, '3,6');
+    const t0 = performance.now();
+    await pulse();
+    await sleep(930 - (performance.now() - t0));
+    board.since();
+    await pulse();
+    await board.waitFor('>>> ', 10_000);
+    await sleep(1500); // past both resets' waits
+    await port.close();
+    expect(romLines(board, '3,6')).toBe(before + 2);
+  }, 60_000);
+
   it('not fitted: the classic reset does nothing, so main() fails on a running board', async () => {
-    board = await TestBoard.boot();
+    board = await TestBoard.boot({}, 30_000); // a cold worker under load
     const { transport, loader } = esptoolOn(board.host, 115200);
     await expect(loader.main('default_reset')).rejects.toThrow('Failed to connect with the device');
     await transport.disconnect();
@@ -154,7 +176,7 @@ describe('esptool-js 0.7.0 with the auto-reset option', () => {
   }, 60_000);
 
   it('not fitted: with Flash held at reset, the same connect succeeds', async () => {
-    board = await TestBoard.boot();
+    board = await TestBoard.boot({}, 30_000); // a cold worker under load
     await board.enterDownloadMode();
     const { transport, loader } = esptoolOn(board.host, 115200);
     expect(await loader.main('default_reset')).toBe('ESP8266EX');
@@ -162,7 +184,7 @@ describe('esptool-js 0.7.0 with the auto-reset option', () => {
   }, 60_000);
 
   it('taking the circuit out releases what it pulled', async () => {
-    board = await TestBoard.boot();
+    board = await TestBoard.boot({}, 30_000); // a cold worker under load
     board.host.setCircuit({ ...DEFAULT_CIRCUIT, autoReset: true });
     const port = new BoardSerialPort(board.host);
     await port.open({ baudRate: 115200 });

@@ -48,3 +48,16 @@ describe('extensible built-ins the wasm build extends with frozen micropython-li
     expect(out[1]).toBe('1\n');
   }, T);
 });
+
+describe('sys.stdin (shared/runtime/sys_stdio_mphal.c)', () => {
+  it("its type is TextIOWrapper and its buffer's FileIO (MP tests/basics/sys_stdio.py, sys_stdio_buffer.py)", async () => {
+    board = await TestBoard.boot({}, 30000);
+    const out = await board.session([
+      'import sys',
+      'type(sys.stdin), type(sys.stdin.buffer), sys.stdin, sys.stdin.buffer',
+      "'TextIOWrapper' in str(type(sys.stdin)), 'FileIO' in str(type(sys.stdin.buffer))",
+    ], 20000);
+    expect(out[1]).toBe("(<class 'TextIOWrapper'>, <class 'FileIO'>, <io.TextIOWrapper 0>, <io.FileIO 0>)\n");
+    expect(out[2]).toBe('(True, True)\n');
+  }, T);
+});

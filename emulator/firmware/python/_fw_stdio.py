@@ -84,5 +84,15 @@ class _Stdio(_io.IOBase):
         raise OSError(1)  # stdin is not writable
 
 
-stdin = _Stdio(True)
-stdin.buffer = _Stdio(False)
+# the types' names are the C ones (py/modsys.c: sys.stdin is a TextIOWrapper, its buffer a FileIO):
+# run-tests basics/sys_stdio.py and sys_stdio_buffer.py look for them in str(type(sys.stdin))
+class TextIOWrapper(_Stdio):
+    pass
+
+
+class FileIO(_Stdio):
+    pass
+
+
+stdin = TextIOWrapper(True)
+stdin.buffer = FileIO(False)

@@ -6,16 +6,33 @@
  * exception handler's three parts, `Loop` being the one loop class.
  * Boards run in `instant` sleep mode unless a case needs host time: virtual times are exact.
  */
-import { describe, expect, it } from 'vitest';
-import { CONNECT, error, instantBoards, out } from '../node/net-helpers.ts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CONNECT, error, out } from '../node/net-helpers.ts';
+import { TestBoard, type TestBoardOptions } from '../node/test-board.ts';
 
-const boot = instantBoards();
+let board: TestBoard | null = null;
+afterEach(() => {
+  board?.dispose();
+  board = null;
+});
+/**
+ * A board in `instant` sleep mode with the realistic-speed clock unless told: running code then
+ * takes the ESP8266's time for the work it does (counted, not the host's time, which a loaded
+ * machine stretches), about 1 ms per task switch here. Its boot may take long under load.
+ */
+async function boot(opts: TestBoardOptions = {}): Promise<TestBoard> {
+  board = await TestBoard.boot({ sleepMode: 'instant', realisticSpeed: true, ...opts }, 30_000);
+  return board;
+}
+/** A board whose sleeps take host time. */
+function realtimeBoard(): Promise<TestBoard> {
+  return boot({ sleepMode: 'realtime', realisticSpeed: false });
+}
 
 /**
- * Ticks since t0 to the nearest 100 ms. Sleeps add exactly their time in `instant` mode but host
- * time still flows while code runs (a few ms here, more on a loaded machine), so the schedules
- * below are in steps of 100 ms and a reading may run up to 49 ms late. The lazily loaded parts
- * are loaded before t0.
+ * Ticks since t0 to the nearest 100 ms. Sleeps add exactly their time in `instant` mode and the
+ * code between them its ESP8266 time (see boot()), so the schedules below are in steps of 100 ms
+ * and a reading may run up to 49 ms late. The lazily loaded parts are loaded before t0.
  */
 const STAMP = `import asyncio, time
 asyncio.Event, asyncio.gather, asyncio.Lock
@@ -427,7 +444,7 @@ asyncio.run(main())`);
 
 describe('asyncio: interrupts and the clock controls', () => {
   it('Ctrl-C stops asyncio.run while it sleeps, with the board\'s frames', async () => {
-    const b = await boot({ sleepMode: 'realtime' });
+    const b = await realtimeBoard();
     await b.line('import asyncio');
     await b.line('async def main():\r await asyncio.sleep(60)\r', '>>> ');
     b.type('asyncio.run(main())\r');
@@ -445,7 +462,7 @@ KeyboardInterrupt: \r
   });
 
   it('a paused clock holds an asyncio sleep; a jump forward ends a long one at once', async () => {
-    const b = await boot({ sleepMode: 'realtime' });
+    const b = await realtimeBoard();
     await b.line('import asyncio, time');
     await b.line('async def nap(ms):\r await asyncio.sleep_ms(ms)\r print("woke")\r', '>>> ');
     b.host.setClockRate(0);

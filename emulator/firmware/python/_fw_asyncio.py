@@ -678,13 +678,14 @@ def _compile(src, name):
         _mp.opt_level(level)
 
 
-def _wait_net(us):
-    _fwm._net_wait(us)  # Ctrl-C raises KeyboardInterrupt; a due callback runs, then the loop looks again
+# the waits are firmware code (outside asyncio/core.py): a traceback shows no frame of theirs
+def _wait_net(us, wait=_fwm._net_wait):
+    wait(us)  # Ctrl-C raises KeyboardInterrupt; a due callback runs, then the loop looks again
 
 
-def _wait_time(us):
+def _wait_time(us, wait=_fwt._wait):
     if us > 0:
-        _fwt._wait(us & 0xffffffff)  # time.sleep_ms's path: callbacks run during it
+        wait(us & 0xffffffff)  # time.sleep_ms's path: callbacks run during it
 
 
 _core = {'__name__': 'asyncio.core', '_net_wait': _wait_net, '_sleep_us': _wait_time}
@@ -720,14 +721,12 @@ def _submodule(name):
         raise ImportError("no module named 'asyncio.%s'" % name)
     exec(_parts.pop(name), _core)
     part = globals()[name] = _Part(name)
-    _sys.modules[part.__name__] = part
+    _core['sys'].modules[part.__name__] = part
     return part
 
 
-import sys as _sys
-
 core = _Part('core')
-_sys.modules['asyncio.core'] = core
+_core['sys'].modules['asyncio.core'] = core
 for _k in _core:
     if _k[0] != '_':
         globals()[_k] = _core[_k]
@@ -747,4 +746,4 @@ def __getattr__(attr):
     return value
 
 
-del _k, _mp, _b
+del _k, _mp, _b, _fwt, _fwm, _compile, _wait_net, _wait_time

@@ -106,6 +106,8 @@ if '(512K)' not in _esp_hal.identity('machine') and '(1M)' not in _esp_hal.ident
 else:  # the wasm build's asyncio (it needs `js`) stays hidden; a file asyncio.py imports
     _WASM_ONLY += ('asyncio', 'uasyncio')
     _HIDDEN += ('asyncio', 'uasyncio')
+if '(512K)' in _esp_hal.identity('machine'):  # mpconfigboard.h: MICROPY_PY_ASYNCIO 0 for 512K
+    _HIDDEN += ('_asyncio',)
 _MORE_FROZEN = ('espnow', 'mip', 'port_diag', 'asyncio', 'uasyncio')
 _LAZY.update({'_fw_btree': None, '_fw_espnow_c': None, '_fw_espnow': None, '_fw_websocket': None, '_fw_webrepl_c': None,
               '_fw_mip': None, '_fw_port_diag': None, '_fw_asyncio': None, '_fw_uasyncio': None})

@@ -61,3 +61,16 @@ describe('sys.stdin (shared/runtime/sys_stdio_mphal.c)', () => {
     expect(out[2]).toBe('(True, True)\n');
   }, T);
 });
+
+describe('select.poll on a closed socket (extmod/modlwip.c lwip_socket_ioctl)', () => {
+  it('reports POLLNVAL, 32 (MP tests/extmod/select_poll_basic.py)', async () => {
+    board = await TestBoard.boot({}, 30000);
+    const out = await board.session([
+      'import socket, select; p = select.poll(); s = socket.socket()',
+      'p.register(s); p.poll(0)[0][1]',
+      's.close(); p.poll(0)[0][1], select.POLLNVAL if hasattr(select, "POLLNVAL") else 32',
+    ], 20000);
+    expect(out[1]).toBe('16\n'); // a new socket: POLLHUP (0x10) only
+    expect(out[2]).toBe('(32, 32)\n');
+  }, T);
+});

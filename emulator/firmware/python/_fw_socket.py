@@ -95,6 +95,8 @@ class socket(_io.IOBase):
 
     def ioctl(self, req, arg):
         if req == 3:  # MP_STREAM_POLL: the asked-for flags that hold, and always ERR and HUP
+            if _hal.net_state(self._id) == -16:  # _ERR_BADF, a closed socket: MP_STREAM_POLL_NVAL
+                return 0x20  # (modlwip.c lwip_socket_ioctl; run-tests extmod/select_poll_basic.py)
             return _hal.net_poll(self._id) & (arg | 0x18)
         return 0
 

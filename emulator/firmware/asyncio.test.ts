@@ -442,6 +442,22 @@ asyncio.run(main())`);
   });
 });
 
+describe('asyncio: TLS streams (§ TCP stream connections: ssl=True)', () => {
+  it('open_connection(ssl=True) to an https host: the handshake at the first write, then the reply', async () => {
+    const b = await boot();
+    const o = await out(b, `${CONNECT}
+import asyncio
+async def main():
+    reader, writer = await asyncio.open_connection('example.com', 443, ssl=True)
+    writer.write(b'GET / HTTP/1.0\\r\\nHost: example.com\\r\\n\\r\\n')
+    await writer.drain()
+    print(await reader.readline())
+    await writer.wait_closed()
+asyncio.run(main())`);
+    expect(o).toBe("b'HTTP/1.1 200 OK\\r\\n'\n");
+  });
+});
+
 describe('asyncio: interrupts and the clock controls', () => {
   it('Ctrl-C stops asyncio.run while it sleeps, with the board\'s frames', async () => {
     const b = await realtimeBoard();
@@ -492,6 +508,12 @@ async def main():
     return await asyncio.gather(job(200), asyncio.wait_for_ms(job(100), 150))
 print(sys.implementation.version[:2], asyncio.run(main()), at())`);
     expect(o).toBe('(1, 27) [200, 100] 200\n');
+  });
+
+  it('the 512 KB build has no _asyncio either (MICROPY_PY_ASYNCIO 0 in its mpconfigboard.h)', async () => {
+    const b = await boot({ flashSize: '512K' });
+    expect(await error(b, 'import _asyncio')).toBe("ImportError: no module named '_asyncio'");
+    expect(await error(b, 'import asyncio')).toBe("ImportError: no module named 'asyncio'");
   });
 
   it('the 1 MB build freezes no asyncio (manifest_2MiB.py only): ImportError, not the wasm\'s js error', async () => {

@@ -6,6 +6,7 @@
 # SSL_ERROR_RECORD_OVERFLOW, -257), and certificates are never checked (CERT_NONE only).
 # Errors: ssl_raise_error() gives OSError(code, 'NAME') for axTLS's named codes during the
 # handshake and a bare OSError(code) otherwise; reads return b'' on close_notify or a lost link.
+import io as _io
 import socket as _socket
 import _fw_time as _time
 
@@ -22,6 +23,48 @@ class _Fail(Exception):
     pass
 
 
+def _recv(sock, n):
+    # the socket's stream read (mp_stream_rw in axTLS's port glue): recv for the lab's sockets,
+    # readinto for any other stream object; b'' at its end
+    if hasattr(sock, 'recv'):
+        return sock.recv(n)
+    b = bytearray(n)
+    k = sock.readinto(b)
+    return bytes(b[:k]) if k else b''
+
+
+def _stream_close(sock):
+    # mp_stream_close: the stream's ioctl(MP_STREAM_CLOSE, 0), as ssl_socket_ioctl passes it down
+    if hasattr(sock, 'ioctl'):
+        sock.ioctl(4, 0)
+    else:
+        sock.close()
+
+
+def _load(data, tag, what):
+    # ssl_socket_make_new: mp_obj_str_get_data, then axTLS ssl_obj_memory_load — PEM (a
+    # '-----BEGIN' line, base64) or DER: an ASN.1 SEQUENCE that starts with an INTEGER (an RSA
+    # key) or a SEQUENCE (an X.509 certificate); anything else is ValueError('invalid key'/'cert')
+    if not isinstance(data, (bytes, bytearray, str)):
+        raise TypeError("can't convert '%s' object to str implicitly" % type(data).__name__)
+    d = data.encode() if isinstance(data, str) else bytes(data)
+    if d[:10] == b'-----BEGIN':
+        import binascii
+        try:
+            d = binascii.a2b_base64(b''.join(l for l in d.split(b'\n') if l and l[:5] != b'-----'))
+        except ValueError:
+            d = b''
+    ok = len(d) >= 4 and d[0] == 0x30
+    if ok:
+        n, i = d[1], 2
+        if n & 0x80:
+            k = n & 0x7f
+            n, i = int.from_bytes(d[2:2 + k], 'big') if 0 < k <= 2 else -1, 2 + k
+        ok = 0 < n and i + n <= len(d) and d[i] == tag
+    if not ok:
+        raise ValueError(what)
+
+
 def _raise(err):
     # ssl_raise_error: a named axTLS code gives OSError(code, name), anything else OSError(code)
     name = _NAMES.get(err)
@@ -34,23 +77,46 @@ def _record(t, payload):
     return bytes((t, 3, 3, len(payload) >> 8, len(payload) & 0xFF)) + payload
 
 
-class SSLSocket:
-    def __init__(self, sock, hostname, handshake):
+class SSLSocket(_io.IOBase):
+    # a stream object, so select.poll() (and asyncio) can ask it (modtls_axtls.c ussl_socket_ioctl)
+    def __init__(self, sock, hostname, handshake, server=False):
         self._s = None
+        self._server = server
         self._raw = sock
         self._host = hostname
         self._plain = b''
         self._eof = False
         self._blocking = True
         self._open = False
+        self._pending = not handshake  # do_handshake_on_connect=False: at the first read or write
         if handshake:
             self._handshake()
         self._s = sock
 
+    def ioctl(self, req, arg):
+        if req == 3 and self._plain:  # MP_STREAM_POLL: decrypted bytes wait
+            return arg & 1 | self._raw.ioctl(req, arg)
+        return self._raw.ioctl(req, arg)
+
+    def _whole(self, f, *a):
+        # a record, the handshake: read and written whole, also on a non-blocking socket
+        if self._blocking:
+            return f(*a)
+        self._raw.setblocking(True)
+        try:
+            return f(*a)
+        finally:
+            self._raw.setblocking(False)
+
+    def _start(self):
+        if self._pending:
+            self._pending = False
+            self._whole(self._handshake)
+
     def _readn(self, n):
         out = b''
         while len(out) < n:
-            chunk = self._raw.recv(n - len(out))
+            chunk = _recv(self._raw, n - len(out))
             if not chunk:
                 return None
             out += chunk
@@ -77,6 +143,14 @@ class SSLSocket:
         return h[0], p
 
     def _handshake(self):
+        if self._server:
+            # a board's TLS server: the virtual network has no TLS clients (emulator/net/tls.ts), so
+            # what arrives is the stream's end (SSL_ERROR_CONN_LOST) or no ClientHello
+            try:
+                self._next_record()
+                raise _Fail(-261)
+            except _Fail as e:
+                _raise(e.args[0])
         hello = b'\x01{"suites":["RSA"],"sni":%s}' % (b'null' if self._host is None else b'"' + self._host.encode() + b'"')
         try:
             self._raw.write(_record(22, hello))
@@ -109,7 +183,7 @@ class SSLSocket:
                     self._eof = True
                     return False
             try:
-                t, p = self._next_record()
+                t, p = self._whole(self._next_record)
             except _Fail as e:
                 if e.args[0] in (-3, -256):
                     self._eof = True
@@ -122,6 +196,7 @@ class SSLSocket:
     def read(self, n=-1):
         if self._s is None:
             raise OSError(9)
+        self._start()
         out = b''
         while n < 0 or len(out) < n:
             r = self._fill()
@@ -146,9 +221,12 @@ class SSLSocket:
         return len(data)
 
     def readline(self, limit=-1):
+        self._start()
         out = b''
         while limit < 0 or len(out) < limit:
             r = self._fill()
+            if r is None:  # non-blocking, nothing yet: the partial line, or None
+                return out or None
             if not r:
                 break
             i = self._plain.find(b'\n')
@@ -167,8 +245,9 @@ class SSLSocket:
         if isinstance(buf, str):
             buf = buf.encode()
         data = bytes(buf)
+        self._start()
         for o in range(0, len(data), 1024):
-            self._raw.write(_record(23, data[o:o + 1024]))
+            self._whole(self._raw.write, _record(23, data[o:o + 1024]))
         return len(data)
 
     def setblocking(self, flag):
@@ -181,8 +260,8 @@ class SSLSocket:
                 self._raw.write(_record(21, b'\x01\x00'))
             except OSError:
                 pass
-            self._raw.close()
             self._s = None
+            _stream_close(self._raw)
 
     __del__ = close
 
@@ -209,6 +288,8 @@ class SSLContext:
         self._cert = cert
 
     def wrap_socket(self, sock, server_side=False, do_handshake_on_connect=True, server_hostname=None):
-        if server_side:
-            raise OSError(95)  # the virtual network has no TLS clients for a board server
-        return SSLSocket(sock, server_hostname, do_handshake_on_connect)
+        if self._key is not None:  # checked here, not by load_cert_chain (ssl_context_load_key stores them)
+            _load(self._key, 0x02, 'invalid key')
+            _load(self._cert, 0x30, 'invalid cert')
+        # a server's handshake waits for the first read (ssl_server_new); a client's is done here
+        return SSLSocket(sock, server_hostname, do_handshake_on_connect and not server_side, server_side)

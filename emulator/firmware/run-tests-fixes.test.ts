@@ -74,3 +74,42 @@ describe('select.poll on a closed socket (extmod/modlwip.c lwip_socket_ioctl)', 
     expect(out[2]).toBe('(32, 32)\n');
   }, T);
 });
+
+describe('ssl/tls over any stream object (extmod/modtls_axtls.c)', () => {
+  // the socket is used through the stream protocol: readinto/write/ioctl of a Python IOBase
+  const testSocket = [
+    'import io, ssl, tls',
+    'exec("class TS(io.IOBase):\\n def write(self, b): return len(b)\\n def readinto(self, b): return 0\\n def ioctl(self, c, a):\\n  print(\'ioctl\', c, a)\\n  return 0\\n def setblocking(self, v): print(\'setblocking\', v)")',
+  ];
+
+  it('a client over a stream that ends fails its handshake with OSError; a server waits (MP tests/extmod/ssl_basic.py)', async () => {
+    board = await TestBoard.boot({}, 30000);
+    const out = await board.session([
+      ...testSocket,
+      'exec("try:\\n ssl.wrap_socket(TS(), server_hostname=\'test.example.com\')\\nexcept OSError:\\n print(\'OSError: client\')")',
+      'ss = ssl.wrap_socket(TS(), server_side=1, do_handshake=0); ss',
+      'ss.setblocking(False); ss.setblocking(True)',
+      'ss.close(); ss.close()',
+      'exec("try:\\n ss.read(10)\\nexcept OSError:\\n print(\'OSError: read\')")',
+    ], 20000);
+    expect(out[2]).toBe('OSError: client\n');
+    expect(out[3]).toBe('<SSLSocket>\n');
+    expect(out[4]).toBe('setblocking False\nsetblocking True\n');
+    // ssl_socket_ioctl passes MP_STREAM_CLOSE (4) down once; the second close does nothing
+    expect(out[5]).toBe('ioctl 4 0\n');
+    expect(out[6]).toBe('OSError: read\n');
+  }, T);
+
+  it('checks key and certificate when wrapping (MP tests/extmod/ssl_keycert.py)', async () => {
+    board = await TestBoard.boot({}, 30000);
+    // a DER RSA key's start: SEQUENCE of 0x139 bytes, then INTEGER (the test's 317-byte key's header, padded)
+    const out = await board.session([
+      'import io, ssl',
+      "key = b'0\\x82\\x019\\x02\\x01\\x00' + bytes(311)",
+      'exec("for k, c in ((b\'!\', None), (key, None), (key, b\'!\')):\\n try:\\n  ssl.wrap_socket(io.BytesIO(), key=k, cert=c)\\n except (ValueError, TypeError) as er:\\n  print(repr(er))")',
+      "ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT); ctx.load_cert_chain(b'!', b'!')",
+    ], 20000);
+    expect(out[2]).toBe("ValueError('invalid key',)\nTypeError(\"can't convert 'NoneType' object to str implicitly\",)\nValueError('invalid cert',)\n");
+    expect(out[3]).toBe(''); // stored only: checked when a socket is wrapped
+  }, T);
+});

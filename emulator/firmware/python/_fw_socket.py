@@ -98,6 +98,8 @@ class socket(_io.IOBase):
             if _hal.net_state(self._id) == -16:  # _ERR_BADF, a closed socket: MP_STREAM_POLL_NVAL
                 return 0x20  # (modlwip.c lwip_socket_ioctl; run-tests extmod/select_poll_basic.py)
             return _hal.net_poll(self._id) & (arg | 0x18)
+        if req == 4:  # MP_STREAM_CLOSE (mp_stream_close, e.g. from an SSLSocket's close): lwip_socket_ioctl closes
+            self.close()
         return 0
 
     def __enter__(self):

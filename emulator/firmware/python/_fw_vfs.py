@@ -332,14 +332,157 @@ class VfsLfs2:
         return self._cwd
 
 
+class _FatDev(_Dev):
+    # extmod/vfs_fat_diskio.c: FatFs's disk is the device's readblocks(n, buf)/writeblocks(n, buf)
+    # (no offset), one sector a call here; ioctl INIT, BLOCK_SIZE (None: 512) and BLOCK_COUNT
+    def geometry(self):
+        r = self.ioctl(1, 0)
+        flags = 1 if r is not None and r != 0 else 0
+        if self.wb is None:
+            flags |= 2
+        ss = self.ioctl(5, 0)
+        self.ss = 512 if ss is None else _int(ss)
+        self.buf = bytearray(self.ss)
+        return self.ss, _int(self.ioctl(4, 0)), flags
+
+    def call(self, op, sector, arg):
+        # one sector buffer, crossing to the emulator in pieces (fat-vfs.ts CallDisk)
+        try:
+            if op == 5:
+                return _hx(memoryview(self.buf)[sector:sector + arg]).decode()
+            if op == 6:
+                b = _uh(arg)
+                self.buf[sector:sector + len(b)] = b
+                return 0
+            if op == 0:
+                return _rw_ret(self.rb(sector, self.buf))
+            if op == 1:
+                return _rw_ret(self.wb(sector, self.buf))
+            if op == 3:
+                self.ioctl(3, 0)
+                return 0
+            t = __import__('_fw_time', None, None, (), -7).localtime()  # get_fattime (RTC)
+            return (t[0] - 1980) << 25 | t[1] << 21 | t[2] << 16 | t[3] << 11 | t[4] << 5 | t[5] >> 1
+        except BaseException as e:
+            self.exc = e
+            return -5
+
+    def check(self, r):
+        if r == -1000:  # the heap ran out on the way into the device (fat-vfs.ts FAT_MEMORY_ERROR)
+            self.exc = None
+            raise MemoryError
+        return _Dev.check(self, r)
+
+
+class _FatFile(FileIO):
+    # extmod/vfs_fat_file.c: a closed file gives OSError(EINVAL); a short write ENOSPC
+    def __repr__(self):
+        return '<io.%s %x>' % ('TextIOWrapper' if self._text else 'FileIO', id(self))
+
+    def _open(self):
+        if self._h is None:
+            raise OSError(22)
+        return self._h
+
+    def _raw(self, n):
+        r = self._dev.check(_hal.fat_read(self._open(), min(n, _CHUNK)))
+        return _uh(r) if r else b''
+
+    def write(self, data):
+        h = self._open()
+        mv = memoryview(data.encode() if type(data) is str else data)
+        done = 0
+        while done < len(mv):
+            part = mv[done:done + _CHUNK]
+            n = self._dev.check(_hal.fat_write(h, _hx(part).decode()))
+            done += n
+            if n < len(part):
+                raise OSError(28)
+        return done
+
+    def seek(self, offset, whence=0):
+        return self._dev.check(_hal.fat_seek(self._open(), offset, whence))
+
+    def flush(self):
+        self._dev.check(_hal.fat_sync(self._open()))
+
+    def close(self):
+        if self._h is not None:
+            h = self._h
+            self._h = None
+            self._dev.check(_hal.fat_close(h))
+
+    __del__ = close
+
+
 class VfsFat:
-    # The 2 MiB+ build can mount an old FAT volume; FAT is not emulated (differences page).
+    # extmod/vfs_fat.c on a program's own block device, FatFs in the emulator (fat-vfs.ts, fatfs.ts)
     def __init__(self, bdev):
-        raise OSError(19)
+        self._dev = _FatDev(bdev)
+        self._m = self._dev.check(_hal.fat_mount(*self._dev.geometry(), self._dev.call))
+
+    def __repr__(self):
+        return '<VfsFat>'
 
     @staticmethod
     def mkfs(bdev):
-        raise OSError(95)
+        dev = _FatDev(bdev)
+        dev.check(_hal.fat_mkfs(*dev.geometry(), dev.call))
+
+    def _c(self, r):
+        return self._dev.check(r)
+
+    def mount(self, readonly, mkfs):
+        if readonly:
+            self._dev.wb = None
+        self._c(_hal.fat_flags(self._m, bool(readonly), bool(mkfs)))
+
+    def umount(self):
+        pass  # vfs_fat.c: the volume stays mounted so the object's methods still work
+
+    def open(self, path, mode=None):
+        if mode is None:  # a C function of three arguments (vfs_fat_file.c fat_vfs_open)
+            raise TypeError('function takes 3 positional arguments but 2 were given')
+        h = self._c(_hal.fat_open(self._m, path, mode))
+        return _FatFile(h, 'b' not in mode, self._dev)
+
+    def ilistdir(self, path=''):
+        as_bytes = type(path) is bytes
+        r = self._c(_hal.fat_listdir(self._m, path.decode() if as_bytes else path))
+        out = []
+        if r:
+            f = r.split('\x00')
+            for i in range(0, len(f), 3):
+                out.append((f[i].encode() if as_bytes else f[i], _S_IFDIR if f[i + 1] == '1' else _S_IFREG, 0, int(f[i + 2])))
+        return iter(out)
+
+    def stat(self, path):
+        r = self._c(_hal.fat_stat(self._m, path)).split('\x00')
+        t = int(r[2])
+        return (_S_IFDIR if r[0] == '1' else _S_IFREG, 0, 0, 0, 0, 0, int(r[1]), t, t, t)
+
+    def statvfs(self, path):
+        b = self._c(_hal.fat_statvfs(self._m)).split('\x00')
+        bs, free = int(b[0]), int(b[2])
+        return (bs, bs, int(b[1]), free, free, 0, 0, 0, 0, 255)
+
+    def remove(self, path):
+        self._c(_hal.fat_remove(self._m, path, False))
+
+    def rmdir(self, path):
+        self._c(_hal.fat_remove(self._m, path, True))
+
+    def rename(self, old, new):
+        self._c(_hal.fat_rename(self._m, old, new))
+
+    def mkdir(self, path):
+        self._c(_hal.fat_mkdir(self._m, path))
+
+    def chdir(self, path):
+        self._c(_hal.fat_chdir(self._m, path))
+
+    def getcwd(self):
+        return self._c(_hal.fat_getcwd(self._m))
 
 
 def _autodetect(bdev):

@@ -6,6 +6,7 @@
 # SSL_ERROR_RECORD_OVERFLOW, -257), and certificates are never checked (CERT_NONE only).
 # Errors: ssl_raise_error() gives OSError(code, 'NAME') for axTLS's named codes during the
 # handshake and a bare OSError(code) otherwise; reads return b'' on close_notify or a lost link.
+import io as _io
 import socket as _socket
 import _fw_time as _time
 
@@ -76,7 +77,8 @@ def _record(t, payload):
     return bytes((t, 3, 3, len(payload) >> 8, len(payload) & 0xFF)) + payload
 
 
-class SSLSocket:
+class SSLSocket(_io.IOBase):
+    # a stream object, so select.poll() (and asyncio) can ask it (modtls_axtls.c ussl_socket_ioctl)
     def __init__(self, sock, hostname, handshake, server=False):
         self._s = None
         self._server = server
@@ -86,9 +88,30 @@ class SSLSocket:
         self._eof = False
         self._blocking = True
         self._open = False
+        self._pending = not handshake  # do_handshake_on_connect=False: at the first read or write
         if handshake:
             self._handshake()
         self._s = sock
+
+    def ioctl(self, req, arg):
+        if req == 3 and self._plain:  # MP_STREAM_POLL: decrypted bytes wait
+            return arg & 1 | self._raw.ioctl(req, arg)
+        return self._raw.ioctl(req, arg)
+
+    def _whole(self, f, *a):
+        # a record, the handshake: read and written whole, also on a non-blocking socket
+        if self._blocking:
+            return f(*a)
+        self._raw.setblocking(True)
+        try:
+            return f(*a)
+        finally:
+            self._raw.setblocking(False)
+
+    def _start(self):
+        if self._pending:
+            self._pending = False
+            self._whole(self._handshake)
 
     def _readn(self, n):
         out = b''
@@ -160,7 +183,7 @@ class SSLSocket:
                     self._eof = True
                     return False
             try:
-                t, p = self._next_record()
+                t, p = self._whole(self._next_record)
             except _Fail as e:
                 if e.args[0] in (-3, -256):
                     self._eof = True
@@ -173,6 +196,7 @@ class SSLSocket:
     def read(self, n=-1):
         if self._s is None:
             raise OSError(9)
+        self._start()
         out = b''
         while n < 0 or len(out) < n:
             r = self._fill()
@@ -197,9 +221,12 @@ class SSLSocket:
         return len(data)
 
     def readline(self, limit=-1):
+        self._start()
         out = b''
         while limit < 0 or len(out) < limit:
             r = self._fill()
+            if r is None:  # non-blocking, nothing yet: the partial line, or None
+                return out or None
             if not r:
                 break
             i = self._plain.find(b'\n')
@@ -218,8 +245,9 @@ class SSLSocket:
         if isinstance(buf, str):
             buf = buf.encode()
         data = bytes(buf)
+        self._start()
         for o in range(0, len(data), 1024):
-            self._raw.write(_record(23, data[o:o + 1024]))
+            self._whole(self._raw.write, _record(23, data[o:o + 1024]))
         return len(data)
 
     def setblocking(self, flag):

@@ -59,6 +59,30 @@ describe('the 37 952-byte heap', () => {
     expect(await board.line('l = None; gc.collect(); gc.mem_free() > 33000')).toContain('True');
   });
 
+  // The lesson's program (living-in-38k.mdx, mem-until-error) pasted after a hard reset. A stale
+  // slot in the REPL's own C frames (above the VM's NLR buffer) held the address where the list
+  // then lay; the meter took it for a root and kept the list and its 256 bytearrays for the whole
+  // run: gc.collect() gave nothing back ('free now: 1088', v1.28.0). heap.ts outerCStack.
+  for (const release of ['1.27.0', '1.28.0'] as const) {
+    it(`after a hard reset, a list filled to MemoryError and dropped is given back by gc.collect() (v${release})`, async () => {
+      board = await TestBoard.boot({ release }, 20_000);
+      board.since();
+      board.host.reset();
+      await board.waitFor(/Type "help\(\)" for more information\.\r\n>>> $/, 20_000);
+      board.since();
+      await board.host.run(
+        "import gc\n\nitems = []\ntry:\n    while True:\n        items.append(bytearray(100))\nexcept MemoryError as e:\n    print('MemoryError:', e)\n" +
+          "print(len(items), 'items, free:', gc.mem_free())\n\nitems = None\ngc.collect()\nprint('free now:', gc.mem_free())\n",
+      );
+      const out = await board.waitFor(/free now: \d+\r\n>>> $/, 30_000);
+      expect(out).toContain('MemoryError: memory allocation failed, allocating');
+      const full = Number(/items, free: (\d+)/.exec(out)?.[1]);
+      const free = Number(/free now: (\d+)/.exec(out)?.[1]);
+      expect(full).toBeLessThan(2500);
+      expect(free, out.slice(-300)).toBeGreaterThan(30000);
+    }, 60_000);
+  }
+
   it('programs that fit never raise MemoryError, however much garbage they make', async () => {
     board = await TestBoard.boot();
     const out = await board.line('for i in range(30000): s = str(i) * 5\r', '>>> ', 30_000);

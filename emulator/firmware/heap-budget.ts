@@ -6,7 +6,7 @@
  * the same figure.
  */
 import type { FirmwareBuild } from './builds.ts';
-import { HeapMeter, findPystack } from './heap.ts';
+import { HeapMeter, NLR_TOP_FROM_PYSTACK, findPystack, outerCStack } from './heap.ts';
 import { INITIAL_HEAP_BYTES, type Interpreter } from './interpreter.ts';
 
 /**
@@ -54,7 +54,10 @@ export class HeapBudget {
     this.fwLoading = 0;
   }
 
-  /** Measures the firmware's own objects, then holds the program to the ESP8266's heap. */
+  /**
+   * Measures the firmware's own objects, then holds the program to the ESP8266's heap. Called at
+   * rest (no wasm frame running), when the C stack pointer is the stack's base.
+   */
   start(interp: Interpreter, build: FirmwareBuild): void {
     this.interp = interp;
     if (!interp.heap) return;
@@ -64,11 +67,18 @@ export class HeapBudget {
       const meter = HeapMeter.locate(() => interp.memory.buffer, 1 << 21, INITIAL_HEAP_BYTES, hint);
       // the loader's default Python stack: 2048 words (micropython.mjs loadMicroPython pystack)
       const pystack = findPystack(interp.memory.buffer, 1 << 21, 2048 * 4);
+      // at rest (no wasm frame runs: boot.ts calls this between two runs) the stack pointer is
+      // the C stack's base
+      const cBase = interp.deadCStack().end;
       meter.deadRanges = () => {
-        const ranges = [interp.deadCStack()];
+        const dead = interp.deadCStack();
+        const ranges = [dead];
         if (pystack >= 0) {
           const w = new Int32Array(interp.memory.buffer);
           ranges.push({ start: w[(pystack >> 2) + 2] as number, end: w[(pystack >> 2) + 1] as number });
+          // the VM's and the REPL's own C frames: stale addresses, not the program's (heap.ts outerCStack)
+          const outer = outerCStack(interp.memory.buffer, pystack + NLR_TOP_FROM_PYSTACK, { end: dead.start, current: dead.end, base: cBase });
+          if (outer) ranges.push(outer);
         }
         return ranges;
       };

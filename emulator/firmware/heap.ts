@@ -6,8 +6,10 @@
  * MicroPython's GC (py/gc.c) keeps, per heap area, an allocation table (2 bits per 16-byte
  * block: free, head, tail, mark) followed by an optional finaliser table and the block pool.
  * Roots here are every aligned word of the wasm memory outside the pools (static data, the C
- * and Python stacks, malloc'd tables): a superset of the GC's own roots, so the estimate may keep
- * a little garbage, and it misses pointers held only in wasm locals (rare, short-lived).
+ * and Python stacks, malloc'd tables) less what the owner declares dead ({@link DeadRange}: the
+ * unused parts of both stacks, and the C frames above the innermost NLR buffer, see
+ * {@link outerCStack}): close to the GC's own roots, so the estimate may keep a little garbage,
+ * and it misses pointers held only in wasm locals (rare, short-lived).
  *
  * The areas are found by their invariants (`mp_state_mem_area_t`: next, alloc table start and
  * length, finaliser table, pool start and end), starting from the static one and following `next`.
@@ -115,6 +117,43 @@ export function findPystack(memory: ArrayBufferLike, searchEnd: number, bytes: n
 export interface DeadRange {
   start: number;
   end: number;
+}
+
+/**
+ * Bytes from the thread state's `pystack_start` word to its `nlr_top` word: `pystack_start`,
+ * `pystack_end`, `pystack_cur`, `gc_lock_depth` (a uint16_t padded to a word), `dict_locals`,
+ * `dict_globals`, then `nlr_top` (py/mpstate.h `mp_state_thread_t`, the same at v1.27.0 and v1.28.0).
+ */
+export const NLR_TOP_FROM_PYSTACK = 24;
+
+/**
+ * The C stack above the innermost NLR buffer: the frames of the VM that runs the current Python
+ * code and of everything outside it (the REPL, `parse_compile_execute`, the loader's entry).
+ *
+ * Every `mp_execute_bytecode` pushes an `nlr_buf_t` in its own C frame (py/vm.c), and so does
+ * every C function that catches exceptions (py/nlr.h `nlr_push`); `MP_STATE_THREAD(nlr_top)` is
+ * the innermost, each buffer's first word (`prev`) the next one out, at higher addresses (the
+ * stack grows down). With `MICROPY_ENABLE_PYSTACK` the VM keeps its frames, locals and value stack
+ * on the Python stack, so these C frames hold nothing a program can reach that is not also on
+ * the Python stack or in the interpreter state. What they do hold are unused slots with the
+ * addresses of blocks that were freed before the frames were pushed (the REPL's line buffer as it
+ * grew, the parser's chunks): a conservative mark takes such a slot for a live object as soon as
+ * the program allocates at that address, and keeps it, with all it points to, for as long as the
+ * program runs. The frames below the innermost buffer (the C call in progress: a list growing, a
+ * string being formatted) are still roots.
+ *
+ * @param memory the interpreter's memory
+ * @param nlrTopAddr byte address of the `nlr_top` word of the thread state
+ * @param stack the C stack: `end` its lowest byte, `base` one past its highest, `current` the stack pointer now
+ * @returns the range [innermost buffer, base), or null when no NLR buffer is pushed or the chain
+ *   does not lie in the live stack
+ */
+export function outerCStack(memory: ArrayBufferLike, nlrTopAddr: number, stack: { end: number; current: number; base: number }): DeadRange | null {
+  const w = new Int32Array(memory);
+  if (nlrTopAddr < 0 || nlrTopAddr % 4 !== 0 || nlrTopAddr >= w.length * 4) return null;
+  const top = w[nlrTopAddr >> 2] as number;
+  if (top === 0 || top % 4 !== 0 || top < stack.current || top >= stack.base || stack.current < stack.end) return null;
+  return { start: top, end: stack.base };
 }
 
 export class HeapMeter {

@@ -18,7 +18,7 @@ const PROGRAM = [
   'async def main():',
   '    t0 = time.ticks_ms()',
   "    r = await asyncio.gather(blink('led1', 300, 3), blink('led2', 500, 2))",
-  "    print(r, time.ticks_diff(time.ticks_ms(), t0) // 100 * 100, 'ms')",
+  "    print(r, time.ticks_diff(time.ticks_ms(), t0), 'ms')",
   'asyncio.run(main())',
 ];
 
@@ -34,7 +34,10 @@ test('an asyncio program pasted at the REPL interleaves its tasks; Ctrl-C stops 
   const done = await waitForTerminal(page, (t) => t.includes("['led1', 'led2']") && lastLine(t) === '>>>', 'the program ends', 15_000);
   // led1 wakes at 0, 300, 600 ms, led2 at 0 and 500: the board's order; gather ends after 1 s
   expect(done).toContain('led1 on 0\nled2 on 0\nled1 on 1\nled2 on 1\nled1 on 2\n');
-  expect(done).toContain("['led1', 'led2'] 1000 ms\n>>>");
+  // 1000 ms of sleeps; the code between them takes the host's time too (more on a loaded machine)
+  const ms = Number(/\['led1', 'led2'\] (\d+) ms\n>>>$/.exec(done)?.[1]);
+  expect(ms).toBeGreaterThanOrEqual(1000);
+  expect(ms).toBeLessThan(1500);
   expect(done).not.toContain("no module named 'js'");
 
   await page.keyboard.press('Control+E');

@@ -141,6 +141,23 @@ describe('esp8266-lab board (command-line board)', () => {
     expect(r.stderr).toBe('');
   });
 
+  it('prints a first-use note once, to stderr, never into the serial stream (stdout)', async () => {
+    const r = await runCli(['board'], 'print(1/3)\rprint(2/3)\r');
+    expect(r.code).toBe(0);
+    const out = text(r.stdout);
+    expect(out).toContain('0.3333333333333333'); // the lab computes in double precision
+    expect(out).not.toContain('Note:');
+    const notes = r.stderr.split('single-precision floats').length - 1;
+    expect(notes).toBe(1);
+    expect(r.stderr).toContain('/en/differences/#floating-point');
+  });
+
+  it('prints no note for a program that uses nothing the board lacks', async () => {
+    const r = await runCli(['board'], 'print(1+1)\r');
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toContain('Note:');
+  });
+
   it('--release 1.27.0 makes a board with v1.27.0; its --state keeps running v1.27.0 without the option', async () => {
     const state = join(dir, 'state-127.bin');
     const first = await runCli(['board', '--release', '1.27.0', '--state', state, '--linger', '3000'], 'import sys; sys.implementation.version\r');

@@ -3,7 +3,10 @@
  * (picocom, mpremote, esptool through a socat pty) can talk to it. The same emulator as the
  * page's, in a Node worker thread.
  *
- * - stdout carries only the board's UART0 TX bytes; notices and errors go to stderr.
+ * - stdout carries only the board's UART0 TX bytes; notices and errors go to stderr, and so do the
+ *   first-use notes the page shows over its terminal (firmware/unremovable.ts: something the lab
+ *   does that a real board does not), each once per run, so tools reading stdout or the pty see
+ *   only what the board sent.
  * - A TTY on stdin is put in raw mode: Ctrl-C goes to the board; Ctrl-] quits (as in telnet).
  * - A pipe on stdin: EOF quits once the board has been quiet for `--linger` ms.
  * - Baud: stdout stands for a serial adapter at `--baud` (default 115200). The board's own fixed
@@ -36,6 +39,7 @@ import { spawnNodeDevice } from './spawn.ts';
 import { DEFAULT_RELEASE, isReleaseId, RELEASE_IDS, releaseVersion, type ReleaseId } from '../firmware/builds.ts';
 import { REPL_BAUD, SerialBridge, toTerminal } from './serial-bridge.ts';
 import { Rfc2217Port } from './rfc2217-port.ts';
+import { DIFFERENCES_PAGE } from '../firmware/unremovable.ts';
 
 export { toTerminal };
 
@@ -80,7 +84,8 @@ Options:
   -h, --help               show this help
 
 Keys (stdin a terminal): Ctrl-C goes to the board; Ctrl-] quits.
-Notices go to stderr. Exit status: 0 ok, 1 emulator failure, 2 usage error.
+Notices go to stderr, as do first-use notes (each once) on what the lab does that a real
+ESP8266 does not. Exit status: 0 ok, 1 emulator failure, 2 usage error.
 `;
 
 export interface CliOptions {
@@ -252,6 +257,7 @@ export async function runBoard(opts: CliOptions): Promise<number> {
   };
 
   let booted = false;
+  /** When the board last sent a byte, came up, or was given input: the linger counts from it. */
   let lastOutput = Date.now();
   let flashWritten = false;
   let stateFileExists = opts.state !== null && existsSync(opts.state);
@@ -287,8 +293,10 @@ export async function runBoard(opts: CliOptions): Promise<number> {
   const held: Uint8Array[] = [];
   const send = (bytes: Uint8Array) => {
     if (bytes.length === 0) return;
-    if (booted) host.write(bytes);
-    else held.push(bytes);
+    if (booted) {
+      lastOutput = Date.now(); // the board has something to answer
+      host.write(bytes);
+    } else held.push(bytes);
   };
 
   // ---- the line: stdio or RFC 2217 -----------------------------------------------------------
@@ -318,9 +326,14 @@ export async function runBoard(opts: CliOptions): Promise<number> {
     bridge.fromBoard(data, baud);
   });
   host.on('notice', (text) => say(text));
+  // the host emits each feature's note once for its life, resets included
+  host.on('note', (f) => say(`${f.message} (the lab's differences page: ${DIFFERENCES_PAGE}#${f.anchor})`));
   host.on('ready', () => {
     if (booted) return;
     booted = true;
+    // the chip is up but its banner (and the echo of what was held) is still to come: the ROM's
+    // lines may be longer ago than --linger when a start-up is slow (a loaded machine)
+    lastOutput = Date.now();
     if (opts.holdGpio0) host.setFlash(false); // the button is let go once the ROM has sampled it
     for (const b of held.splice(0)) host.write(b);
   });

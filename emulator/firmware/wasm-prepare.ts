@@ -12,6 +12,7 @@
  * - `wasm-surface-patch.ts` — the names the ESP8266 build leaves out are gone;
  * - `wasm-stack-patch.ts` — `re`'s recursion uses the C stack, so it hits the recursion limit;
  * - `wasm-complex-patch.ts` — an imaginary literal is a SyntaxError, as without complex numbers;
+ * - `wasm-tstring-patch.ts` — `t'…'` is a name and a string, as without t-strings (v1.28.0);
  * - `wasm-inspect.ts` `widenReadlinePrintable` — UTF-8 typed at the friendly prompt is kept;
  * - `wasm-heap-patch.ts` — `gc_alloc` checks the ESP8266's heap budget;
  * - `wasm-patch.ts` — the memory is shared (the output here) with at most {@link MAX_MEMORY_PAGES}.
@@ -22,6 +23,7 @@ import { patchHeapBudget } from './wasm-heap-patch.ts';
 import { patchSurface } from './wasm-surface-patch.ts';
 import { patchRegexStack } from './wasm-stack-patch.ts';
 import { patchImaginary } from './wasm-complex-patch.ts';
+import { patchTstrings } from './wasm-tstring-patch.ts';
 
 /** Largest wasm memory the interpreter may grow to: 4096 pages of 64 KiB = 256 MiB. */
 export const MAX_MEMORY_PAGES = 4096;
@@ -67,6 +69,11 @@ export function patchForEsp(original: Uint8Array): PatchedWasm {
     bytes = patchImaginary(bytes); // 1j: SyntaxError: complex values not supported
   } catch {
     // unknown build: imaginary literals make complex numbers (the first-use note says so)
+  }
+  try {
+    bytes = patchTstrings(bytes); // t'a{1}': SyntaxError: invalid syntax
+  } catch {
+    // a build without t-strings (v1.27.0), or an unknown one: the lexer stays as it is
   }
   let layout: InterruptLayout | null = null;
   try {

@@ -238,6 +238,37 @@ RuntimeError("can't cancel self",)
   });
 });
 
+describe('asyncio: cancelling a gather or a wait_for (§ gather, § wait_for, § Task.cancel)', () => {
+  it('a cancelled gather cancels the tasks it waits for; a cancelled wait_for cancels its awaitable', async () => {
+    const b = await boot();
+    const o = await out(b, `${STAMP}
+async def work(name, ms):
+    try:
+        await asyncio.sleep_ms(ms)
+        return name
+    except asyncio.CancelledError:
+        print(name, 'cancelled', at())
+        raise
+async def main():
+    g = asyncio.create_task(asyncio.gather(work('x', 1000), work('y', 2000)))
+    await asyncio.sleep_ms(300)
+    g.cancel()
+    try:
+        await g
+    except asyncio.CancelledError:
+        print('gather cancelled', at())
+    w = asyncio.create_task(asyncio.wait_for(work('z', 5000), 2))
+    await asyncio.sleep_ms(200)
+    w.cancel()
+    try:
+        await w
+    except asyncio.CancelledError:
+        print('wait_for cancelled', at())
+asyncio.run(main())`);
+    expect(o).toBe('x cancelled 300\ny cancelled 300\ngather cancelled 300\nz cancelled 500\nwait_for cancelled 500\n');
+  });
+});
+
 describe('asyncio: Event, ThreadSafeFlag, Lock (§ class Event, § class ThreadSafeFlag, § class Lock)', () => {
   it('Event: waiters run when it is set; wait() on a set event returns at once', async () => {
     const b = await boot();
@@ -439,6 +470,26 @@ async def main():
         print('unresolved', e.errno)
 asyncio.run(main())`);
     expect(o).toBe("b'hello\\n'\nb'abc' b'de'\n3 bytearray(b'fgh')\nb'xyz'\nrefused 104\nunresolved -2\n");
+  });
+});
+
+describe('asyncio: a write larger than the socket takes at once', () => {
+  it('write() keeps what did not fit in out_buf; drain() sends it as the echo host reads', async () => {
+    const b = await boot();
+    const o = await out(b, `${CONNECT}
+import asyncio
+async def main():
+    reader, writer = await asyncio.open_connection('203.0.113.7', 7)
+    data = bytes(range(256)) * 16
+    echo = asyncio.create_task(reader.readexactly(len(data)))
+    writer.write(data)
+    print('waiting in out_buf', len(writer.out_buf) > 0)
+    await writer.drain()
+    print('drained', len(writer.out_buf))
+    print((await echo) == data)
+    await writer.wait_closed()
+asyncio.run(main())`);
+    expect(o).toBe('waiting in out_buf True\ndrained 0\nTrue\n');
   });
 });
 

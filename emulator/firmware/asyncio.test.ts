@@ -380,6 +380,31 @@ loop.set_exception_handler(None)`);
     expect(o).toBe("None\nTrue\nhandler True Task exception wasn't retrieved ValueError('x',) True\nretrieved\n");
   });
 
+  it('run() keeps the loop: tasks left by an ended run go on in the next, until new_event_loop()', async () => {
+    // the one loop (§ Event Loop: new_event_loop "just resets the loop's state"); run() does not
+    const b = await boot();
+    const o = await out(b, `${STAMP}
+async def forever():
+    while True:
+        print('tick', at())
+        await asyncio.sleep_ms(100)
+async def main():
+    asyncio.create_task(forever())
+    await asyncio.sleep_ms(250)
+    raise ValueError('main ends')
+try:
+    asyncio.run(main())
+except ValueError as e:
+    print(e, at())
+async def other():
+    await asyncio.sleep_ms(180)
+    print('other done', at())
+asyncio.run(other())
+asyncio.new_event_loop()
+asyncio.run(other())`);
+    expect(o).toBe('tick 0\ntick 100\ntick 200\nmain ends 300\ntick 300\ntick 400\nother done 400\nother done 600\n');
+  });
+
   it('run_forever until stop(), run_until_complete, new_event_loop drops the old tasks, close()', async () => {
     const b = await boot();
     const o = await out(b, `${STAMP}

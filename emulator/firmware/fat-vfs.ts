@@ -118,11 +118,89 @@ interface Mounted {
   vol: FatVolume | null;
 }
 
+/**
+ * The parts of the interpreter's Emscripten file system the finaliser of a FAT file uses
+ * ({@link FatVolumes.finaliserNode}).
+ */
+export interface FinaliserFs {
+  makedev(major: number, minor: number): number;
+  registerDevice(dev: number, ops: { open?(stream: object): void; close?(stream: { path?: string }): void; read?(...a: unknown[]): number; write?(...a: unknown[]): number }): void;
+  mkdev(path: string, mode: number, dev: number): void;
+  mkdir(path: string): void;
+  unlink(path: string): void;
+}
+
+/** Where the finaliser nodes live in the interpreter's Emscripten file system (not the board's). */
+const FIN_DIR = '/_fatfd';
+/** The character device of the finaliser nodes (a major number Emscripten does not use). */
+const FIN_MAJOR = 64;
+const finaliserDevices = new WeakMap<object, number>();
+/** node path -> the file it finalises */
+const finaliserNodes = new Map<string, { vols: FatVolumes; h: number }>();
+let finaliserSerial = 0;
+
 /** The VfsFat objects and their open files of one boot. */
 export class FatVolumes {
   private readonly mounts = new Map<number, Mounted>();
   private readonly files = new Map<number, FatFile>();
+  private readonly dropped = new Set<number>();
   private next = 1;
+
+  /**
+   * A node in the interpreter's own file system whose native file object (VfsPosix, which has
+   * the firmware's `mp_obj_malloc_with_finaliser`) the Python file keeps: when the garbage
+   * collector frees the file, it closes that object, and the node's close marks the FAT file
+   * dropped; the next VfsFat call closes it (f_close, the firmware's `__del__` of the file).
+   * The close waits for that call because the device's Python methods cannot run inside the
+   * collector here. The WebAssembly build collects only between top-level calls (a REPL line,
+   * a program run), not at a `gc.collect()` inside a program as the board does. @returns the node's path, or '' without such a file system
+   */
+  finaliserNode(h: number, fs: FinaliserFs | null | undefined): string {
+    if (!fs || !this.files.has(h)) return '';
+    try {
+      let dev = finaliserDevices.get(fs);
+      if (dev === undefined) {
+        dev = fs.makedev(FIN_MAJOR, 0);
+        fs.registerDevice(dev, {
+          open: () => {},
+          read: () => 0,
+          write: (...a: unknown[]) => Number(a[3]) || 0,
+          close: (stream) => {
+            const path = stream.path ?? '';
+            const f = finaliserNodes.get(path);
+            if (!f) return;
+            finaliserNodes.delete(path);
+            try {
+              fs.unlink(path);
+            } catch {
+              /* gone */
+            }
+            f.vols.dropped.add(f.h);
+          },
+        });
+        try {
+          fs.mkdir(FIN_DIR);
+        } catch {
+          /* exists */
+        }
+        finaliserDevices.set(fs, dev);
+      }
+      const path = `${FIN_DIR}/${++finaliserSerial}`;
+      fs.mkdev(path, 0o444, dev);
+      finaliserNodes.set(path, { vols: this, h });
+      return path;
+    } catch {
+      return '';
+    }
+  }
+
+  /** Closes the files the garbage collector dropped since the last call (see {@link finaliserNode}). */
+  closeDropped(): void {
+    if (!this.dropped.size) return;
+    const hs = [...this.dropped];
+    this.dropped.clear();
+    for (const h of hs) this.close(h);
+  }
 
   private run<T>(fn: () => T): T | number {
     try {
@@ -334,14 +412,16 @@ const byBoot = new WeakMap<object, FatVolumes>();
  * littlefs set, `core.fs`): the volumes and files of a boot go with it, as the firmware's
  * objects go with its heap.
  */
-export function fatCalls(boot: () => object): Record<string, (...args: never[]) => unknown> {
+export function fatCalls(boot: () => object, fs: () => FinaliserFs | null | undefined): Record<string, (...args: never[]) => unknown> {
   const fat = (): FatVolumes => {
     const key = boot();
     let v = byBoot.get(key);
     if (!v) byBoot.set(key, (v = new FatVolumes()));
+    v.closeDropped();
     return v;
   };
   return {
+    fat_fin: (h: number) => fat().finaliserNode(h, fs()),
     fat_mkfs: (ss: number, n: number, flags: number, call: FatBlockCall) => fat().mkfs(ss, n, flags, call),
     fat_mount: (ss: number, n: number, flags: number, call: FatBlockCall) => fat().mount(ss, n, flags, call),
     fat_flags: (id: number, readonly: boolean, mkfs: boolean) => fat().mountFlags(id, !!readonly, !!mkfs),

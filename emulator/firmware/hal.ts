@@ -10,7 +10,7 @@ import { aes } from './aes.ts';
 import { HardResetRequest, type DeviceCore } from './core.ts';
 import type { DeepSleep } from './deep-sleep.ts';
 import type { DeviceEvents } from './events.ts';
-import { fatCalls } from './fat-vfs.ts';
+import { fatCalls, type FinaliserFs } from './fat-vfs.ts';
 import { UserBlockDevice, type UserBlockCall } from './flash-fs.ts';
 import { ESP_HEAP_BYTES, type HeapBudget } from './heap-budget.ts';
 import type { DeviceInput } from './input.ts';
@@ -272,7 +272,7 @@ export function firmwareCalls(p: HalParts): object {
       return count > 0 ? [start, count] : null;
     },
     ...filesystemCalls(core),
-    ...(fatCalls(() => core.fs) as Record<string, FirmwareCall>), // VfsFat on a program's block device (fat-vfs.ts)
+    ...(fatCalls(() => core.fs, () => core.interp?.mp.FS as FinaliserFs | undefined) as Record<string, FirmwareCall>), // VfsFat on a program's block device (fat-vfs.ts)
   };
   // a flash write is done when the call returns (the page's storage keeps it: link/flash-file.ts)
   return guardedModule(calls, () => board.flash.settle());

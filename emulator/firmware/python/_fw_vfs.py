@@ -376,6 +376,7 @@ class _FatDev(_Dev):
 
 class _FatFile(FileIO):
     # extmod/vfs_fat_file.c: a closed file gives OSError(EINVAL); a short write ENOSPC
+    _fin = None
     def __repr__(self):
         return '<io.%s %x>' % ('TextIOWrapper' if self._text else 'FileIO', id(self))
 
@@ -410,9 +411,25 @@ class _FatFile(FileIO):
         if self._h is not None:
             h = self._h
             self._h = None
+            fin = self._fin
+            self._fin = None
+            if fin is not None:
+                fin.close()
             self._dev.check(_hal.fat_close(h))
 
-    __del__ = close
+
+_PX = []
+
+
+def _fat_fin(h):
+    # the file's finaliser (vfs_fat_file.c __del__): a native file object the collector closes
+    # (fat-vfs.ts FatVolumes.finaliserNode)
+    p = _hal.fat_fin(h)
+    if not p:
+        return None
+    if not _PX:
+        _PX.append(_c.VfsPosix('/'))
+    return _PX[0].open(p, 'rb')
 
 
 class VfsFat:
@@ -444,7 +461,9 @@ class VfsFat:
         if mode is None:  # a C function of three arguments (vfs_fat_file.c fat_vfs_open)
             raise TypeError('function takes 3 positional arguments but 2 were given')
         h = self._c(_hal.fat_open(self._m, path, mode))
-        return _FatFile(h, 'b' not in mode, self._dev)
+        f = _FatFile(h, 'b' not in mode, self._dev)
+        f._fin = _fat_fin(h)
+        return f
 
     def ilistdir(self, path=''):
         as_bytes = type(path) is bytes

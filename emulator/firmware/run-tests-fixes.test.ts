@@ -113,3 +113,16 @@ describe('ssl/tls over any stream object (extmod/modtls_axtls.c)', () => {
     expect(out[3]).toBe(''); // stored only: checked when a socket is wrapped
   }, T);
 });
+
+describe('ssl.wrap_socket(cadata=…) (micropython-lib python-stdlib/ssl/ssl.py over modtls_axtls.c)', () => {
+  it("goes to load_verify_locations, which axTLS's SSLContext lacks: AttributeError (MP tests/extmod/ssl_cadata.py)", async () => {
+    board = await TestBoard.boot({}, 30000);
+    const out = await board.session([
+      'import io, ssl',
+      'exec("try:\\n ssl.wrap_socket(io.BytesIO(), cadata=b\'!\')\\nexcept AttributeError as e:\\n print(\'AttributeError\', e)")',
+      "hasattr(ssl.SSLContext, 'load_verify_locations')",
+    ], 20000);
+    expect(out[1]).toBe("AttributeError 'SSLContext' object has no attribute 'load_verify_locations'\n");
+    expect(out[2]).toBe('True\n');
+  }, T);
+});

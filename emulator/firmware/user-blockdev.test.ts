@@ -183,4 +183,27 @@ except OSError as e:
     // a blank device: LFS_ERR_CORRUPT (84); mp_obj_get_int(None): py/obj.c's TypeError
     expect(out).toBe("ValueError no disk\nOSError 5\nTypeError can't convert NoneType to int\nblank 84\n");
   });
+
+  it('vfs.mount(bdev) tells the formats apart as mp_vfs_autodetect does: "littlefs" in block 0 or 1, else FAT', async () => {
+    board = await TestBoard.boot({}, 30_000);
+    const out = await run(board, `${RAMDEV}
+d = RAMDev(512, 50)
+vfs.VfsFat.mkfs(d)
+vfs.mount(d, '/dev1')
+with open('/dev1/fat.txt', 'w') as f:
+    f.write('on FAT')
+print(os.listdir('/dev1'), os.statvfs('/dev1')[:4])
+vfs.umount('/dev1')
+vfs.VfsLfs2.mkfs(d)
+vfs.mount(d, '/dev1')
+print(os.listdir('/dev1'), os.statvfs('/dev1')[:4])
+vfs.umount('/dev1')
+vfs.VfsFat.mkfs(d)
+fs = vfs.VfsFat(d)
+print(fs, list(fs.ilistdir()))
+`);
+    // FatFs on 50 sectors: 16 clusters of 512 bytes (vfs_blockdev.py.exp), one used by the file;
+    // littlefs: 50 blocks, 2 for the superblock pair
+    expect(out).toBe("['fat.txt'] (512, 512, 16, 15)\n[] (512, 512, 50, 48)\n<VfsFat> []\n");
+  });
 });

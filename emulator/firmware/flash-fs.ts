@@ -54,31 +54,58 @@ export class FlashRegion implements LfsBlockDevice {
 /**
  * The firmware's side of a block device object a program made (`readblocks`, `writeblocks`,
  * `ioctl`: extmod/vfs_blockdev.c, the extended interface with a byte offset), one call for all:
- * `op` 0 reads `arg` bytes at `off` of `block` (the bytes as hex, or -errno), 1 programs the hex
- * bytes `arg` there, 2 erases `block` (ioctl 6), 3 syncs (ioctl 3); 1–3 return 0 or -errno.
- * The Python side (python/_fw_vfs.py `_Dev`) keeps an exception the device raised, and returns
- * -5 (EIO) for it.
+ * `op` 0 reads `arg` bytes at `off` of `block` into the piece buffer of that length (its `id()`,
+ * or -errno), 4 returns the `id()` of the piece buffer of `arg` bytes, 1 programs the `arg` bytes
+ * of that buffer at `off` of `block`, 2 erases `block` (ioctl 6), 3 syncs (ioctl 3); 1–3 return 0
+ * or -errno. The piece buffers are bytearrays the Python side (python/_fw_vfs.py `_Dev.piece`)
+ * makes once per length, as the firmware's littlefs hands the device its own cache; their bytes
+ * are read and written in the interpreter's memory ({@link bytearrayBytes}), so no call makes a
+ * buffer on the program's 38 KB heap. The Python side keeps an exception the device raised, and
+ * returns -5 (EIO) for it.
  */
-export type UserBlockCall = (op: number, block: number, off: number, arg: number | string) => string | number;
+export type UserBlockCall = (op: number, block: number, off: number, arg: number) => number;
+
+/**
+ * The bytes of a MicroPython bytearray in the interpreter's memory, as a view (no copy).
+ * `id(obj)` is the object's address (py/obj.c mp_obj_id); a bytearray is an `mp_obj_array_t`
+ * (py/objarray.h: base, typecode and free, len, items), 32-bit words in the wasm build.
+ * @param memory the interpreter's memory
+ * @param id the bytearray's `id()`
+ * @param length the length it must have
+ * @throws LfsError(EIO) when the object there is not of that length or its bytes are outside the memory
+ */
+export function bytearrayBytes(memory: ArrayBufferLike, id: number, length: number): Uint8Array {
+  const w = new Int32Array(memory);
+  const at = id >> 2;
+  if (id <= 0 || id % 4 !== 0 || at + 3 >= w.length || w[at + 2] !== length) throw new LfsError(EIO);
+  const items = w[at + 3] as number;
+  if (items <= 0 || items + length > memory.byteLength) throw new LfsError(EIO);
+  return new Uint8Array(memory, items, length);
+}
 
 /** A program's block device (`vfs.VfsLfs2(bdev)` with a bdev of its own) as a littlefs device. */
 export class UserBlockDevice implements LfsBlockDevice {
   readonly blockSize: number;
   readonly blockCount: number;
   private readonly call: UserBlockCall;
+  private readonly memory: () => ArrayBufferLike;
 
   /**
    * @param blockSize bytes per block (ioctl 5, `MP_BLOCKDEV_IOCTL_BLOCK_SIZE`)
    * @param blockCount blocks (ioctl 4, `MP_BLOCKDEV_IOCTL_BLOCK_COUNT`)
+   * @param memory the interpreter's memory now (it is replaced as it grows), where the piece buffers are
    */
-  constructor(blockSize: number, blockCount: number, call: UserBlockCall) {
+  constructor(blockSize: number, blockCount: number, call: UserBlockCall, memory: () => ArrayBufferLike) {
     this.blockSize = blockSize;
     this.blockCount = blockCount;
     this.call = call;
+    this.memory = memory;
   }
 
-  private check(r: string | number): void {
-    if (typeof r === 'number' && r < 0) throw new LfsError(-r);
+  private check(r: number): number {
+    if (typeof r !== 'number') throw new LfsError(EIO);
+    if (r < 0) throw new LfsError(-r);
+    return r;
   }
 
   /**
@@ -94,18 +121,18 @@ export class UserBlockDevice implements LfsBlockDevice {
     const out = new Uint8Array(length);
     for (let at = 0; at < length; at += this.piece) {
       const n = Math.min(this.piece, length - at);
-      const r = this.call(0, block, offset + at, n);
-      this.check(r);
-      const bytes = typeof r === 'string' ? fromHexString(r) : new Uint8Array(0);
-      if (bytes.length !== n) throw new LfsError(EIO);
-      out.set(bytes, at);
+      const id = this.check(this.call(0, block, offset + at, n));
+      out.set(bytearrayBytes(this.memory(), id, n), at);
     }
     return out;
   }
 
   prog(block: number, offset: number, data: Uint8Array): void {
     for (let at = 0; at < data.length; at += this.piece) {
-      this.check(this.call(1, block, offset + at, toHexString(data.subarray(at, at + this.piece))));
+      const piece = data.subarray(at, at + this.piece);
+      const id = this.check(this.call(4, block, 0, piece.length));
+      bytearrayBytes(this.memory(), id, piece.length).set(piece);
+      this.check(this.call(1, block, offset + at, piece.length));
     }
   }
 
@@ -117,18 +144,6 @@ export class UserBlockDevice implements LfsBlockDevice {
   sync(): void {
     this.check(this.call(3, 0, 0, 0));
   }
-}
-
-function toHexString(b: Uint8Array): string {
-  let s = '';
-  for (const x of b) s += x.toString(16).padStart(2, '0');
-  return s;
-}
-
-function fromHexString(h: string): Uint8Array {
-  const out = new Uint8Array(h.length >> 1);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(h.substr(2 * i, 2), 16);
-  return out;
 }
 
 /** littlefs user attribute MicroPython keeps a file's mtime in (`LFS_ATTR_MTIME`, 't'): 8 bytes, ns since 1970, little-endian. */

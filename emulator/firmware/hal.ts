@@ -278,6 +278,14 @@ export function firmwareCalls(p: HalParts): object {
   return guardedModule(calls, () => board.flash.settle());
 }
 
+/** The running interpreter's memory, read when needed (a program's block device's piece buffers are in it). */
+function interpMemory(core: DeviceCore): () => ArrayBufferLike {
+  return () => {
+    if (!core.interp) throw new Error('no interpreter');
+    return core.interp.memory.buffer;
+  };
+}
+
 /** littlefs on the board's flash (flash-fs.ts), errno-returning; the mounted set is `core.fs` (new at each boot). */
 function filesystemCalls(core: DeviceCore): Record<string, FirmwareCall> {
   return {
@@ -285,8 +293,8 @@ function filesystemCalls(core: DeviceCore): Record<string, FirmwareCall> {
     lfs_mount: (start: number, count: number) => core.fs.mount(start, count),
     // a program's own block device (VfsLfs2(bdev)): its geometry from ioctl 5 and 4, and the
     // firmware's call into its readblocks/writeblocks/ioctl (flash-fs.ts UserBlockCall)
-    lfs_mkfs_dev: (blockSize: number, blockCount: number, call: UserBlockCall) => core.fs.mkfsDevice(new UserBlockDevice(blockSize, blockCount, call)),
-    lfs_mount_dev: (blockSize: number, blockCount: number, call: UserBlockCall) => core.fs.mountDevice(new UserBlockDevice(blockSize, blockCount, call)),
+    lfs_mkfs_dev: (blockSize: number, blockCount: number, call: UserBlockCall) => core.fs.mkfsDevice(new UserBlockDevice(blockSize, blockCount, call, interpMemory(core))),
+    lfs_mount_dev: (blockSize: number, blockCount: number, call: UserBlockCall) => core.fs.mountDevice(new UserBlockDevice(blockSize, blockCount, call, interpMemory(core))),
     lfs_umount: (id: number) => core.fs.umount(id),
     // mtime: the file's 8-byte mtime attribute as hex ('' when the VFS keeps none)
     lfs_open: (id: number, path: string, mode: string, mtime?: string) => core.fs.open(id, path, mode, mtime ? fromHex(mtime) : undefined),

@@ -136,8 +136,8 @@ export const NLR_TOP_FROM_PYSTACK = 24;
  * stack grows down). With `MICROPY_ENABLE_PYSTACK` the VM keeps its frames, locals and value stack
  * on the Python stack, so these C frames hold nothing a program can reach that is not also on
  * the Python stack or in the interpreter state. What they do hold are unused slots with the
- * addresses of blocks that were freed before the frames were pushed (the REPL's line buffer as it
- * grew, the parser's chunks): a conservative mark takes such a slot for a live object as soon as
+ * addresses of blocks that were freed before the frames were pushed (left there by deeper calls
+ * of earlier key presses and of the parse and compile of the program): a conservative mark takes such a slot for a live object as soon as
  * the program allocates at that address, and keeps it, with all it points to, for as long as the
  * program runs. The frames below the innermost buffer (the C call in progress: a list growing, a
  * string being formatted) are still roots.

@@ -61,6 +61,26 @@ class _Dev:
             self.sy = getattr(bdev, 'sync', None)
             self.cnt = bdev.count
         self.exc = None
+        self.pieces = {}
+        self.odd = None
+
+    def piece(self, n):
+        # The firmware's littlefs hands the device its own cache (vfs_lfsx.c read_buffer and
+        # prog_buffer, made at mount) as a bytearray of the piece's length, a multiple of 32
+        # (readsize, progsize) up to 128 bytes. Here: one bytearray per such length, made once,
+        # whose bytes the emulator reads and writes in place (flash-fs.ts UserBlockDevice), so
+        # a call allocates nothing on the program's heap; the emulator's littlefs also reads and
+        # writes a few odd lengths (a 4-byte revision count, a commit's tail): the last of those
+        # is kept (a write fills it, then calls writeblocks with it).
+        if n & 31:
+            b = self.odd
+            if b is None or len(b) != n:
+                b = self.odd = bytearray(n)
+            return b
+        b = self.pieces.get(n)
+        if b is None:
+            b = self.pieces[n] = bytearray(n)
+        return b
 
     def ioctl(self, cmd, arg):
         if self.io is not None:
@@ -74,13 +94,15 @@ class _Dev:
     def call(self, op, block, off, arg):
         try:
             if op == 0:
-                buf = bytearray(arg)
+                buf = self.piece(arg)
                 r = _rw_ret(self.rb(block, buf, off))
-                return r if r else _hx(buf).decode()
+                return r if r else id(buf)
             if op == 1:
                 if self.wb is None:
                     return -30  # EROFS: read-only device (or mounted readonly)
-                return _rw_ret(self.wb(block, bytearray(_uh(arg)), off))
+                return _rw_ret(self.wb(block, self.piece(arg), off))
+            if op == 4:
+                return id(self.piece(arg))
             if op == 2:
                 return _int(self.ioctl(6, block))
             r = self.ioctl(3, 0)

@@ -263,6 +263,22 @@ describe('esp8266-lab board --rfc2217: the board behind an auto-reset adapter', 
     expect(text(client)).toContain('<\xff\xfe>4\r\n>>> ');
   }, 60_000);
 
+  it('two EN pulses 930 ms apart are two flash boots, not three (the first reset\'s wait must not restart the second)', async () => {
+    board = await startRfcBoard();
+    const { socket, client } = await openRunning(board.port, 74880);
+    sockets.push(socket);
+    // RTS alone pulls EN low; each SET-CONTROL is answered once the lines are applied
+    await client.setDTR(false);
+    await client.setRTS(true);
+    await client.setRTS(false);
+    const t0 = performance.now();
+    await client.setRTS(true);
+    await new Promise((r) => setTimeout(r, Math.max(0, 930 - (performance.now() - t0))));
+    await client.setRTS(false);
+    await new Promise((r) => setTimeout(r, 2000)); // past both resets' 1 s waits
+    expect(text(client).split('boot mode:(3,').length - 1).toBe(2);
+  }, 60_000);
+
   it('garbage on the connection does not end the board; a second client waits its turn', async () => {
     board = await startRfcBoard();
     const first = await connectClient(board.port);

@@ -2,7 +2,8 @@
  * Boot: what the chip does from reset to the REPL. The boot ROM samples the strapping pins and
  * prints its lines at 74880 baud (rom/boot-rom.ts); a flash boot loads the image at offset 0
  * (rom/esp-image.ts), download mode hands UART0 to the ROM loader (rom/rom-loader.ts); then the
- * firmware starts: a fresh interpreter, our modules, `_boot.py` (the filesystem), `boot.py`,
+ * firmware starts: a fresh interpreter, our modules (or the snapshot of an earlier boot's
+ * interpreter right after they were installed: modules.ts), `_boot.py` (the filesystem), `boot.py`,
  * `main.py` and the banner, as `ports/esp8266/main.c` `mp_reset` and `init_done` do. A soft
  * reset (Ctrl-D) starts the firmware again without the ROM.
  */
@@ -15,7 +16,7 @@ import type { DeviceEvents } from './events.ts';
 import { FlashFilesystems } from './flash-fs.ts';
 import type { HeapBudget } from './heap-budget.ts';
 import type { DeviceInput } from './input.ts';
-import { Interpreter, isShared } from './interpreter.ts';
+import { INITIAL_HEAP_BYTES, Interpreter, isShared, SnapshotMismatch, type InterpreterHooks } from './interpreter.ts';
 import type { FirmwareModules } from './modules.ts';
 import type { DeviceOutput } from './output.ts';
 import type { RealisticSpeed } from './speed.ts';
@@ -172,7 +173,7 @@ export class Boot {
     const kind = !this.booted ? 'first' : hard || fromLoader ? 'hard' : 'soft';
     this.booted = true;
     let t = recordPhase('rom', bootAt);
-    const interp = await Interpreter.create(wasm, {
+    const hooks: InterpreterHooks = {
       stdout: (b) => out.onStdout(b),
       ticksMs: () => board.clock.nowMs(),
       unixMs: () => UNIX_2000_MS + board.clock.nowMs(),
@@ -181,11 +182,29 @@ export class Boot {
         // message mode with a relay: code that neither waits nor prints still looks for a Ctrl-C
         if (speed.countCall() && core.relay) this.p.input.pollSoon();
       },
-    });
-    neutraliseJsBridge();
-    t = recordPhase('create', t);
-    this.p.modules.install(interp, this.p.hal);
-    t = recordPhase('install', t);
+    };
+    // our modules as an earlier boot installed them (modules.ts), or installed now
+    const { modules, hal } = this.p;
+    const plan = modules.restorePlan(wasm, hal, INITIAL_HEAP_BYTES);
+    let interp: Interpreter | null = null;
+    if (plan) {
+      interp = await Interpreter.create(wasm, hooks, INITIAL_HEAP_BYTES, plan).catch((e: unknown) => {
+        if (!(e instanceof SnapshotMismatch)) throw e;
+        modules.forget(plan.snapshot);
+        return null;
+      });
+      if (interp) {
+        neutraliseJsBridge();
+        t = recordPhase('restore', t);
+      }
+    }
+    if (!interp) {
+      interp = await Interpreter.create(wasm, hooks, INITIAL_HEAP_BYTES);
+      neutraliseJsBridge();
+      t = recordPhase('create', t);
+      modules.install(interp, hal, wasm, INITIAL_HEAP_BYTES);
+      t = recordPhase('install', t);
+    }
     core.interp = interp;
     speed.boot(core.opts.realisticSpeed === true, hard);
     // The host learns the interpreter's memory now, so Ctrl-C reaches a boot that never ends.

@@ -29,6 +29,8 @@ export class DeviceOutput {
   private lastFlush = 0;
   /** What the interpreter is about to print that the firmware does not (see {@link dropNext}). */
   private dropping = '';
+  /** The interpreter's last 4 bytes of stdout, as text (see {@link atPrimaryPrompt}). */
+  private tail = '';
   private flashReported = 0;
   private flashReportAt = 0;
   private flashReportTimer: ReturnType<typeof setTimeout> | null = null;
@@ -89,9 +91,19 @@ export class DeviceOutput {
     this.dropping = text;
   }
 
+  /**
+   * Whether the interpreter's output ends with the friendly REPL's primary prompt `>>> `: nothing
+   * was typed (echoed) since it was printed.
+   */
+  atPrimaryPrompt(): boolean {
+    return this.tail === '>>> ';
+  }
+
   /** The interpreter's stdout. */
   onStdout(bytes: Uint8Array): void {
     if (this.muted) return;
+    const n = Math.min(bytes.length, 4);
+    this.tail = (this.tail + String.fromCharCode(...bytes.subarray(bytes.length - n))).slice(-4);
     this.filter.write(bytes);
     if (bytes.includes(0x0a)) this.onLine();
   }

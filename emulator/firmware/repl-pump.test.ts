@@ -124,3 +124,33 @@ describe('paste mode and raw REPL (shared/runtime/pyexec.c)', () => {
     expect(board.recent).toBe('OK1\r\n\x04\x04>');
   });
 });
+
+describe('Enter on an empty line (shared/runtime/pyexec.c pyexec_friendly_repl)', () => {
+  // The esp8266 port skips an empty line (`vstr_len(&line) == 0` → continue): a new prompt. The
+  // wasm build's v1.28.0 event-driven REPL compiled it and printed SyntaxError: invalid syntax.
+  /** Types keys and returns what the board printed in the next 400 ms. */
+  async function keys(b: TestBoard, text: string): Promise<string> {
+    b.type(text);
+    await new Promise((r) => setTimeout(r, 400));
+    return b.recent;
+  }
+
+  for (const release of ['1.28.0', '1.27.0'] as const) {
+    it(`gives a new prompt and nothing else on v${release}`, async () => {
+      board = await TestBoard.boot({ release }, 30000);
+      expect(await keys(board, '\r')).toBe('\r\n>>> ');
+      expect(await keys(board, '\r\r')).toBe('\r\n>>> \r\n>>> ');
+      if (release === '1.28.0') {
+        // readline.c process_nl: \r\n and \n\r count once, \n alone is Enter
+        expect(await keys(board, '\r\n')).toBe('\r\n>>> ');
+        expect(await keys(board, '\n\r')).toBe('\r\n>>> ');
+      }
+      // a line the REPL runs: one prompt after it (its \r\n is one Enter on v1.28.0)
+      expect(await keys(board, release === '1.28.0' ? '1+1\r\n' : '1+1\r')).toBe('1+1\r\n2\r\n>>> ');
+      // an empty line inside an open bracket is a continuation line, as on the board
+      expect(await board.line('(1,', '... ')).toBe('(1,\r\n... ');
+      expect(await board.line('', '... ')).toBe('\r\n... ');
+      expect(await board.line('2)')).toBe('2)\r\n(1, 2)\r\n>>> ');
+    }, 60000);
+  }
+});

@@ -62,6 +62,10 @@ export class ReplPump {
   private webreplResult: [boolean, string] = [false, ''];
   /** First uses of what the ESP8266 build lacks and the lab cannot take out (unremovable.ts). */
   private readonly features: FeatureWatch;
+  /** The newline byte (13 or 10) just taken, if the last byte was one that is not a pair's second. */
+  private prevNl = 0;
+  /** Whether {@link emptyEnter} answered the last byte itself. */
+  private prevAnswered = false;
 
   constructor(parts: PumpParts) {
     this.p = parts;
@@ -204,6 +208,7 @@ export class ReplPump {
       if (step.reply) uart.transmit(Uint8Array.from(step.reply, (ch) => ch.charCodeAt(0)));
       if (step.dropOk) out.dropNext('OK');
       for (const b of step.feed) {
+        if (this.emptyEnter(b)) continue;
         const result = this.feed(core.interp, b);
         heap.afterError();
         if (result === 'soft') {
@@ -218,6 +223,30 @@ export class ReplPump {
       out.publishView();
     }
     out.flushMessages(true);
+  }
+
+  /**
+   * Enter at the primary prompt with nothing typed: the esp8266 port's REPL prints a new prompt
+   * (MP@v1.28.0:shared/runtime/pyexec.c `pyexec_friendly_repl`: `vstr_len(&line) == 0` →
+   * `continue`), but v1.28.0's event-driven REPL of the wasm build compiles the empty line
+   * (`pyexec_friendly_repl_process_char` goes to `exec:`) and prints `SyntaxError: invalid
+   * syntax` (v1.27.0's compiled it to nothing). On v1.28.0 that Enter is answered here as the
+   * board does; the second byte of its `\r\n` or `\n\r` pair goes with it, as readline.c's
+   * `process_nl` counts a pair once (after a line the REPL ran, the REPL gets the second byte).
+   * @returns true when the byte was answered and must not reach the REPL
+   */
+  private emptyEnter(c: number): boolean {
+    const { core, out } = this.p;
+    const nl = c === 0x0d || c === 0x0a;
+    const paired = nl && this.prevNl !== 0 && this.prevNl !== c;
+    const answeredBefore = this.prevAnswered;
+    this.prevNl = nl && !paired ? c : 0;
+    this.prevAnswered = false;
+    if (paired) return answeredBefore;
+    if (!nl || core.rawMode || core.wasm.release === '1.27.0' || !out.atPrimaryPrompt()) return false;
+    this.prevAnswered = true;
+    out.onStdout(Uint8Array.of(0x0d, 0x0a, 0x3e, 0x3e, 0x3e, 0x20));
+    return true;
   }
 
   private feed(interp: Interpreter, c: number): 'ok' | 'soft' | 'hard' {

@@ -126,3 +126,21 @@ describe('ssl.wrap_socket(cadata=…) (micropython-lib python-stdlib/ssl/ssl.py 
     expect(out[2]).toBe('True\n');
   }, T);
 });
+
+describe("an SSLSocket's ioctl (modtls_axtls.c ssl_socket_ioctl)", () => {
+  it('closes on MP_STREAM_CLOSE, polls NVAL once closed, gives the rest to the stream: EINVAL (MP tests/extmod/ssl_ioctl.py)', async () => {
+    // The lab's SSLSocket has ioctl (select.poll and asyncio need it) where the board's C type has
+    // none (the test prints SKIP there); with it, the test's expectations are the C code's.
+    board = await TestBoard.boot({}, 30000);
+    const out = await board.session([
+      'import io, ssl, socket',
+      's = ssl.wrap_socket(io.BytesIO(), server_side=1, do_handshake=0)',
+      'exec("for r in (-1, 0, 10, 4, 3, 4):\\n try:\\n  print(r, s.ioctl(r, 0))\\n except OSError as e:\\n  print(r, \'OSError\', e.errno)")',
+      'k = socket.socket()',
+      'exec("for r in (0, 10, 4):\\n try:\\n  print(r, k.ioctl(r, 0))\\n except OSError as e:\\n  print(r, \'OSError\', e.errno)")',
+    ], 20000);
+    expect(out[2]).toBe('-1 OSError 22\n0 OSError 22\n10 OSError 22\n4 0\n3 32\n4 0\n');
+    // a lab socket: modlwip.c lwip_socket_ioctl answers POLL and CLOSE, anything else MP_EINVAL
+    expect(out[4]).toBe('0 OSError 22\n10 OSError 22\n4 0\n');
+  }, T);
+});

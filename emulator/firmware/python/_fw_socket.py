@@ -100,7 +100,8 @@ class socket(_io.IOBase):
             return _hal.net_poll(self._id) & (arg | 0x18)
         if req == 4:  # MP_STREAM_CLOSE (mp_stream_close, e.g. from an SSLSocket's close): lwip_socket_ioctl closes
             self.close()
-        return 0
+            return 0
+        raise OSError(22)  # any other request: MP_EINVAL
 
     def __enter__(self):
         return self

@@ -94,6 +94,15 @@ class SSLSocket(_io.IOBase):
         self._s = sock
 
     def ioctl(self, req, arg):
+        # ssl_socket_ioctl: MP_STREAM_CLOSE closes (once); the rest goes to the socket's stream,
+        # a closed one's POLL being NVAL (run-tests extmod/ssl_ioctl.py)
+        if req == 4:
+            self.close()
+            return 0
+        if self._s is None and req == 3:
+            return 0x20
+        if not hasattr(self._raw, 'ioctl'):  # a C stream (io.BytesIO): EINVAL for what it does not serve
+            raise OSError(22)
         if req == 3 and self._plain:  # MP_STREAM_POLL: decrypted bytes wait
             return arg & 1 | self._raw.ioctl(req, arg)
         return self._raw.ioctl(req, arg)

@@ -278,6 +278,18 @@ export function firmwareCalls(p: HalParts): object {
   return guardedModule(calls, () => board.flash.settle());
 }
 
+/**
+ * The mtime attribute the firmware's littlefs writes now (extmod/vfs_lfs.c lfs_get_mtime:
+ * `time_ns()` since 1970, 8 bytes little-endian; the port's time_ns is the RTC's µs × 1000 from
+ * 2000, esp_mphal.c). Made here so that no file call builds it on the program's heap.
+ */
+function mtimeNow(core: DeviceCore): Uint8Array {
+  const ns = core.rtc.getUs() * 1000n + 946684800n * 1000000000n;
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setBigUint64(0, BigInt.asUintN(64, ns), true);
+  return out;
+}
+
 /** The running interpreter's memory, read when needed (a program's block device's piece buffers are in it). */
 function interpMemory(core: DeviceCore): () => ArrayBufferLike {
   return () => {
@@ -296,13 +308,13 @@ function filesystemCalls(core: DeviceCore): Record<string, FirmwareCall> {
     lfs_mkfs_dev: (blockSize: number, blockCount: number, call: UserBlockCall) => core.fs.mkfsDevice(new UserBlockDevice(blockSize, blockCount, call, interpMemory(core))),
     lfs_mount_dev: (blockSize: number, blockCount: number, call: UserBlockCall) => core.fs.mountDevice(new UserBlockDevice(blockSize, blockCount, call, interpMemory(core))),
     lfs_umount: (id: number) => core.fs.umount(id),
-    // mtime: the file's 8-byte mtime attribute as hex ('' when the VFS keeps none)
-    lfs_open: (id: number, path: string, mode: string, mtime?: string) => core.fs.open(id, path, mode, mtime ? fromHex(mtime) : undefined),
+    // mtime: 1 when the VFS keeps mtimes (the attribute is made here, at the call), else 0
+    lfs_open: (id: number, path: string, mode: string, mtime?: number) => core.fs.open(id, path, mode, mtime ? mtimeNow(core) : undefined),
     lfs_read: (h: number, n: number) => {
       const r = core.fs.read(h, n);
       return typeof r === 'number' ? r : toHex(r);
     },
-    lfs_write: (h: number, hex: string, mtime?: string) => core.fs.write(h, fromHex(hex), mtime ? fromHex(mtime) : undefined),
+    lfs_write: (h: number, hex: string, mtime?: number) => core.fs.write(h, fromHex(hex), mtime ? mtimeNow(core) : undefined),
     lfs_seek: (h: number, offset: number, whence: number) => core.fs.seek(h, offset, whence),
     lfs_sync: (h: number) => core.fs.sync(h),
     lfs_close: (h: number) => core.fs.close(h),

@@ -6,7 +6,7 @@
  * the same figure.
  */
 import type { FirmwareBuild } from './builds.ts';
-import { HeapMeter, NLR_TOP_FROM_PYSTACK, findPystack, outerCStack } from './heap.ts';
+import { HeapMeter, NLR_TOP_FROM_PYSTACK, findPystack, gcRoots, outerCStack, outside } from './heap.ts';
 import { INITIAL_HEAP_BYTES, type Interpreter } from './interpreter.ts';
 
 /**
@@ -78,6 +78,9 @@ export class HeapBudget {
           ranges.push({ start: w[(pystack >> 2) + 2] as number, end: w[(pystack >> 2) + 1] as number });
           // the VM's and the REPL's own C frames: stale addresses, not the program's (heap.ts outerCStack)
           const outer = outerCStack(interp.memory.buffer, pystack + NLR_TOP_FROM_PYSTACK, { end: dead.start, current: dead.end, base: cBase });
+          // only the GC's own roots, and the C call in progress (heap.ts gcRoots)
+          const roots = gcRoots(interp.memory.buffer, pystack, meter.areaAddr, { start: dead.end, end: outer ? outer.start : cBase });
+          if (roots) return outside(roots, interp.memory.buffer.byteLength);
           if (outer) ranges.push(outer);
         }
         return ranges;

@@ -4,7 +4,7 @@
  * buffers (py/nlr.h `nlr_buf_t`, `prev` first) and the thread state's `nlr_top` word.
  */
 import { describe, expect, it } from 'vitest';
-import { HeapMeter, outerCStack, type DeadRange } from './heap.ts';
+import { HeapMeter, ROOTS_FROM_PYSTACK, gcRoots, outerCStack, outside, type DeadRange } from './heap.ts';
 
 const AREA = 0x1000; // mp_state_mem_area_t: next, atb start, atb length, ftb start, pool start, pool end
 const ATB = 0x2000;
@@ -63,5 +63,51 @@ describe('the C stack as roots', () => {
     w[NLR_TOP >> 2] = INNER_NLR + 2; // not a word
     expect(outerCStack(buf, NLR_TOP, STACK)).toBeNull();
     expect(outerCStack(buf, -4, STACK)).toBeNull();
+  });
+});
+
+describe('only the GC\'s own roots', () => {
+  // a thread state below the area struct: pystack_start, _end, _cur, gc_lock_depth, then the root pointers
+  const PYSTACK_FIELD = AREA - 0x40;
+  const PYSTACK = { start: 0x3000, end: 0x3800 };
+
+  function withState(): ArrayBuffer {
+    const buf = memory();
+    const w = new Int32Array(buf);
+    w.set([PYSTACK.start, PYSTACK.end, PYSTACK.start + 0x20], PYSTACK_FIELD >> 2);
+    return buf;
+  }
+
+  it('a stale address in other static data or above the Python stack keeps nothing alive; a root pointer and the Python stack do', () => {
+    const buf = withState();
+    const w = new Int32Array(buf);
+    const cLive = { start: STACK.current, end: INNER_NLR };
+    const roots = gcRoots(buf, PYSTACK_FIELD, AREA, cLive);
+    expect(roots).toEqual([{ start: PYSTACK_FIELD + ROOTS_FROM_PYSTACK, end: AREA }, { start: PYSTACK.start, end: PYSTACK.start + 0x20 }, cLive]);
+    const skip = outside(roots as DeadRange[], buf.byteLength);
+    expect(live(buf, skip)).toBe(16); // SMALL, from the C call in progress
+    w[0x0800 >> 2] = BIG; // another static variable: not a root
+    w[(PYSTACK.start + 0x40) >> 2] = BIG; // the Python stack's unused part
+    w[0x4000 >> 2] = BIG; // a freed malloc block
+    expect(live(buf, skip)).toBe(16);
+    expect(live(buf, [])).toBe(64 + 16); // (every word a root: kept)
+    w[(PYSTACK_FIELD + ROOTS_FROM_PYSTACK + 8) >> 2] = BIG; // a root pointer (thread.nlr_top's neighbours, vm.*)
+    expect(live(buf, skip)).toBe(64 + 16);
+    w[(PYSTACK_FIELD + ROOTS_FROM_PYSTACK + 8) >> 2] = 0;
+    w[(PYSTACK.start + 0x10) >> 2] = BIG; // the Python stack's used part
+    expect(live(buf, skip)).toBe(64 + 16);
+  });
+
+  it('a layout that does not fit gives no root set (the caller keeps the wider one)', () => {
+    const buf = withState();
+    expect(gcRoots(buf, PYSTACK_FIELD, PYSTACK_FIELD + 8, null)).toBeNull(); // the area before the root pointers
+    expect(gcRoots(buf, PYSTACK_FIELD, PYSTACK_FIELD + 0x10000, null)).toBeNull(); // too far off
+    new Int32Array(buf)[(PYSTACK_FIELD >> 2) + 2] = PYSTACK.start - 4; // pystack_cur below its start
+    expect(gcRoots(buf, PYSTACK_FIELD, AREA, null)).toBeNull();
+  });
+
+  it('outside() is the complement of what is kept', () => {
+    expect(outside([{ start: 10, end: 20 }, { start: 0, end: 4 }, { start: 15, end: 30 }], 40)).toEqual([{ start: 4, end: 10 }, { start: 30, end: 40 }]);
+    expect(outside([], 8)).toEqual([{ start: 0, end: 8 }]);
   });
 });

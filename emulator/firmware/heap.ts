@@ -7,8 +7,9 @@
  * block: free, head, tail, mark) followed by an optional finaliser table and the block pool.
  * Roots here are every aligned word of the wasm memory outside the pools (static data, the C
  * and Python stacks, malloc'd tables) less what the owner declares dead ({@link DeadRange}: the
- * unused parts of both stacks, and the C frames above the innermost NLR buffer, see
- * {@link outerCStack}): close to the GC's own roots, so the estimate may keep a little garbage,
+ * unused parts of both stacks and the C frames above the innermost NLR buffer, see
+ * {@link outerCStack}; or everything but the GC's own roots, see {@link gcRoots}): close to
+ * the GC's own roots, so the estimate may keep a little garbage,
  * and it misses pointers held only in wasm locals (rare, short-lived).
  *
  * The areas are found by their invariants (`mp_state_mem_area_t`: next, alloc table start and
@@ -119,6 +120,46 @@ export interface DeadRange {
   end: number;
 }
 
+/** Bytes from the thread state's `pystack_start` word to its `dict_locals` word, where the GC's root pointers start. */
+export const ROOTS_FROM_PYSTACK = 16;
+
+/**
+ * The GC's own roots in this build, as byte ranges (py/gc.c gc_collect_start): the root-pointer
+ * section of `mp_state_ctx` (from `thread.dict_locals` through `vm`, up to the static first heap
+ * area in `mem`) and the used part of the Python stack; plus, for the C call in progress, the
+ * C stack below the innermost NLR buffer (see {@link outerCStack}). Nothing else holds an object
+ * alive: a pointer the GC must see is registered as a root pointer (MP_REGISTER_ROOT_POINTER), and
+ * this build's collector scans no C stack at all (ports/webassembly/main.c: it collects at the top
+ * level). The rest of memory (other static data, malloc'd blocks the JS bridge freed, the C frames
+ * above the buffer) keeps stale words that a conservative mark would take for roots.
+ * @param pystackField byte address of the thread state's `pystack_start` word
+ * @param areaAddr byte address of the static first heap area (`MP_STATE_MEM(area)`)
+ * @param cLive the part of the C stack to keep as roots, or null
+ * @returns the ranges, or null when the layout does not fit (the first area must follow the thread state)
+ */
+export function gcRoots(memory: ArrayBufferLike, pystackField: number, areaAddr: number, cLive: DeadRange | null): DeadRange[] | null {
+  const w = new Int32Array(memory);
+  if (pystackField < 0 || pystackField % 4 !== 0 || areaAddr <= pystackField + ROOTS_FROM_PYSTACK || areaAddr - pystackField > 4096) return null;
+  const start = w[pystackField >> 2] as number;
+  const cur = w[(pystackField >> 2) + 2] as number;
+  if (start <= 0 || cur < start) return null;
+  const roots = [{ start: pystackField + ROOTS_FROM_PYSTACK, end: areaAddr }, { start, end: cur }];
+  if (cLive && cLive.end > cLive.start) roots.push(cLive);
+  return roots;
+}
+
+/** The complement of `keep` in [0, size): the ranges to skip when only `keep` holds roots. */
+export function outside(keep: DeadRange[], size: number): DeadRange[] {
+  const out: DeadRange[] = [];
+  let at = 0;
+  for (const r of [...keep].sort((x, y) => x.start - y.start)) {
+    if (r.start > at) out.push({ start: at, end: r.start });
+    at = Math.max(at, r.end);
+  }
+  if (at < size) out.push({ start: at, end: size });
+  return out;
+}
+
 /**
  * Bytes from the thread state's `pystack_start` word to its `nlr_top` word: `pystack_start`,
  * `pystack_end`, `pystack_cur`, `gc_lock_depth` (a uint16_t padded to a word), `dict_locals`,
@@ -196,6 +237,11 @@ export class HeapMeter {
       }
     }
     throw new Error('GC heap area not found');
+  }
+
+  /** Byte address of the static first `mp_state_mem_area_t` (in `mp_state_ctx.mem`). */
+  get areaAddr(): number {
+    return this.structAddr;
   }
 
   /** The heap areas as they are now. */

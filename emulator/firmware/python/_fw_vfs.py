@@ -82,6 +82,14 @@ class _Dev:
             b = self.pieces[n] = bytearray(n)
         return b
 
+    def release(self):
+        # The JS side keeps what it was handed (dev.call) until its own garbage collector
+        # finalises the proxy, which a running program does not wait for; after mkfs (the
+        # firmware frees its littlefs state there) the device and its buffers are let go now.
+        self.rb = self.wb = self.io = self.sy = self.cnt = None
+        self.pieces = {}
+        self.odd = None
+
     def ioctl(self, cmd, arg):
         if self.io is not None:
             return self.io(cmd, arg)
@@ -137,10 +145,6 @@ def _geometry(dev):
     return _int(dev.ioctl(5, 0)), _int(dev.ioctl(4, 0))
 
 
-def _mtime():
-    # vfs_lfs.c lfs_get_mtime: ns since 1970, 8 bytes little-endian, as hex for the emulator
-    ns = __import__('_fw_time', None, None, (), -7).time_ns() + _EPOCH_NS
-    return _hx(ns.to_bytes(8, 'little')).decode()
 
 
 class FileIO(io.IOBase):
@@ -213,7 +217,7 @@ class FileIO(io.IOBase):
         mv = memoryview(data)
         done = 0
         while done < len(mv):
-            n = self._dev.check(_hal.lfs_write(h, _hx(mv[done:done + _CHUNK]).decode(), _mtime() if self._mtime else ''))
+            n = self._dev.check(_hal.lfs_write(h, _hx(mv[done:done + _CHUNK]).decode(), 1 if self._mtime else 0))
             done += n
             if n < _CHUNK:
                 break
@@ -278,7 +282,10 @@ class VfsLfs2:
             return
         dev = _Dev(bdev)
         bs, bc = _geometry(dev)
-        dev.check(_hal.lfs_mkfs_dev(bs, bc, dev.call))
+        try:
+            dev.check(_hal.lfs_mkfs_dev(bs, bc, dev.call))
+        finally:
+            dev.release()
 
     def mount(self, readonly, mkfs):
         if readonly and self._dev is not _FLASH:
@@ -304,7 +311,7 @@ class VfsLfs2:
 
     def open(self, path, mode):
         text = 'b' not in mode
-        h = self._c(_hal.lfs_open(self._m, self._path(path), mode, _mtime() if self._mt else ''))
+        h = self._c(_hal.lfs_open(self._m, self._path(path), mode, 1 if self._mt else 0))
         return (TextIOWrapper if text else FileIO)(h, text, self._dev, self._mt)
 
     def ilistdir(self, path='.'):

@@ -67,6 +67,20 @@ export function encodeU32(v: number): number[] {
   return out;
 }
 
+/**
+ * Signed LEB128 encoding, shortest form: the immediate of `i32.const` (WebAssembly Core
+ * Specification 2.0, §5.2.2).
+ */
+export function encodeS32(v: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const b = v & 0x7f;
+    v >>= 7;
+    if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) return [...out, b];
+    out.push(b | 0x80);
+  }
+}
+
 /** A length-prefixed UTF-8 name. */
 export function encodeName(s: string): number[] {
   const b = [...new TextEncoder().encode(s)];
@@ -144,6 +158,20 @@ export function functionBodies(bytes: Uint8Array, code: Section): Body[] {
     r.pos = start + size;
   }
   return out;
+}
+
+/**
+ * A code section's payload with some bodies rewritten (§5.5.13: count, then each body with its
+ * u32 size). `rewrite` gets each body and returns its new bytes (locals and code, without the
+ * size), or `undefined` to keep the body as it is.
+ */
+export function codePayload(bytes: Uint8Array, bodies: Body[], rewrite: (b: Body) => Uint8Array | undefined): Uint8Array<ArrayBuffer> {
+  const parts: Uint8Array[] = [Uint8Array.from(encodeU32(bodies.length))];
+  for (const b of bodies) {
+    const body = rewrite(b) ?? bytes.subarray(b.start, b.end);
+    parts.push(Uint8Array.from(encodeU32(body.length)), body);
+  }
+  return concat(parts);
 }
 
 /** The parts one after another, in a new buffer. */

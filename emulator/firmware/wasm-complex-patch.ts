@@ -18,7 +18,7 @@
  * `i32.const 0xdf; i32.and; i32.const 74 ('J'); i32.ne; br_if` (`(*str | 0x20) == 'j'`).
  * Binary format: WebAssembly Core Specification 2.0, §5.4, §5.5.13, §5.5.14.
  */
-import { Reader, concat, encodeU32 as u32, functionBodies, importedFunctions, replaceSections, sectionList, type Body, type Section } from './wasm-binary.ts';
+import { Reader, codePayload, concat, encodeS32 as sleb, functionBodies, importedFunctions, replaceSections, sectionList, type Body, type Section } from './wasm-binary.ts';
 import { dataAddress } from './wasm-heap-patch.ts';
 import { decodeBody } from './wasm-stack-patch.ts';
 import { DataImage } from './wasm-surface-patch.ts';
@@ -95,16 +95,6 @@ export function findImaginary(bytes: Uint8Array): ImaginarySite {
   return site;
 }
 
-function sleb(v: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = v & 0x7f;
-    v >>= 7;
-    if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) return [...out, b];
-    out.push(b | 0x80);
-  }
-}
-
 /**
  * Returns a copy of the module in which an imaginary literal raises the board's SyntaxError.
  * @throws Error if the module does not have the expected shape
@@ -115,18 +105,12 @@ export function patchImaginary(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   const code = secs.find((s) => s.id === 10) as Section;
   const imports = importedFunctions(bytes).count;
   const bodies = functionBodies(bytes, code);
-  const parts: Uint8Array[] = [Uint8Array.from(u32(bodies.length))];
   const inserts = new Map([[site.functionIndex, [site.insertAt, site.raise] as const], [site.powerFunction, [site.powerAt, site.powerRaise] as const]]);
-  for (const b of bodies) {
+  const payload = codePayload(bytes, bodies, (b) => {
     const ins = inserts.get(b.index + imports);
-    if (!ins) {
-      parts.push(Uint8Array.from(u32(b.end - b.start)), bytes.subarray(b.start, b.end));
-      continue;
-    }
-    const body = concat([bytes.subarray(b.start, ins[0]), ins[1], bytes.subarray(ins[0], b.end)]);
-    parts.push(Uint8Array.from(u32(body.length)), body);
-  }
-  const result = replaceSections(bytes, secs, new Map([[10, concat(parts)]]));
+    return ins && concat([bytes.subarray(b.start, ins[0]), ins[1], bytes.subarray(ins[0], b.end)]);
+  });
+  const result = replaceSections(bytes, secs, new Map([[10, payload]]));
   // the message, NUL-terminated, over the donor's bytes (the data section moved with the code)
   const img = new DataImage(result);
   const at = img.offset(dataAddress(result, DONOR));

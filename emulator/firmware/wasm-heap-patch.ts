@@ -23,7 +23,7 @@
  * Specification 2.0, §5.
  */
 
-import { Reader, concat, encodeName as str, encodeU32 as u32, functionBodies, importedFunctions, replaceSections, sectionList, type Body, type Section } from './wasm-binary.ts';
+import { Reader, codePayload as rewriteBodies, concat, encodeName as str, encodeU32 as u32, functionBodies, importedFunctions, replaceSections, sectionList, type Body, type Section } from './wasm-binary.ts';
 
 export const HEAP_GLOBALS = { budget: 'esp_heap_budget', counted: 'esp_heap_counted', request: 'esp_heap_request' } as const;
 
@@ -175,12 +175,7 @@ export function patchHeapBudget(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   const target = bodies[definedIndex];
   if (!target) throw new Error('wasm: gc_alloc body missing');
   const newBody = concat([bytes.subarray(target.start, target.codeStart), Uint8Array.from(prologue), bytes.subarray(target.codeStart, target.end)]);
-  const codeParts: Uint8Array[] = [Uint8Array.from(u32(bodies.length))];
-  for (const b of bodies) {
-    const body = b === target ? newBody : bytes.subarray(b.start, b.end);
-    codeParts.push(Uint8Array.from(u32(body.length)), body);
-  }
-  const codePayload = concat(codeParts);
+  const codePayload = rewriteBodies(bytes, bodies, (b) => (b === target ? newBody : undefined));
 
   const replace = new Map<number, Uint8Array>([[6, Uint8Array.from(globalPayload)], [7, Uint8Array.from(exportPayload)], [10, codePayload]]);
   return replaceSections(bytes, secs, replace);

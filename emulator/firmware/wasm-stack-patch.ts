@@ -20,7 +20,7 @@
  * `recursiveloop` starts by calling `mp_cstack_check` and calls itself three times.
  * Binary format: WebAssembly Core Specification 2.0, §5.4 (instructions), §5.5.13 (code section).
  */
-import { Reader, concat, encodeU32 as u32, functionBodies, importedFunctions, replaceSections, sectionList, type Body, type Section } from './wasm-binary.ts';
+import { Reader, codePayload, encodeS32, functionBodies, importedFunctions, replaceSections, sectionList, type Body, type Section } from './wasm-binary.ts';
 import { DataImage, readQstrs } from './wasm-surface-patch.ts';
 
 /**
@@ -141,27 +141,14 @@ export function patchRegexStack(bytes: Uint8Array, frameBytes = RE_FRAME_BYTES):
   const code = secs.find((s) => s.id === 10) as Section;
   const imports = importedFunctions(bytes).count;
   const { recursiveloop } = findRegexStack(bytes);
-  const s32 = (v: number): number[] => {
-    const out: number[] = [];
-    for (;;) {
-      const b = v & 0x7f;
-      v >>= 7;
-      if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) return [...out, b];
-      out.push(b | 0x80);
-    }
-  };
-  const down = [0x23, 0x00, 0x41, ...s32(frameBytes), 0x6b, 0x24, 0x00]; // sp -= frame
-  const up = [0x23, 0x00, 0x41, ...s32(frameBytes), 0x6a, 0x24, 0x00]; // sp += frame
+  const down = [0x23, 0x00, 0x41, ...encodeS32(frameBytes), 0x6b, 0x24, 0x00]; // sp -= frame
+  const up = [0x23, 0x00, 0x41, ...encodeS32(frameBytes), 0x6a, 0x24, 0x00]; // sp += frame
   const bodies = functionBodies(bytes, code);
   let sites = 0;
-  const parts: Uint8Array[] = [Uint8Array.from(u32(bodies.length))];
-  for (const b of bodies) {
+  const payload = codePayload(bytes, bodies, (b) => {
     const ins = decodeBody(bytes, b.codeStart, b.end);
     const isLoop = b.index + imports === recursiveloop;
-    if (!isLoop && !ins.some((i) => i.op === 0x10 && i.imm === recursiveloop)) {
-      parts.push(Uint8Array.from(u32(b.end - b.start)), bytes.subarray(b.start, b.end));
-      continue;
-    }
+    if (!isLoop && !ins.some((i) => i.op === 0x10 && i.imm === recursiveloop)) return undefined;
     const body: number[] = Array.from(bytes.subarray(b.start, b.codeStart));
     if (isLoop) body.push(...down);
     for (const i of ins) {
@@ -171,8 +158,8 @@ export function patchRegexStack(bytes: Uint8Array, frameBytes = RE_FRAME_BYTES):
         sites++;
       }
     }
-    parts.push(Uint8Array.from(u32(body.length)), Uint8Array.from(body));
-  }
+    return Uint8Array.from(body);
+  });
   if (sites < 4) throw new Error(`wasm: only ${sites} calls of recursiveloop`);
-  return replaceSections(bytes, secs, new Map([[10, concat(parts)]]));
+  return replaceSections(bytes, secs, new Map([[10, payload]]));
 }

@@ -28,7 +28,7 @@
  * `#if MICROPY_PY_TSTRINGS`), goes too: on the board the name is a NameError.
  * Binary format: WebAssembly Core Specification 2.0, §5.4, §5.5.13.
  */
-import { Reader, concat, encodeU32 as u32, functionBodies, importedFunctions, replaceSections, sectionList, type Section } from './wasm-binary.ts';
+import { Reader, codePayload, encodeS32 as sleb, encodeU32 as u32, functionBodies, importedFunctions, replaceSections, sectionList, type Section } from './wasm-binary.ts';
 import { dataAddress } from './wasm-heap-patch.ts';
 import { decodeBody } from './wasm-stack-patch.ts';
 import { DataImage, planSurfacePatch, type SurfaceRemoval } from './wasm-surface-patch.ts';
@@ -145,16 +145,6 @@ export function fstringOnlyBody(offsets: TstringSite['offsets']): Uint8Array<Arr
   return Uint8Array.from([1, 3, 0x7f, ...code]); // one group of locals: 3 × i32
 }
 
-function sleb(v: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = v & 0x7f;
-    v >>= 7;
-    if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) return [...out, b];
-    out.push(b | 0x80);
-  }
-}
-
 /**
  * Returns a copy of the module whose lexer reads `t'…'` as a name and a string, as the ESP8266
  * build's does, and whose builtins have no `__template__`.
@@ -166,12 +156,8 @@ export function patchTstrings(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   const code = secs.find((s) => s.id === 10) as Section;
   const imports = importedFunctions(bytes).count;
   const bodies = functionBodies(bytes, code);
-  const parts: Uint8Array[] = [Uint8Array.from(u32(bodies.length))];
-  for (const b of bodies) {
-    const body = b.index + imports === site.functionIndex ? fstringOnlyBody(site.offsets) : bytes.subarray(b.start, b.end);
-    parts.push(Uint8Array.from(u32(body.length)), body);
-  }
-  const out = replaceSections(bytes, secs, new Map([[10, concat(parts)]]));
+  const payload = codePayload(bytes, bodies, (b) => (b.index + imports === site.functionIndex ? fstringOnlyBody(site.offsets) : undefined));
+  const out = replaceSections(bytes, secs, new Map([[10, payload]]));
   const img = new DataImage(out);
   for (const [addr, value] of planSurfacePatch(img, [TEMPLATE_BUILTIN]).writes) {
     const o = img.offset(addr);

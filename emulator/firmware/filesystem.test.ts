@@ -7,7 +7,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { TestBoard } from '../node/test-board.ts';
-import { esptoolOn, firmwareFile, writeImage } from '../node/esptool.ts';
+import { flashFirmware } from '../node/esptool.ts';
 import { bannerLine, GENERIC_1M, GENERIC_4M, GENERIC_512K } from './builds.ts';
 
 /** The default build's banner (builds.ts: the current release, v1.28.0). */
@@ -299,25 +299,10 @@ describe('flashing and the filesystem', () => {
   it('writing the firmware again with esptool without erasing keeps the files; erase_flash removes them', async () => {
     board = await TestBoard.boot();
     await writeFile(board, 'keep.txt', 'still here');
-    await board.enterDownloadMode();
-    const { transport, loader } = esptoolOn(board.host, 460800);
-    await loader.main('no_reset');
-    await writeImage(loader, firmwareFile(), 0, 'detect');
-    board.since();
-    await loader.after('soft_reset');
-    await transport.disconnect();
-    await board.waitFor(BANNER, 10_000);
+    await flashFirmware(board, GENERIC_4M, { until: BANNER, timeoutMs: 10_000 });
     expect(board.recent).not.toContain('Performing initial setup');
     expect((await board.exec("print(open('keep.txt').read())")).out).toBe('still here\r\n');
-    await board.enterDownloadMode();
-    const second = esptoolOn(board.host, 460800);
-    await second.loader.main('no_reset');
-    await second.loader.eraseFlash();
-    await writeImage(second.loader, firmwareFile(), 0, 'detect');
-    board.since();
-    await second.loader.after('soft_reset');
-    await second.transport.disconnect();
-    await board.waitFor(BANNER, 10_000);
+    await flashFirmware(board, GENERIC_4M, { erase: true, until: BANNER, timeoutMs: 10_000 });
     expect(board.recent).toContain('Performing initial setup\r\n');
     expect((await board.exec('import os; print(os.listdir())')).out).toBe("['boot.py']\r\n");
   }, 60_000);
@@ -325,15 +310,7 @@ describe('flashing and the filesystem', () => {
   it('a 4 MB board runs the FLASH_1M build written to it: its banner, its filesystem over the rest of the chip', async () => {
     // reference §3.4: FLASH_1M on a 4 MB chip starts at 0x99000 with 866 blocks
     board = await TestBoard.boot();
-    await board.enterDownloadMode();
-    const { transport, loader } = esptoolOn(board.host, 460800);
-    await loader.main('no_reset');
-    await loader.eraseFlash();
-    await writeImage(loader, firmwareFile(GENERIC_1M), 0, 'detect');
-    board.since();
-    await loader.after('soft_reset');
-    await transport.disconnect();
-    await board.waitFor('>>> ', 10_000);
+    await flashFirmware(board, GENERIC_1M, { erase: true, timeoutMs: 10_000 });
     expect(board.recent).toContain(`${bannerLine(GENERIC_1M)}\r\n`);
     expect((await board.exec("import flashbdev, os; print(flashbdev.bdev.start_sec, os.statvfs('/')[2])")).out).toBe('153 866\r\n');
   }, 60_000);

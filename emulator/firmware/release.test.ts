@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TestBoard } from '../node/test-board.ts';
-import { esptoolOn, firmwareFile, writeImage } from '../node/esptool.ts';
+import { flashFirmware } from '../node/esptool.ts';
 import { bannerLine, firmwareIdentity, RELEASES, RELEASE_IDS, type ReleaseId } from './builds.ts';
 import { patchHeapBudget } from './wasm-heap-patch.ts';
 import { findInterruptLayout, widenReadlinePrintable } from './wasm-inspect.ts';
@@ -61,16 +61,7 @@ describe('which release a board runs', () => {
   });
 
   /** Writes another build with esptool (Flash held at reset) and resets into it. */
-  async function flash(b: TestBoard, release: ReleaseId, flashSize: '4M' | '1M' = '4M'): Promise<void> {
-    await b.enterDownloadMode();
-    const { transport, loader } = esptoolOn(b.host, 460800);
-    await loader.main('no_reset');
-    await writeImage(loader, firmwareFile(firmwareIdentity(flashSize, release)), 0, 'detect');
-    b.since();
-    await loader.after('soft_reset');
-    await transport.disconnect();
-    await b.waitFor('>>> ', 15_000);
-  }
+  const flash = (b: TestBoard, release: ReleaseId, flashSize: '4M' | '1M' = '4M') => flashFirmware(b, firmwareIdentity(flashSize, release));
 
   it('flashing the v1.27.0 image makes the board boot v1.27.0, and the v1.28.0 image back, files kept', async () => {
     board = await TestBoard.boot({}, BOOT_MS);

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { esptoolOn, firmwareFile, writeImage } from '../node/esptool.ts';
+import { flashFirmware } from '../node/esptool.ts';
 import { patchedWasmFile } from '../node/prepared-wasm.ts';
 import { TestBoard } from '../node/test-board.ts';
 import type { FlashSize } from '../link/host.ts';
@@ -174,16 +174,7 @@ describe('boards that restore the snapshot at a reset', () => {
   }, 90_000);
 
   /** Writes a build's image with esptool and waits for its prompt. */
-  async function flash(b: TestBoard, release: ReleaseId, flashSize: BuildFlash): Promise<void> {
-    await b.enterDownloadMode();
-    const { transport, loader } = esptoolOn(b.host, 460800);
-    await loader.main('no_reset');
-    await writeImage(loader, firmwareFile(firmwareIdentity(flashSize, release)), 0, 'detect');
-    b.since();
-    await loader.after('soft_reset');
-    await transport.disconnect();
-    await b.waitFor('>>> ', 15_000);
-  }
+  const flash = (b: TestBoard, release: ReleaseId, flashSize: BuildFlash) => flashFirmware(b, firmwareIdentity(flashSize, release));
 
   /**
    * Flashes builds in turn on one board (one thread) and resets each: the builds chosen keep the

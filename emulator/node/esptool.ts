@@ -6,6 +6,7 @@ import { ESPLoader, Transport, type ResetConstructors } from 'esptool-js';
 import { BoardSerialPort } from '../link/serial-port.ts';
 import { buildFirmware, GENERIC_4M, sealFirmware, type FirmwareIdentity } from '../firmware/builds.ts';
 import type { BoardHost } from '../link/host.ts';
+import type { TestBoard } from './test-board.ts';
 
 /** esptool-js's log goes nowhere. */
 const quietTerminal = { clean() {}, writeLine() {}, write() {} };
@@ -48,4 +49,24 @@ export async function writeImage(loader: ESPLoader, data: Uint8Array, address: n
     compress: true,
     calculateMD5Hash: md5Hex,
   });
+}
+
+/**
+ * Writes a build's firmware file to a board as a learner does with esptool: download mode
+ * (Flash held at reset), the stub at 460800 baud, `erase_flash` first when `erase` is set,
+ * `write_flash` at 0 with the flash size detected, then `--after soft_reset`. Resolves when the
+ * board has printed `until` (default the prompt) after the reset.
+ * @param timeoutMs how long the boot after the reset may take, in ms
+ * @throws whatever esptool-js throws, or TestBoard's timeout error
+ */
+export async function flashFirmware(board: TestBoard, id: FirmwareIdentity, opts: { erase?: boolean; until?: string; timeoutMs?: number } = {}): Promise<void> {
+  await board.enterDownloadMode();
+  const { transport, loader } = esptoolOn(board.host, 460800);
+  await loader.main('no_reset');
+  if (opts.erase) await loader.eraseFlash();
+  await writeImage(loader, firmwareFile(id), 0, 'detect');
+  board.since();
+  await loader.after('soft_reset');
+  await transport.disconnect();
+  await board.waitFor(opts.until ?? '>>> ', opts.timeoutMs ?? 15_000);
 }

@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import { expect, type Page } from '@playwright/test';
 import { bannerLine, GENERIC_4M } from '../emulator/firmware/builds.ts';
 
@@ -36,6 +37,38 @@ export function lastLine(text: string): string {
 export async function openLessonAndBoot(page: Page, path = FIRST_LESSON): Promise<void> {
   await page.goto(path);
   await waitForTerminal(page, (t) => t.includes(BANNER) && lastLine(t) === '>>>', 'banner and prompt');
+}
+
+/** The window sizes every screenshot is checked at: two laptops and a phone (CSS px). */
+export const WINDOW_SIZES = [[1280, 800], [1366, 768], [390, 844]] as const;
+
+/**
+ * Opens the first lesson at a window size and waits for the start of the default release's
+ * banner (`MicroPython v1.28.0 on`) and the prompt (a cold worker under load may take long: 30 s). Returns the page's uncaught errors,
+ * collected from now on.
+ */
+export async function bootAtSize(page: Page, width: number, height: number): Promise<string[]> {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.setViewportSize({ width, height });
+  await page.goto(FIRST_LESSON);
+  await page.locator('.terminal-wrap').scrollIntoViewIfNeeded();
+  // the banner's start only: a phone's terminal wraps the rest of the line
+  const start = BANNER.slice(0, BANNER.indexOf(' on ') + 3);
+  await waitForTerminal(page, (t) => t.includes(start) && lastLine(t) === '>>>', `"${start}" and the prompt`, 30_000);
+  return errors;
+}
+
+/**
+ * Screenshots the lab's terminal into `path` and, with `axe`, checks it has no serious or
+ * critical axe violations.
+ */
+export async function checkTerminalView(page: Page, path: string, axe: boolean): Promise<void> {
+  await page.locator('.terminal-wrap').scrollIntoViewIfNeeded();
+  await page.screenshot({ path });
+  if (!axe) return;
+  const results = await new AxeBuilder({ page }).include('.terminal-wrap').analyze();
+  expect(results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
 }
 
 /** Clicks into the terminal and types a line at the REPL (Enter included). */

@@ -4,18 +4,13 @@
  * (emulator/firmware/wasm-tstring-patch.ts), so `t'…'` typed at the lab's REPL is the board's
  * SyntaxError while f-strings work, and the differences page no longer lists t-strings.
  */
-import AxeBuilder from '@axe-core/playwright';
 import { expect, test } from '@playwright/test';
-import { FIRST_LESSON, lastLine, typeLine, waitForTerminal } from './helpers';
+import { BANNER, bootAtSize, checkTerminalView, typeLine, waitForTerminal, WINDOW_SIZES } from './helpers';
 
-for (const [width, height] of [[1280, 800], [1366, 768], [390, 844]] as const) {
+for (const [width, height] of WINDOW_SIZES) {
   test(`a t-string at the REPL is a SyntaxError, an f-string works (${width}x${height})`, async ({ page }) => {
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    await page.setViewportSize({ width, height });
-    await page.goto(FIRST_LESSON);
-    await page.locator('.terminal-wrap').scrollIntoViewIfNeeded();
-    await waitForTerminal(page, (t) => /MicroPython v1\.28\.0 on/.test(t) && lastLine(t) === '>>>', 'v1.28.0 banner and prompt', 30_000);
+    const errors = await bootAtSize(page, width, height);
+    expect(BANNER).toContain('MicroPython v1.28.0 on');
 
     await typeLine(page, "t'a{1}'");
     // wrong case: the unpatched wasm printed a Template object here
@@ -23,12 +18,7 @@ for (const [width, height] of [[1280, 800], [1366, 768], [390, 844]] as const) {
     expect(after).not.toContain('Template');
     await typeLine(page, "f'{1+1}!'");
     await waitForTerminal(page, (t) => t.endsWith("'2!'\n>>>"), 'an f-string evaluated');
-    await page.locator('.terminal-wrap').scrollIntoViewIfNeeded();
-    await page.screenshot({ path: `screenshots/tstrings-repl-${width}.png` });
-    if (width === 1280) {
-      const axe = await new AxeBuilder({ page }).include('.terminal-wrap').analyze();
-      expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
-    }
+    await checkTerminalView(page, `screenshots/tstrings-repl-${width}.png`, width === 1280);
     expect(errors).toEqual([]);
   });
 }

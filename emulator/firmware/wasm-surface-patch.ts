@@ -403,7 +403,17 @@ export function patchSurface(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   // slice.indices: compare the attribute with '<module>', a qstr no attribute access asks for
   const at = findSliceIndices(bytes, qstrs);
   [out[at], out[at + 1]] = leb2(qstrs.byName.get('<module>') as number);
-  for (const [addr, value] of plan.writes) {
+  writeWords(out, img, plan.writes);
+  return out;
+}
+
+/**
+ * Stores each little-endian 32-bit word of `writes` ([address, value]) at its place in the
+ * module's data section (`img` reads `out`'s layout).
+ * @throws Error if a word does not lie whole in one data segment
+ */
+export function writeWords(out: Uint8Array, img: DataImage, writes: Iterable<readonly [number, number]>): void {
+  for (const [addr, value] of writes) {
     const o = img.offset(addr);
     if (o < 0 || img.offset(addr + 3) !== o + 3) throw new Error(`wasm: address 0x${addr.toString(16)} not in the data section`);
     out[o] = value & 0xff;
@@ -411,5 +421,4 @@ export function patchSurface(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
     out[o + 2] = (value >>> 16) & 0xff;
     out[o + 3] = (value >>> 24) & 0xff;
   }
-  return out;
 }

@@ -31,7 +31,7 @@
 import { Reader, codePayload, encodeS32 as sleb, encodeU32 as u32, functionBodies, importedFunctions, replaceSections, sectionList, type Section } from './wasm-binary.ts';
 import { dataAddress } from './wasm-heap-patch.ts';
 import { decodeBody } from './wasm-stack-patch.ts';
-import { DataImage, planSurfacePatch, type SurfaceRemoval } from './wasm-surface-patch.ts';
+import { DataImage, planSurfacePatch, writeWords, type SurfaceRemoval } from './wasm-surface-patch.ts';
 
 /** The t-strings' builtin, out of the builtins table (wasm-surface-patch.ts does the removal). */
 export const TEMPLATE_BUILTIN: SurfaceRemoval = {
@@ -159,10 +159,6 @@ export function patchTstrings(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   const payload = codePayload(bytes, bodies, (b) => (b.index + imports === site.functionIndex ? fstringOnlyBody(site.offsets) : undefined));
   const out = replaceSections(bytes, secs, new Map([[10, payload]]));
   const img = new DataImage(out);
-  for (const [addr, value] of planSurfacePatch(img, [TEMPLATE_BUILTIN]).writes) {
-    const o = img.offset(addr);
-    if (o < 0 || img.offset(addr + 3) !== o + 3) throw new Error(`wasm: address 0x${addr.toString(16)} not in the data section`);
-    out.set([value & 0xff, (value >>> 8) & 0xff, (value >>> 16) & 0xff, value >>> 24], o);
-  }
+  writeWords(out, img, planSurfacePatch(img, [TEMPLATE_BUILTIN]).writes);
   return out;
 }

@@ -11,7 +11,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Timeline } from './timeline.ts';
-import { DEFAULT_RXBUF, ECHO_MAC, EspNowRadio, RETRY_US, SDK_FAIL } from './espnow.ts';
+import { DEFAULT_RXBUF, ECHO_DELAY_US, ECHO_MAC, EspNowRadio, RETRY_US, SDK_FAIL } from './espnow.ts';
 import { STA_MAC, type Wlan } from './wlan.ts';
 import { TestBoard } from '../node/test-board.ts';
 
@@ -30,8 +30,10 @@ describe('the radio (espnow.ts)', () => {
     const t = r.send(ECHO_MAC, new Uint8Array([1, 2, 3]));
     expect(t).toBeGreaterThan(0);
     expect(r.result(t)).toBeNull();
-    time.runUntil(5_000);
+    time.runUntil(ECHO_DELAY_US - 1_000);
     expect(r.result(t)).toBe(true);
+    expect(r.available()).toBe(0); // acknowledged, not answered yet
+    time.runUntil(ECHO_DELAY_US + 3_000);
     expect(r.available()).toBe(8 + 3);
     const m = r.take()!;
     expect(Array.from(m[0])).toEqual([...ECHO_MAC]);
@@ -118,7 +120,7 @@ describe('espnow at the REPL', () => {
     expect(o[1]).toBe("(True, ['__class__', '__name__', 'ADDR_LEN', 'ESPNowBase', 'KEY_LEN', 'MAX_DATA_LEN', 'MAX_ENCRYPT_PEER_NUM', 'MAX_TOTAL_PEER_NUM', '__dict__'], 250, 6, 16, 20, 6)\n");
     expect(o[3]).toBe('(False, True, True, False)\n'); // ESPNow() is a new object over the one driver
     expect(o[4]).toBe('');
-    expect(o[5]).toBe('(True, False)\n'); // acknowledged at once; the echo comes 2 ms later
+    expect(o[5]).toBe('(True, False)\n'); // acknowledged at once; the echo comes 20 ms later
     expect(o[6]).toBe("([b'$\\n\\xc4\\xec@\\x01', b'hello'], False)\n");
     expect(o[7]).toBe("True\n(False, <class 'bytearray'>, 250)\n");
     expect(o[8]).toBe('True\nTrue\n1\n');

@@ -22,7 +22,9 @@
  *   key gets encrypted frames, which the lab's devices acknowledge but cannot read.
  *
  * The world's devices ({@link ESPNOW_DEVICES}): an echo node (an ESP32 on channel 1) that sends
- * every message it can read back to its sender 2 ms later; it also hears broadcasts.
+ * every message it can read back to its sender 20 ms later (its own task answering, our
+ * estimate [UNV]; long enough that code run right after a send sees no answer yet even when the
+ * host is slow); it also hears broadcasts.
  *
  * Sources: MP@v1.27.0 `ports/esp8266/modespnow.c` (buffer layout and size, the drop rule, the
  * counts), `docs/library/espnow.rst` (ESP8266 notes: no broadcast reception, no add_peer
@@ -74,8 +76,8 @@ export function airUs(len: number): number {
 }
 /** The SDK's retries for an unacknowledged unicast, µs [UNV]. */
 export const RETRY_US = 12_000;
-/** The echo node's delay before it answers, µs. */
-const ECHO_DELAY_US = 2_000;
+/** The echo node's delay before it answers, µs [UNV]. */
+export const ECHO_DELAY_US = 20_000;
 const BROADCAST = 'ffffffffffff';
 
 const hexOf = (mac: readonly number[]): string => mac.map((b) => b.toString(16).padStart(2, '0')).join('');
